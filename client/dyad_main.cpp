@@ -1,0 +1,42 @@
+// The `dyad` command line: offline work on plans now, the server's client later.
+#include <iostream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "plan_check_command.hpp"
+#include "rehearse_command.hpp"
+#include "transcript_command.hpp"
+
+namespace {
+
+constexpr std::string_view usage = R"(Usage: dyad COMMAND [ARGS]
+
+Commands:
+  plan check FILE            Check a workshop plan; print a summary or every error with its line.
+  plan rehearse FILE --participants N --rounds R --seed S [--exercise ID]
+                [--attendance FILE] --json
+                             Print the groups of R rounds as JSON: a preview of the day's rotation.
+  transcript import FILE --id ID [--title TITLE]
+                             Turn a plain-text transcript ("Name, 12:34" then the turn) into a
+                             plan's transcript block.
+
+Run `dyad COMMAND --help` for the options of one command.
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    std::cout << usage;
+    return args.empty() ? 2 : 0;
+  }
+  const std::vector<std::string> rest2(args.size() >= 2 ? args.begin() + 2 : args.end(), args.end());
+  if (args[0] == "plan" && args.size() >= 2 && args[1] == "check") return dyad::cli::plan_check(rest2);
+  if (args[0] == "plan" && args.size() >= 2 && args[1] == "rehearse") return dyad::cli::plan_rehearse(rest2);
+  if (args[0] == "transcript" && args.size() >= 2 && args[1] == "import") return dyad::cli::transcript_import(rest2);
+  std::cerr << "dyad: unknown command '" << args[0] << (args.size() >= 2 ? " " + args[1] : "")
+            << "'. Run `dyad --help` for the list of commands.\n";
+  return 2;
+}

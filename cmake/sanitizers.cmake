@@ -1,0 +1,10 @@
+# One sanitizer family per build, never combined: address (with undefined behaviour) or thread.
+if(DYAD_SANITIZER STREQUAL "address")
+  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  add_link_options(-fsanitize=address,undefined)
+elseif(DYAD_SANITIZER STREQUAL "thread")
+  add_compile_options(-fsanitize=thread -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=thread)
+elseif(NOT DYAD_SANITIZER STREQUAL "")
+  message(FATAL_ERROR "DYAD_SANITIZER must be address, thread or empty, not '${DYAD_SANITIZER}'")
+endif()

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Sets up a fresh Debian 12 machine for Dyad, builds everything with warnings as errors, and runs
+# every test. Usage: bash deploy/test.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash deploy/install-deps.sh
+cmake --preset ci
+cmake --build --preset ci
+ctest --preset ci --parallel 2

@@ -1,0 +1,1 @@
+#include "core/feedback_box.hpp"

@@ -1,0 +1,1 @@
+#include "core/round_clock.hpp"

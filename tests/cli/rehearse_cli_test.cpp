@@ -1,0 +1,3 @@
+#include "cli/cli_runner.hpp"
+
+#include <gtest/gtest.h>

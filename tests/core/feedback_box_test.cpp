@@ -1,0 +1,3 @@
+#include "core/feedback_box.hpp"
+
+#include <gtest/gtest.h>

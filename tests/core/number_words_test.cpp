@@ -1,0 +1,3 @@
+#include "core/number_words.hpp"
+
+#include <gtest/gtest.h>

@@ -1,0 +1,3 @@
+#include "core/pairing.hpp"
+
+#include <gtest/gtest.h>

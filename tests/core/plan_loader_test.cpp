@@ -1,0 +1,3 @@
+#include "core/plan_loader.hpp"
+
+#include <gtest/gtest.h>

@@ -1,0 +1,3 @@
+#include "core/plan_validator.hpp"
+
+#include <gtest/gtest.h>

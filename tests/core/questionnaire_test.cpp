@@ -1,0 +1,3 @@
+#include "core/questionnaire.hpp"
+
+#include <gtest/gtest.h>

@@ -1,0 +1,3 @@
+#include "core/roster.hpp"
+
+#include <gtest/gtest.h>

@@ -1,0 +1,3 @@
+#include "core/round_clock.hpp"
+
+#include <gtest/gtest.h>

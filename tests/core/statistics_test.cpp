@@ -1,0 +1,3 @@
+#include "core/statistics.hpp"
+
+#include <gtest/gtest.h>

@@ -1,0 +1,3 @@
+#include "core/summary.hpp"
+
+#include <gtest/gtest.h>

@@ -1,0 +1,3 @@
+#include "core/tally.hpp"
+
+#include <gtest/gtest.h>

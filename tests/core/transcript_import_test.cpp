@@ -1,0 +1,3 @@
+#include "core/transcript_import.hpp"
+
+#include <gtest/gtest.h>

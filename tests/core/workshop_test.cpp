@@ -1,0 +1,3 @@
+#include "core/workshop.hpp"
+
+#include <gtest/gtest.h>
