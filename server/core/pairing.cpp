@@ -1,1 +1,797 @@
 #include "core/pairing.hpp"
+
+#include <algorithm>
+#include <functional>
+#include <limits>
+#include <numeric>
+#include <set>
+#include <unordered_set>
+#include <utility>
+
+#include "core/max_matching.hpp"
+#include "core/seeded_rng.hpp"
+
+namespace dyad::core {
+
+namespace {
+
+constexpr std::uint32_t no_index = std::numeric_limits<std::uint32_t>::max();
+
+std::string room_name(std::size_t number) { return "Room " + std::to_string(number); }
+
+/// The lowest "Room N" not in use, so rooms that exist keep their names.
+std::string free_room(const std::vector<pairing_group>& groups) {
+  for (std::size_t n = 1;; ++n) {
+    const auto name = room_name(n);
+    if (std::none_of(groups.begin(), groups.end(), [&](const pairing_group& g) { return g.room == name; })) return name;
+  }
+}
+
+std::size_t role_slot(role_kind r) { return static_cast<std::size_t>(r); }
+
+int role_order(role_kind r) {
+  switch (r) {
+    case role_kind::therapist: return 0;
+    case role_kind::client: return 1;
+    case role_kind::observer: return 2;
+  }
+  return 3;
+}
+
+void sort_members(pairing_group& g) {
+  std::stable_sort(g.members.begin(), g.members.end(), [](const group_member& a, const group_member& b) {
+    return role_order(a.role) < role_order(b.role);
+  });
+}
+
+std::uint64_t hash_ids(const std::vector<std::string>& ids) {
+  std::uint64_t h = 1469598103934665603ULL;
+  for (const auto& id : ids) {
+    for (const char ch : id) h = (h ^ static_cast<unsigned char>(ch)) * 1099511628211ULL;
+    h = (h ^ 0xffU) * 1099511628211ULL;
+  }
+  return h;
+}
+
+}  // namespace
+
+bool natural_less(const std::string& a, const std::string& b) {
+  if (a.size() != b.size()) {
+    // Only ids of the same shape with different digit counts compare by length ("p9" < "p10");
+    // otherwise plain lexicographic order.
+    const auto prefix = [](const std::string& s) { return s.substr(0, s.find_first_of("0123456789")); };
+    if (prefix(a) == prefix(b)) return a.size() < b.size();
+  }
+  return a < b;
+}
+
+// ---------------------------------------------------------------------------------------------
+// pairing_history
+
+std::uint32_t pairing_history::intern(const std::string& id) {
+  const auto [it, inserted] = index_.try_emplace(id, static_cast<std::uint32_t>(people_.size()));
+  if (inserted) people_.emplace_back();
+  return it->second;
+}
+
+const pairing_history::person* pairing_history::find(const std::string& id) const {
+  const auto it = index_.find(id);
+  return it == index_.end() ? nullptr : &people_[it->second];
+}
+
+void pairing_history::meet(std::uint32_t a, std::uint32_t b) {
+  auto bump = [](person& p, std::uint32_t other) {
+    for (auto& [who, times] : p.met) {
+      if (who == other) {
+        ++times;
+        return;
+      }
+    }
+    p.met.emplace_back(other, 1U);
+  };
+  bump(people_[a], b);
+  bump(people_[b], a);
+}
+
+void pairing_history::play(std::uint32_t who, role_kind role) {
+  person& p = people_[who];
+  ++p.roles[role_slot(role)];
+  p.has_last = true;
+  p.last = role;
+}
+
+void pairing_history::record(const std::vector<pairing_group>& groups) {
+  for (const auto& g : groups) {
+    std::vector<std::uint32_t> idx;
+    for (const auto& m : g.members) idx.push_back(intern(m.participant));
+    if (g.with_facilitator && !idx.empty()) ++people_[idx[0]].with_facilitator;
+    for (std::size_t i = 0; i < idx.size(); ++i) {
+      play(idx[i], g.members[i].role);
+      for (std::size_t j = i + 1; j < idx.size(); ++j) meet(idx[i], idx[j]);
+    }
+  }
+}
+
+void pairing_history::record_change(const std::vector<pairing_group>& before,
+                                    const std::vector<pairing_group>& after) {
+  std::set<std::pair<std::string, std::string>> had;
+  std::unordered_set<std::string> was_in;
+  for (const auto& g : before) {
+    for (const auto& a : g.members) {
+      was_in.insert(a.participant);
+      for (const auto& b : g.members)
+        if (a.participant < b.participant) had.emplace(a.participant, b.participant);
+    }
+  }
+  for (const auto& g : after) {
+    for (std::size_t i = 0; i < g.members.size(); ++i) {
+      const auto& a = g.members[i];
+      if (!was_in.contains(a.participant)) play(intern(a.participant), a.role);
+      for (std::size_t j = i + 1; j < g.members.size(); ++j) {
+        const auto& b = g.members[j];
+        auto key = std::minmax(a.participant, b.participant);
+        if (!had.contains({key.first, key.second})) meet(intern(a.participant), intern(b.participant));
+      }
+    }
+  }
+}
+
+unsigned pairing_history::times_met(const std::string& a, const std::string& b) const {
+  const person* pa = find(a);
+  const auto it = index_.find(b);
+  if (pa == nullptr || it == index_.end()) return 0;
+  for (const auto& [who, times] : pa->met)
+    if (who == it->second) return times;
+  return 0;
+}
+
+unsigned pairing_history::count(const std::string& who, role_kind role) const {
+  const person* p = find(who);
+  return p == nullptr ? 0U : p->roles[role_slot(role)];
+}
+
+int pairing_history::balance(const std::string& who) const {
+  const person* p = find(who);
+  if (p == nullptr) return 0;
+  return static_cast<int>(p->roles[0]) - static_cast<int>(p->roles[1]);
+}
+
+const role_kind* pairing_history::last_role(const std::string& who) const {
+  const person* p = find(who);
+  return (p == nullptr || !p->has_last) ? nullptr : &p->last;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The engine: one grouping computation over local indices 0..n-1.
+
+class pairing_engine {
+public:
+  pairing_engine(std::vector<std::string> ids, const pairing_history& history,
+                 const std::vector<std::vector<std::string>>& keep_apart, std::uint64_t seed)
+      : ids_(std::move(ids)), history_(history), n_(static_cast<int>(ids_.size())) {
+    hist_index_.reserve(ids_.size());
+    std::unordered_map<std::uint32_t, int> local_of;
+    for (std::size_t i = 0; i < ids_.size(); ++i) {
+      const auto it = history.index_.find(ids_[i]);
+      hist_index_.push_back(it == history.index_.end() ? no_index : it->second);
+      if (it != history.index_.end()) local_of.emplace(it->second, static_cast<int>(i));
+    }
+    // Each person's earlier meetings among the people here, as local indices: checked on every
+    // candidate edge, so kept short and flat.
+    met_.resize(ids_.size());
+    for (std::size_t i = 0; i < ids_.size(); ++i) {
+      if (hist_index_[i] == no_index) continue;
+      for (const auto& [who, times] : history.people_[hist_index_[i]].met) {
+        const auto it = local_of.find(who);
+        if (it != local_of.end()) met_[i].emplace_back(it->second, times);
+      }
+    }
+    apart_.resize(ids_.size());
+    if (!keep_apart.empty()) {
+      std::unordered_map<std::string, int> local;
+      for (std::size_t i = 0; i < ids_.size(); ++i) local.emplace(ids_[i], static_cast<int>(i));
+      for (std::size_t s = 0; s < keep_apart.size(); ++s)
+        for (const auto& id : keep_apart[s]) {
+          const auto it = local.find(id);
+          if (it != local.end()) apart_[at(it->second)].push_back(static_cast<std::uint32_t>(s));
+        }
+    }
+    const std::size_t rounds_seen = history.people_.empty() ? 0 : total_roles(history);
+    rng_seed_ = seeded_rng::mix(seed, rounds_seen);
+    schedule_seed_ = seeded_rng::mix(seed, hash_ids(ids_));
+  }
+
+  int size() const { return n_; }
+  const std::string& id(int i) const { return ids_[at(i)]; }
+
+  unsigned met(int a, int b) const {
+    for (const auto& [who, times] : met_[at(a)])
+      if (who == b) return times;
+    return 0;
+  }
+  bool apart(int a, int b) const {
+    for (auto s : apart_[at(a)])
+      for (auto t : apart_[at(b)])
+        if (s == t) return true;
+    return false;
+  }
+  bool fresh(int a, int b) const { return a != b && met(a, b) == 0 && !apart(a, b); }
+
+  unsigned observed(int i) const { return count(i, role_kind::observer); }
+  unsigned with_facilitator(int i) const {
+    return hist_index_[at(i)] == no_index ? 0U : history_.people_[hist_index_[at(i)]].with_facilitator;
+  }
+  unsigned count(int i, role_kind r) const {
+    return hist_index_[at(i)] == no_index ? 0U : history_.people_[hist_index_[at(i)]].roles[role_slot(r)];
+  }
+  int balance(int i) const {
+    return static_cast<int>(count(i, role_kind::therapist)) - static_cast<int>(count(i, role_kind::client));
+  }
+  const role_kind* last_role(int i) const {
+    if (hist_index_[at(i)] == no_index) return nullptr;
+    const auto& p = history_.people_[hist_index_[at(i)]];
+    return p.has_last ? &p.last : nullptr;
+  }
+
+  seeded_rng rng(std::uint64_t salt) const { return seeded_rng(seeded_rng::mix(rng_seed_, salt)); }
+
+  /// The repeat-free round of the round-robin for these people that comes first, and the one
+  /// after it (for role rotation), or empty. Under stable attendance the rounds played so far are
+  /// exactly the schedule's first ones, so the first repeat-free round is the next one.
+  std::pair<std::vector<int>, std::vector<int>> schedule_round() const {
+    std::vector<int> order(at(n_));
+    std::iota(order.begin(), order.end(), 0);
+    seeded_rng r(schedule_seed_);
+    r.shuffle(order);
+    const int m = n_ - 1;
+    std::size_t budget = 8 * at(n_) + 64;
+    auto round = [&](int k, std::vector<int>& mate) {
+      mate.assign(at(n_), -1);
+      auto link = [&](int a, int b) {
+        if (budget == 0) return false;
+        --budget;
+        if (!fresh(a, b)) return false;
+        mate[at(a)] = b;
+        mate[at(b)] = a;
+        return true;
+      };
+      if (!link(order[0], order[at(1 + k % m)])) return false;
+      for (int i = 1; i < n_ / 2; ++i)
+        if (!link(order[at(1 + (k + i) % m)], order[at(1 + (k - i + m) % m)])) return false;
+      return true;
+    };
+    std::vector<int> first, second;
+    int k = 0;
+    for (; k < m && budget > 0; ++k)
+      if (round(k, first)) break;
+    if (k >= m || budget == 0) return {};
+    for (int k2 = k + 1; k2 < m && budget > 0; ++k2)
+      if (round(k2, second)) return {first, second};
+    return {first, {}};
+  }
+
+  /// A maximum matching of repeat-free edges among `people`; mates indexed by position in
+  /// `people`.
+  std::vector<int> fresh_matching(const std::vector<int>& people, std::uint64_t salt) const {
+    std::vector<int> order(people.size());
+    std::iota(order.begin(), order.end(), 0);
+    rng(salt).shuffle(order);
+    auto adjacent = [&](int a, int b) { return fresh(people[at(a)], people[at(b)]); };
+    max_matching<decltype(adjacent)> mm(static_cast<int>(people.size()), adjacent);
+    return mm.solve(order);
+  }
+
+  static std::size_t at(int i) { return static_cast<std::size_t>(i); }
+
+private:
+  static std::size_t total_roles(const pairing_history& h) {
+    std::size_t total = 0;
+    for (const auto& p : h.people_) total += p.roles[0] + p.roles[1] + p.roles[2];
+    return total;
+  }
+
+  std::vector<std::string> ids_;
+  const pairing_history& history_;
+  int n_;
+  std::vector<std::uint32_t> hist_index_;
+  std::vector<std::vector<std::pair<int, unsigned>>> met_;
+  std::vector<std::vector<std::uint32_t>> apart_;
+  std::uint64_t rng_seed_ = 0;
+  std::uint64_t schedule_seed_ = 0;
+};
+
+namespace {
+
+using engine = pairing_engine;
+constexpr auto at = pairing_engine::at;
+
+struct draft_group {
+  std::vector<int> pair;  // the two who practise (or one, with the facilitator)
+  int observer = -1;      // -1: none
+  std::vector<int> extra_observers;
+  bool with_facilitator = false;
+};
+
+/// Pairs up people left without a repeat-free partner, fewest earlier meetings first, honouring
+/// keep-apart sets unless impossible.
+std::vector<std::pair<int, int>> pair_leftovers(const engine& e, std::vector<int> left, bool& relaxed) {
+  std::vector<std::pair<int, int>> out;
+  while (left.size() >= 2) {
+    std::size_t bi = 0, bj = 1;
+    unsigned best = std::numeric_limits<unsigned>::max();
+    for (std::size_t i = 0; i < left.size(); ++i)
+      for (std::size_t j = i + 1; j < left.size(); ++j) {
+        const unsigned cost = e.met(left[i], left[j]) + (e.apart(left[i], left[j]) ? 1'000'000U : 0U);
+        if (cost < best) {
+          best = cost;
+          bi = i;
+          bj = j;
+        }
+      }
+    if (best >= 1'000'000U) relaxed = true;
+    out.emplace_back(left[bi], left[bj]);
+    left.erase(left.begin() + static_cast<std::ptrdiff_t>(bj));
+    left.erase(left.begin() + static_cast<std::ptrdiff_t>(bi));
+  }
+  return out;
+}
+
+/// Pairs for an even set of people: the round-robin when it is repeat-free, else a maximum
+/// repeat-free matching completed with the least-repeated pairs.
+std::vector<std::pair<int, int>> make_pairs(const engine& e, const std::vector<int>& people,
+                                            std::vector<int>* lookahead, bool& relaxed,
+                                            std::uint64_t salt) {
+  std::vector<std::pair<int, int>> pairs;
+  const auto mates = e.fresh_matching(people, salt);
+  std::vector<int> left;
+  for (std::size_t i = 0; i < people.size(); ++i) {
+    if (mates[i] < 0) {
+      left.push_back(people[i]);
+    } else if (static_cast<std::size_t>(mates[i]) > i) {
+      pairs.emplace_back(people[i], people[at(mates[i])]);
+    }
+  }
+  (void)lookahead;
+  for (auto& p : pair_leftovers(e, left, relaxed)) pairs.push_back(p);
+  return pairs;
+}
+
+/// Decides who is therapist in each pair: the one who has been therapist less often relative to
+/// client; on a tie, the two-colouring of this round and the next keeps everyone within one
+/// (see `colour`); failing that, whoever was client most recently; failing that, a coin.
+void orient(const engine& e, std::vector<draft_group>& groups, const std::vector<int>& colour,
+            seeded_rng& coin) {
+  for (auto& g : groups) {
+    if (g.pair.size() != 2) continue;
+    const int a = g.pair[0], b = g.pair[1];
+    bool a_first;
+    if (e.balance(a) != e.balance(b)) {
+      a_first = e.balance(a) < e.balance(b);
+    } else if (!colour.empty() && colour[at(a)] != colour[at(b)]) {
+      a_first = colour[at(a)] == 0;
+    } else {
+      const role_kind* la = e.last_role(a);
+      const role_kind* lb = e.last_role(b);
+      const bool a_was_client = la != nullptr && *la == role_kind::client;
+      const bool b_was_client = lb != nullptr && *lb == role_kind::client;
+      if (a_was_client != b_was_client) {
+        a_first = a_was_client;
+      } else {
+        a_first = coin.below(2) == 0;
+      }
+    }
+    if (!a_first) std::swap(g.pair[0], g.pair[1]);
+  }
+}
+
+/// Two-colours the cycles that this round's pairs and the next round's pairs make together, so
+/// that next round every pair joins one person of each colour: this round's therapists are
+/// colour 0; next round each pair has one of each, and the lower balance plays therapist.
+std::vector<int> colour_cycles(int n, const std::vector<int>& mate, const std::vector<int>& next_mate) {
+  std::vector<int> colour(at(n), -1);
+  for (int start = 0; start < n; ++start) {
+    if (colour[at(start)] != -1 || mate[at(start)] < 0) continue;
+    int v = start;
+    while (colour[at(v)] == -1) {
+      colour[at(v)] = 0;
+      const int u = mate[at(v)];
+      colour[at(u)] = 1;
+      v = next_mate[at(u)];
+      if (v < 0) break;
+    }
+  }
+  return colour;
+}
+
+std::vector<int> order_by_observer_duty(const engine& e, const std::vector<int>& people, seeded_rng& rng) {
+  std::vector<std::pair<std::uint64_t, int>> keyed;
+  for (int p : people) keyed.emplace_back(rng.next(), p);
+  std::sort(keyed.begin(), keyed.end(), [&](const auto& x, const auto& y) {
+    if (e.observed(x.second) != e.observed(y.second)) return e.observed(x.second) < e.observed(y.second);
+    return x.first < y.first;
+  });
+  std::vector<int> out;
+  for (auto& [k, p] : keyed) out.push_back(p);
+  return out;
+}
+
+std::vector<int> without(const std::vector<int>& people, std::initializer_list<int> drop) {
+  std::vector<int> out;
+  for (int p : people)
+    if (std::find(drop.begin(), drop.end(), p) == drop.end()) out.push_back(p);
+  return out;
+}
+
+/// Pairs with one triad for an odd count: the observer is someone who has observed least, and
+/// the grouping is repeat-free whenever one exists.
+std::vector<draft_group> odd_with_triad(const engine& e, const std::vector<int>& people, bool& relaxed) {
+  seeded_rng rng = e.rng(17);
+  // Observer duty is never given to someone who has observed more than another person present;
+  // among those who have observed least, a repeat-free grouping is sought.
+  auto candidates = order_by_observer_duty(e, people, rng);
+  const unsigned least = e.observed(candidates.front());
+  std::erase_if(candidates, [&](int p) { return e.observed(p) != least; });
+  auto to_groups = [&](int x, int a, int b, const std::vector<std::pair<int, int>>& rest) {
+    std::vector<draft_group> out;
+    out.push_back(draft_group{{a, b}, x, {}, false});
+    for (auto& [p, q] : rest) out.push_back(draft_group{{p, q}, -1, {}, false});
+    return out;
+  };
+  auto perfect_rest = [&](const std::vector<int>& rest, std::uint64_t salt,
+                          std::vector<std::pair<int, int>>& pairs) {
+    const auto mates = e.fresh_matching(rest, salt);
+    pairs.clear();
+    for (std::size_t i = 0; i < rest.size(); ++i) {
+      if (mates[i] < 0) return false;
+      if (static_cast<std::size_t>(mates[i]) > i) pairs.emplace_back(rest[i], rest[at(mates[i])]);
+    }
+    return true;
+  };
+
+  // Fast path: take the least-observed people in turn, match everyone else, and look for a pair
+  // that the observer has met neither of.
+  std::vector<std::pair<int, int>> pairs;
+  const std::size_t quick = std::min<std::size_t>(candidates.size(), 8);
+  for (std::size_t c = 0; c < quick; ++c) {
+    const int x = candidates[c];
+    if (!perfect_rest(without(people, {x}), 100 + c, pairs)) continue;
+    for (std::size_t i = 0; i < pairs.size(); ++i) {
+      auto [a, b] = pairs[i];
+      if (e.fresh(x, a) && e.fresh(x, b)) {
+        pairs.erase(pairs.begin() + static_cast<std::ptrdiff_t>(i));
+        return to_groups(x, a, b, pairs);
+      }
+    }
+  }
+
+  // Exact search for smaller groups: every repeat-free triangle, observer duty first, until the
+  // rest has a repeat-free matching. Large groups always succeed above in practice.
+  if (people.size() <= 90) {
+    std::size_t budget = 20'000;
+    for (const int x : candidates) {
+      for (const int a : people) {
+        if (!e.fresh(x, a)) continue;
+        for (const int b : people) {
+          if (b <= a || !e.fresh(x, b) || !e.fresh(a, b)) continue;
+          if (budget-- == 0) goto fallback;
+          if (perfect_rest(without(people, {x, a, b}), 7, pairs)) return to_groups(x, a, b, pairs);
+        }
+      }
+    }
+  }
+
+fallback:
+  // No repeat-free grouping: the least-observed person observes the pair they repeat least with.
+  const int x = candidates.front();
+  const auto rest = without(people, {x});
+  bool unused = false;
+  auto all = make_pairs(e, rest, nullptr, unused, 3);
+  relaxed = relaxed || unused;
+  std::size_t best = 0;
+  unsigned best_cost = std::numeric_limits<unsigned>::max();
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    const unsigned cost = e.met(x, all[i].first) + e.met(x, all[i].second) +
+                          (e.apart(x, all[i].first) || e.apart(x, all[i].second) ? 1'000'000U : 0U);
+    if (cost < best_cost) {
+      best_cost = cost;
+      best = i;
+    }
+  }
+  auto [a, b] = all[best];
+  all.erase(all.begin() + static_cast<std::ptrdiff_t>(best));
+  return to_groups(x, a, b, all);
+}
+
+/// Triads with observers: the least-observed observe; everyone else is paired repeat-free where
+/// possible; each observer joins a pair they have met neither of where possible (bipartite
+/// matching); a remainder of one or two makes pairs.
+std::vector<draft_group> make_triads(const engine& e, const std::vector<int>& people, bool& relaxed) {
+  const std::size_t n = people.size();
+  std::size_t triads = n / 3;
+  if (n % 3 == 1) triads = n >= 4 ? (n - 4) / 3 : 0;
+  seeded_rng rng = e.rng(29);
+  const auto candidates = order_by_observer_duty(e, people, rng);
+  const std::vector<int> observers(candidates.begin(), candidates.begin() + static_cast<std::ptrdiff_t>(triads));
+  const std::vector<int> rest(candidates.begin() + static_cast<std::ptrdiff_t>(triads), candidates.end());
+  auto pairs = make_pairs(e, rest, nullptr, relaxed, 31);
+
+  // Kuhn's augmenting paths: observer -> pair.
+  std::vector<int> pair_owner(pairs.size(), -1);
+  std::function<bool(std::size_t, std::vector<bool>&)> try_assign = [&](std::size_t o, std::vector<bool>& seen) {
+    for (std::size_t p = 0; p < pairs.size(); ++p) {
+      if (seen[p] || !e.fresh(observers[o], pairs[p].first) || !e.fresh(observers[o], pairs[p].second)) continue;
+      seen[p] = true;
+      if (pair_owner[p] < 0 || try_assign(at(pair_owner[p]), seen)) {
+        pair_owner[p] = static_cast<int>(o);
+        return true;
+      }
+    }
+    return false;
+  };
+  std::vector<bool> placed(observers.size(), false);
+  for (std::size_t o = 0; o < observers.size(); ++o) {
+    std::vector<bool> seen(pairs.size(), false);
+    try_assign(o, seen);
+  }
+  for (std::size_t p = 0; p < pairs.size(); ++p)
+    if (pair_owner[p] >= 0) placed[at(pair_owner[p])] = true;
+  // Observers with no repeat-free pair take the free pair they repeat least with.
+  for (std::size_t o = 0; o < observers.size(); ++o) {
+    if (placed[o]) continue;
+    std::size_t best = pairs.size();
+    unsigned best_cost = std::numeric_limits<unsigned>::max();
+    for (std::size_t p = 0; p < pairs.size(); ++p) {
+      if (pair_owner[p] >= 0) continue;
+      const unsigned cost = e.met(observers[o], pairs[p].first) + e.met(observers[o], pairs[p].second);
+      if (cost < best_cost) {
+        best_cost = cost;
+        best = p;
+      }
+    }
+    pair_owner[best] = static_cast<int>(o);
+  }
+  std::vector<draft_group> out;
+  for (std::size_t p = 0; p < pairs.size(); ++p)
+    out.push_back(draft_group{{pairs[p].first, pairs[p].second},
+                              pair_owner[p] < 0 ? -1 : observers[at(pair_owner[p])], {}, false});
+  return out;
+}
+
+pairing_group to_group(const engine& e, const draft_group& d) {
+  pairing_group g;
+  g.with_facilitator = d.with_facilitator;
+  if (!d.pair.empty()) g.members.push_back({e.id(d.pair[0]), role_kind::therapist});
+  if (d.pair.size() > 1) g.members.push_back({e.id(d.pair[1]), role_kind::client});
+  if (d.observer >= 0) g.members.push_back({e.id(d.observer), role_kind::observer});
+  for (int o : d.extra_observers) g.members.push_back({e.id(o), role_kind::observer});
+  return g;
+}
+
+const std::string& first_member(const pairing_group& g) {
+  static const std::string empty;
+  if (g.members.empty()) return empty;
+  return std::min_element(g.members.begin(), g.members.end(), [](const group_member& a, const group_member& b) {
+           return natural_less(a.participant, b.participant);
+         })->participant;
+}
+
+}  // namespace
+
+result<pairing_result> make_groups(const pairing_request& request, const pairing_history& history) {
+  std::unordered_set<std::string> seen;
+  for (const auto& id : request.present) {
+    if (id.empty()) return make_error(errc::invalid_argument, "A participant id is empty; every person present needs an id.");
+    if (!seen.insert(id).second)
+      return make_error(errc::invalid_argument, "'" + id + "' is listed twice among the people present; list each person once.");
+  }
+  std::unordered_set<std::string> locked_ids;
+  for (std::size_t g = 0; g < request.locked.size(); ++g) {
+    for (const auto& m : request.locked[g].members) {
+      if (!seen.contains(m.participant))
+        return make_error(errc::invalid_argument, "'" + m.participant + "' is in a locked group but is not present; unlock that group or wait until they are back.");
+      if (!locked_ids.insert(m.participant).second)
+        return make_error(errc::invalid_argument, "'" + m.participant + "' is in two locked groups; a person can be in one group only.");
+    }
+  }
+  std::vector<std::string> pool;
+  for (const auto& id : request.present)
+    if (!locked_ids.contains(id)) pool.push_back(id);
+  std::sort(pool.begin(), pool.end(), natural_less);
+
+  if (pool.size() == 1 && request.locked.empty() && !request.odd_with_facilitator)
+    return make_error(errc::wrong_state, "Only one person is present; a round needs at least two. Wait for someone else to join.");
+  if (pool.empty() && request.locked.empty())
+    return make_error(errc::wrong_state, "No one is present; a round needs at least two people.");
+
+  pairing_result out;
+  out.groups = request.locked;
+  for (auto& g : out.groups) sort_members(g);
+
+  if (!pool.empty()) {
+    const engine e(pool, history, request.keep_apart, request.seed);
+    std::vector<int> people(pool.size());
+    std::iota(people.begin(), people.end(), 0);
+    std::vector<draft_group> drafts;
+    std::vector<int> colour;
+    bool relaxed = false;
+    int lone = -1;
+
+    if (pool.size() == 1) {
+      lone = 0;
+    } else if (request.shape == group_shape::triads) {
+      drafts = make_triads(e, people, relaxed);
+    } else if (people.size() % 2 == 1 && !request.odd_with_facilitator) {
+      drafts = odd_with_triad(e, people, relaxed);
+    } else {
+      if (people.size() % 2 == 1) {
+        // The odd person out practises with the facilitator: the one who has done so least.
+        seeded_rng rng = e.rng(41);
+        lone = people.front();
+        std::uint64_t best = std::numeric_limits<std::uint64_t>::max();
+        for (int p : people) {
+          const std::uint64_t key = (std::uint64_t{e.with_facilitator(p)} << 32) | (rng.next() >> 32);
+          if (key < best) {
+            best = key;
+            lone = p;
+          }
+        }
+        people.erase(std::find(people.begin(), people.end(), lone));
+      }
+      std::vector<std::pair<int, int>> pairs;
+      if (lone < 0) {
+        auto [first, second] = e.schedule_round();
+        if (!first.empty()) {
+          for (int i = 0; i < e.size(); ++i)
+            if (first[at(i)] > i) pairs.emplace_back(i, first[at(i)]);
+          if (!second.empty()) colour = colour_cycles(e.size(), first, second);
+        }
+      }
+      if (pairs.empty() && !people.empty()) pairs = make_pairs(e, people, nullptr, relaxed, 5);
+      for (auto& [a, b] : pairs) drafts.push_back(draft_group{{a, b}, -1, {}, false});
+    }
+    seeded_rng coin = e.rng(53);
+    orient(e, drafts, colour, coin);
+    if (lone >= 0) {
+      if (request.odd_with_facilitator || request.locked.empty()) {
+        drafts.push_back(draft_group{{lone}, -1, {}, true});
+      } else {
+        for (auto& d : drafts) out.groups.push_back(to_group(e, d));
+        slot_in(out.groups, e.id(lone), history, request.keep_apart);
+        drafts.clear();
+      }
+    }
+    for (auto& d : drafts) out.groups.push_back(to_group(e, d));
+    out.keep_apart_relaxed = relaxed;
+  }
+
+  // Rooms are numbered by their first member in reading order, so "Room 1" holds p1 and
+  // facilitators find people where they expect them.
+  std::stable_sort(out.groups.begin(), out.groups.end(), [](const pairing_group& a, const pairing_group& b) {
+    return natural_less(first_member(a), first_member(b));
+  });
+  for (std::size_t i = 0; i < out.groups.size(); ++i) out.groups[i].room = room_name(i + 1);
+  for (const auto& g : out.groups)
+    for (std::size_t i = 0; i < g.members.size(); ++i)
+      for (std::size_t j = i + 1; j < g.members.size(); ++j)
+        if (history.times_met(g.members[i].participant, g.members[j].participant) > 0) ++out.repeated_pairs;
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Changes within a running round.
+
+namespace {
+
+bool kept_apart(const std::vector<std::vector<std::string>>& keep_apart, const std::string& a, const std::string& b) {
+  for (const auto& set : keep_apart) {
+    const bool has_a = std::find(set.begin(), set.end(), a) != set.end();
+    const bool has_b = std::find(set.begin(), set.end(), b) != set.end();
+    if (has_a && has_b) return true;
+  }
+  return false;
+}
+
+/// How bad it is for `who` to join group `g`: meetings repeated, keep-apart broken, crowding.
+unsigned join_cost(const pairing_group& g, const std::string& who, const pairing_history& history,
+                   const std::vector<std::vector<std::string>>& keep_apart) {
+  unsigned cost = static_cast<unsigned>(g.members.size()) * 10U;
+  for (const auto& m : g.members) {
+    cost += history.times_met(who, m.participant) * 1000U;
+    if (kept_apart(keep_apart, who, m.participant)) cost += 1'000'000U;
+  }
+  return cost;
+}
+
+role_kind missing_role(const pairing_group& g) {
+  bool has_therapist = false, has_client = false;
+  for (const auto& m : g.members) {
+    has_therapist = has_therapist || m.role == role_kind::therapist;
+    has_client = has_client || m.role == role_kind::client;
+  }
+  if (!has_therapist) return role_kind::therapist;
+  if (!has_client) return role_kind::client;
+  return role_kind::observer;
+}
+
+}  // namespace
+
+std::size_t slot_in(std::vector<pairing_group>& groups, const std::string& newcomer,
+                    const pairing_history& history,
+                    const std::vector<std::vector<std::string>>& keep_apart) {
+  std::size_t best = groups.size();
+  unsigned best_cost = std::numeric_limits<unsigned>::max();
+  for (std::size_t i = 0; i < groups.size(); ++i) {
+    const auto& g = groups[i];
+    if (g.with_facilitator && g.members.size() >= 1) continue;
+    // Someone alone always comes first, whatever else.
+    const unsigned cost = g.members.size() == 1 ? 0U : join_cost(g, newcomer, history, keep_apart);
+    if (cost < best_cost) {
+      best_cost = cost;
+      best = i;
+    }
+  }
+  if (best == groups.size()) {
+    groups.push_back(pairing_group{free_room(groups), {{newcomer, role_kind::therapist}}, false});
+    return best;
+  }
+  auto& g = groups[best];
+  g.members.push_back({newcomer, missing_role(g)});
+  sort_members(g);
+  return best;
+}
+
+void remove_and_regroup(std::vector<pairing_group>& groups, const std::vector<std::string>& gone,
+                        const pairing_history& history,
+                        const std::vector<std::vector<std::string>>& keep_apart) {
+  const std::unordered_set<std::string> leaving(gone.begin(), gone.end());
+  for (auto& g : groups) {
+    std::erase_if(g.members, [&](const group_member& m) { return leaving.contains(m.participant); });
+    // An observer steps into a missing therapist or client role so the practice can go on.
+    for (role_kind needed : {role_kind::therapist, role_kind::client}) {
+      if (missing_role(g) != needed) continue;
+      for (auto& m : g.members)
+        if (m.role == role_kind::observer) {
+          m.role = needed;
+          break;
+        }
+    }
+    sort_members(g);
+  }
+  std::erase_if(groups, [](const pairing_group& g) { return g.members.empty(); });
+
+  // Gather everyone left alone (not those practising with the facilitator) and regroup them.
+  std::vector<std::string> alone;
+  std::unordered_map<std::string, std::string> room_of;
+  for (auto& g : groups)
+    if (g.members.size() == 1 && !g.with_facilitator) {
+      alone.push_back(g.members[0].participant);
+      room_of[g.members[0].participant] = g.room;
+    }
+  if (alone.empty()) return;
+  if (alone.size() == 1 && groups.size() == 1) return;  // no one else to join
+  std::erase_if(groups, [](const pairing_group& g) { return g.members.size() == 1 && !g.with_facilitator; });
+  // Pair those alone with each other, repeats last; an odd one out joins a group.
+  while (alone.size() >= 2) {
+    std::size_t bj = 1;
+    unsigned best = std::numeric_limits<unsigned>::max();
+    for (std::size_t j = 1; j < alone.size(); ++j) {
+      const unsigned cost = history.times_met(alone[0], alone[j]) +
+                            (kept_apart(keep_apart, alone[0], alone[j]) ? 1'000'000U : 0U);
+      if (cost < best) {
+        best = cost;
+        bj = j;
+      }
+    }
+    pairing_group g;
+    g.room = room_of[alone[0]];  // the second person moves into the first one's room
+    const bool first_leads = history.balance(alone[0]) <= history.balance(alone[bj]);
+    g.members.push_back({first_leads ? alone[0] : alone[bj], role_kind::therapist});
+    g.members.push_back({first_leads ? alone[bj] : alone[0], role_kind::client});
+    groups.push_back(std::move(g));
+    alone.erase(alone.begin() + static_cast<std::ptrdiff_t>(bj));
+    alone.erase(alone.begin());
+  }
+  if (!alone.empty()) slot_in(groups, alone[0], history, keep_apart);
+}
+
+}  // namespace dyad::core

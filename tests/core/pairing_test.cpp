@@ -1,3 +1,397 @@
 #include "core/pairing.hpp"
 
 #include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace dyad::core {
+namespace {
+
+std::vector<std::string> people(std::size_t n, std::size_t first = 1) {
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < n; ++i) out.push_back("p" + std::to_string(first + i));
+  return out;
+}
+
+std::string describe(const std::vector<pairing_group>& groups) {
+  std::string s;
+  for (const auto& g : groups) {
+    s += g.room + ":";
+    for (const auto& m : g.members)
+      s += " " + m.participant + "/" +
+           (m.role == role_kind::therapist ? "T" : m.role == role_kind::client ? "C" : "O");
+    s += "; ";
+  }
+  return s;
+}
+
+/// The invariants every round must satisfy, whatever happened before.
+void expect_well_formed(const std::vector<std::string>& present, const pairing_result& r,
+                        group_shape shape, const std::string& context) {
+  std::multiset<std::string> seen;
+  std::set<std::string> rooms;
+  std::size_t groups_of_three = 0;
+  for (std::size_t i = 0; i < r.groups.size(); ++i) {
+    const auto& g = r.groups[i];
+    EXPECT_EQ(g.room, "Room " + std::to_string(i + 1)) << context;
+    rooms.insert(g.room);
+    for (const auto& m : g.members) seen.insert(m.participant);
+    ASSERT_GE(g.members.size(), 2U) << "no one sits alone: " << context << " " << describe(r.groups);
+    ASSERT_LE(g.members.size(), 3U) << context << " " << describe(r.groups);
+    EXPECT_EQ(g.members[0].role, role_kind::therapist) << context;
+    EXPECT_EQ(g.members[1].role, role_kind::client) << context;
+    if (g.members.size() == 3) {
+      EXPECT_EQ(g.members[2].role, role_kind::observer) << context;
+      ++groups_of_three;
+    }
+  }
+  EXPECT_EQ(seen, std::multiset<std::string>(present.begin(), present.end()))
+      << "everyone present is in exactly one group: " << context;
+  if (shape == group_shape::pairs) {
+    EXPECT_EQ(groups_of_three, present.size() % 2) << "an odd count makes exactly one triad: " << context;
+  }
+}
+
+/// Exhaustive search: can these people be grouped into pairs (plus, when odd, one triad whose
+/// observer is among those who have observed least) with no two people in a group who have met
+/// before? Small groups only.
+bool grouping_search(std::vector<std::string> left, const pairing_history& h, bool triad_allowed,
+                     unsigned least_observed) {
+  if (left.empty()) return true;
+  const std::string v = left.front();
+  left.erase(left.begin());
+  for (std::size_t i = 0; i < left.size(); ++i) {
+    if (h.times_met(v, left[i]) > 0) continue;
+    auto rest = left;
+    const std::string u = rest[i];
+    rest.erase(rest.begin() + static_cast<std::ptrdiff_t>(i));
+    if (grouping_search(rest, h, triad_allowed, least_observed)) return true;
+    if (!triad_allowed) continue;
+    for (std::size_t j = 0; j < rest.size(); ++j) {
+      if (h.times_met(v, rest[j]) > 0 || h.times_met(u, rest[j]) > 0) continue;
+      const bool has_observer = h.count(v, role_kind::observer) == least_observed ||
+                                h.count(u, role_kind::observer) == least_observed ||
+                                h.count(rest[j], role_kind::observer) == least_observed;
+      if (!has_observer) continue;
+      auto rest2 = rest;
+      rest2.erase(rest2.begin() + static_cast<std::ptrdiff_t>(j));
+      if (grouping_search(rest2, h, false, least_observed)) return true;
+    }
+  }
+  return false;
+}
+
+bool repeat_free_grouping_exists(const std::vector<std::string>& present, const pairing_history& h,
+                                 bool triad_allowed) {
+  unsigned least_observed = ~0U;
+  for (const auto& p : present) least_observed = std::min(least_observed, h.count(p, role_kind::observer));
+  return grouping_search(present, h, triad_allowed, least_observed);
+}
+
+TEST(Pairing, StableEvenAttendanceIsAFullRoundRobin) {
+  for (std::size_t n = 2; n <= 60; n += 2) {
+    for (std::uint64_t seed : {1ULL, 7ULL, 1234ULL}) {
+      pairing_history h;
+      const auto present = people(n);
+      for (std::size_t round = 1; round < n; ++round) {
+        const auto r = make_groups({present, group_shape::pairs, false, {}, {}, seed}, h);
+        ASSERT_TRUE(r.ok()) << r.err().message;
+        const std::string ctx = "n=" + std::to_string(n) + " seed=" + std::to_string(seed) +
+                                " round=" + std::to_string(round);
+        expect_well_formed(present, *r, group_shape::pairs, ctx);
+        ASSERT_EQ(r->repeated_pairs, 0U) << "no one meets anyone twice within N-1 rounds: " << ctx
+                                         << " " << describe(r->groups);
+        h.record(r->groups);
+      }
+      for (std::size_t a = 0; a < n; ++a)
+        for (std::size_t b = a + 1; b < n; ++b)
+          ASSERT_EQ(h.times_met(present[a], present[b]), 1U)
+              << "after N-1 rounds everyone has met everyone once: n=" << n << " " << present[a] << "-" << present[b];
+    }
+  }
+}
+
+TEST(Pairing, RolesRotateWithinOneUnderStableAttendance) {
+  for (std::size_t n = 2; n <= 60; n += 2) {
+    for (std::uint64_t seed : {3ULL, 99ULL}) {
+      pairing_history h;
+      const auto present = people(n);
+      for (std::size_t round = 1; round < n; ++round) {
+        const auto r = make_groups({present, group_shape::pairs, false, {}, {}, seed}, h);
+        ASSERT_TRUE(r.ok());
+        h.record(r->groups);
+        for (const auto& p : present)
+          ASSERT_LE(std::abs(h.balance(p)), 1)
+              << p << " therapist " << h.count(p, role_kind::therapist) << " client "
+              << h.count(p, role_kind::client) << " after round " << round << " n=" << n << " seed=" << seed;
+      }
+    }
+  }
+}
+
+TEST(Pairing, WhoWasClientPlaysTherapistNextWhenPairedWithLastTherapist) {
+  pairing_history h;
+  const auto present = people(8);
+  auto r1 = make_groups({present, group_shape::pairs, false, {}, {}, 5}, h);
+  ASSERT_TRUE(r1.ok());
+  h.record(r1->groups);
+  auto r2 = make_groups({present, group_shape::pairs, false, {}, {}, 5}, h);
+  ASSERT_TRUE(r2.ok());
+  for (const auto& g : r2->groups) {
+    EXPECT_EQ(*h.last_role(g.members[0].participant), role_kind::client)
+        << "round 2 therapist " << g.members[0].participant << " was client in round 1: " << describe(r2->groups);
+    EXPECT_EQ(*h.last_role(g.members[1].participant), role_kind::therapist) << describe(r2->groups);
+  }
+}
+
+TEST(Pairing, OddCountsMakeOneTriadAndSpreadObserverDuty) {
+  for (std::size_t n = 3; n <= 59; n += 2) {
+    pairing_history h;
+    const auto present = people(n);
+    const std::size_t rounds = std::min<std::size_t>(n - 1, 12);
+    for (std::size_t round = 1; round <= rounds; ++round) {
+      const auto r = make_groups({present, group_shape::pairs, false, {}, {}, 11}, h);
+      ASSERT_TRUE(r.ok()) << r.err().message;
+      const std::string ctx = "n=" + std::to_string(n) + " round=" + std::to_string(round);
+      expect_well_formed(present, *r, group_shape::pairs, ctx);
+      if (r->repeated_pairs > 0)
+        EXPECT_FALSE(n <= 13 && repeat_free_grouping_exists(present, h, true))
+            << "a repeat although a repeat-free grouping exists: " << ctx << " " << describe(r->groups);
+      h.record(r->groups);
+      unsigned lo = 1000, hi = 0;
+      for (const auto& p : present) {
+        lo = std::min(lo, h.count(p, role_kind::observer));
+        hi = std::max(hi, h.count(p, role_kind::observer));
+      }
+      ASSERT_LE(hi - lo, 1U) << "observer duty goes to those who observed least: " << ctx;
+    }
+  }
+}
+
+TEST(Pairing, UnderChurnRepeatsOnlyWhenNoRepeatFreeGroupingExists) {
+  std::size_t checked_repeats = 0;
+  for (std::uint64_t seed = 1; seed <= 120; ++seed) {
+    std::mt19937_64 rng(seed);
+    const auto pool = people(2 + rng() % 13);  // 2..14 people who may come and go
+    pairing_history h;
+    std::set<std::string> present(pool.begin(), pool.end());
+    for (int round = 1; round <= 10; ++round) {
+      // Random churn: each person may leave or come back.
+      for (const auto& p : pool)
+        if (rng() % 5 == 0) {
+          if (present.contains(p)) present.erase(p); else present.insert(p);
+        }
+      if (present.size() < 2) present.insert(pool.begin(), pool.begin() + 2);
+      const std::vector<std::string> here(present.begin(), present.end());
+      const auto r = make_groups({here, group_shape::pairs, false, {}, {}, seed}, h);
+      ASSERT_TRUE(r.ok()) << r.err().message;
+      const std::string ctx = "seed=" + std::to_string(seed) + " round=" + std::to_string(round);
+      expect_well_formed(here, *r, group_shape::pairs, ctx);
+      if (r->repeated_pairs > 0) {
+        ++checked_repeats;
+        ASSERT_FALSE(repeat_free_grouping_exists(here, h, here.size() % 2 == 1))
+            << "a partner repeated although a repeat-free grouping exists: " << ctx << " " << describe(r->groups);
+      }
+      h.record(r->groups);
+    }
+  }
+  EXPECT_GT(checked_repeats, 0U) << "the churn scenarios should reach rounds where repeats are unavoidable";
+}
+
+TEST(Pairing, LargeGroupsUnderChurnStayWellFormed) {
+  for (std::uint64_t seed = 1; seed <= 30; ++seed) {
+    std::mt19937_64 rng(seed * 31);
+    const auto pool = people(2 + rng() % 59);
+    pairing_history h;
+    for (int round = 1; round <= 8; ++round) {
+      std::vector<std::string> here;
+      for (const auto& p : pool)
+        if (rng() % 6 != 0) here.push_back(p);
+      if (here.size() < 2) here = pool;
+      const auto r = make_groups({here, group_shape::pairs, false, {}, {}, seed}, h);
+      ASSERT_TRUE(r.ok()) << r.err().message;
+      expect_well_formed(here, *r, group_shape::pairs, "seed=" + std::to_string(seed));
+      h.record(r->groups);
+    }
+  }
+}
+
+TEST(Pairing, SameSeedSameGroupsOtherSeedOtherGroups) {
+  const auto present = people(24);
+  auto run = [&](std::uint64_t seed) {
+    pairing_history h;
+    std::vector<std::vector<pairing_group>> rounds;
+    for (int round = 0; round < 5; ++round) {
+      auto r = make_groups({present, group_shape::pairs, false, {}, {}, seed}, h);
+      h.record(r->groups);
+      rounds.push_back(r->groups);
+    }
+    return rounds;
+  };
+  EXPECT_EQ(run(42), run(42)) << "pairing is deterministic for a seed";
+  EXPECT_NE(run(42), run(43)) << "a different seed gives a different rotation";
+}
+
+TEST(Pairing, KeepApartSetsNeverShareAGroup) {
+  const auto present = people(12);
+  const std::vector<std::vector<std::string>> teams{{"p1", "p2", "p3", "p4"}, {"p5", "p6", "p7"}};
+  pairing_history h;
+  for (int round = 0; round < 6; ++round) {
+    const auto r = make_groups({present, group_shape::pairs, false, teams, {}, 8}, h);
+    ASSERT_TRUE(r.ok());
+    EXPECT_FALSE(r->keep_apart_relaxed);
+    for (const auto& g : r->groups)
+      for (const auto& team : teams) {
+        int in_team = 0;
+        for (const auto& m : g.members) in_team += std::count(team.begin(), team.end(), m.participant) > 0;
+        EXPECT_LE(in_team, 1) << "round " << round << ": " << describe(r->groups);
+      }
+    h.record(r->groups);
+  }
+  // Everyone in one team: impossible, so the constraint is relaxed and said so.
+  const auto r = make_groups({people(4), group_shape::pairs, false, {people(4)}, {}, 8}, pairing_history{});
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->keep_apart_relaxed);
+}
+
+TEST(Pairing, LockedGroupsAreKeptAndOthersGroupedAround) {
+  const auto present = people(10);
+  pairing_group locked{"", {{"p3", role_kind::client}, {"p9", role_kind::therapist}}, false};
+  const auto r = make_groups({present, group_shape::pairs, false, {}, {locked}, 2}, pairing_history{});
+  ASSERT_TRUE(r.ok()) << r.err().message;
+  expect_well_formed(present, *r, group_shape::pairs, "locked");
+  const auto it = std::find_if(r->groups.begin(), r->groups.end(), [](const pairing_group& g) {
+    return g.members.size() == 2 && g.members[0].participant == "p9" && g.members[1].participant == "p3";
+  });
+  EXPECT_NE(it, r->groups.end()) << describe(r->groups);
+
+  pairing_group absent{"", {{"p3", role_kind::therapist}, {"p99", role_kind::client}}, false};
+  const auto bad = make_groups({present, group_shape::pairs, false, {}, {absent}, 2}, pairing_history{});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.err().message.find("p99"), std::string::npos) << bad.err().message;
+}
+
+TEST(Pairing, OnePersonCannotMakeARound) {
+  const auto r = make_groups({{"p1"}, group_shape::pairs, false, {}, {}, 1}, pairing_history{});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.err().code, errc::wrong_state);
+  EXPECT_NE(r.err().message.find("at least two"), std::string::npos) << r.err().message;
+  const auto dup = make_groups({{"p1", "p1"}, group_shape::pairs, false, {}, {}, 1}, pairing_history{});
+  ASSERT_FALSE(dup.ok());
+  EXPECT_EQ(dup.err().code, errc::invalid_argument);
+}
+
+TEST(Pairing, OddPersonPractisesWithFacilitatorWhenThePlanSaysSo) {
+  pairing_history h;
+  const auto present = people(7);
+  std::set<std::string> with_facilitator;
+  for (int round = 0; round < 7; ++round) {
+    const auto r = make_groups({present, group_shape::pairs, true, {}, {}, 4}, h);
+    ASSERT_TRUE(r.ok());
+    int solo = 0;
+    for (const auto& g : r->groups) {
+      if (g.with_facilitator) {
+        ++solo;
+        ASSERT_EQ(g.members.size(), 1U);
+        with_facilitator.insert(g.members[0].participant);
+      } else {
+        ASSERT_EQ(g.members.size(), 2U) << describe(r->groups);
+      }
+    }
+    EXPECT_EQ(solo, 1);
+    h.record(r->groups);
+  }
+  EXPECT_EQ(with_facilitator.size(), 7U) << "the turn with the facilitator goes round";
+}
+
+TEST(Pairing, TriadExercisesMakeTriadsWithObserversAndPairsForTheRemainder) {
+  for (std::size_t n = 2; n <= 31; ++n) {
+    pairing_history h;
+    const auto present = people(n);
+    for (int round = 0; round < 4; ++round) {
+      const auto r = make_groups({present, group_shape::triads, false, {}, {}, 6}, h);
+      ASSERT_TRUE(r.ok()) << r.err().message;
+      expect_well_formed(present, *r, group_shape::triads, "n=" + std::to_string(n));
+      std::size_t triads = 0;
+      for (const auto& g : r->groups) triads += g.members.size() == 3;
+      const std::size_t expected = n % 3 == 1 ? (n >= 4 ? (n - 4) / 3 : 0) : n / 3;
+      EXPECT_EQ(triads, expected) << "n=" << n << " " << describe(r->groups);
+      h.record(r->groups);
+    }
+    unsigned lo = 1000, hi = 0;
+    for (const auto& p : present) {
+      lo = std::min(lo, h.count(p, role_kind::observer));
+      hi = std::max(hi, h.count(p, role_kind::observer));
+    }
+    EXPECT_LE(hi - lo, 1U) << "observer duty spread evenly, n=" << n;
+  }
+}
+
+TEST(Pairing, LateJoinerJoinsSomeoneAloneFirst) {
+  std::vector<pairing_group> groups{
+      {"Room 1", {{"p1", role_kind::therapist}, {"p2", role_kind::client}}, false},
+      {"Room 2", {{"p3", role_kind::therapist}}, false}};
+  pairing_history h;
+  EXPECT_EQ(slot_in(groups, "p9", h, {}), 1U);
+  EXPECT_EQ(groups[1].members, (std::vector<group_member>{{"p3", role_kind::therapist}, {"p9", role_kind::client}}));
+}
+
+TEST(Pairing, LateJoinerObservesAPairTheyHaveNotMet) {
+  std::vector<pairing_group> groups{
+      {"Room 1", {{"p1", role_kind::therapist}, {"p2", role_kind::client}}, false},
+      {"Room 2", {{"p3", role_kind::therapist}, {"p4", role_kind::client}}, false}};
+  pairing_history h;
+  h.record({{"Room 1", {{"p1", role_kind::therapist}, {"p9", role_kind::client}}, false}});
+  EXPECT_EQ(slot_in(groups, "p9", h, {}), 1U) << "p9 has met p1, so joins Room 2";
+  EXPECT_EQ(groups[1].members.back(), (group_member{"p9", role_kind::observer}));
+}
+
+TEST(Pairing, DropOutsLeaveNoOneAlone) {
+  std::vector<pairing_group> groups{
+      {"Room 1", {{"p1", role_kind::therapist}, {"p2", role_kind::client}}, false},
+      {"Room 2", {{"p3", role_kind::therapist}, {"p4", role_kind::client}}, false},
+      {"Room 3", {{"p5", role_kind::therapist}, {"p6", role_kind::client}, {"p7", role_kind::observer}}, false}};
+  pairing_history h;
+  h.record(groups);
+  // Two partners drop: the two left alone pair up in the first one's room.
+  remove_and_regroup(groups, {"p2", "p3"}, h, {});
+  ASSERT_EQ(groups.size(), 2U) << describe(groups);
+  auto room = std::find_if(groups.begin(), groups.end(), [](const pairing_group& g) { return g.room == "Room 1"; });
+  ASSERT_NE(room, groups.end());
+  EXPECT_EQ(room->members.size(), 2U);
+  // The triad loses its therapist: the observer steps in.
+  remove_and_regroup(groups, {"p5"}, h, {});
+  auto triad = std::find_if(groups.begin(), groups.end(), [](const pairing_group& g) { return g.room == "Room 3"; });
+  ASSERT_NE(triad, groups.end());
+  EXPECT_EQ(triad->members, (std::vector<group_member>{{"p7", role_kind::therapist}, {"p6", role_kind::client}}));
+  // One person left alone joins another group rather than sit alone.
+  remove_and_regroup(groups, {"p6"}, h, {});
+  for (const auto& g : groups) EXPECT_GE(g.members.size(), 2U) << describe(groups);
+}
+
+TEST(Pairing, HistoryCountsChangesWithinARoundOnce) {
+  pairing_history h;
+  std::vector<pairing_group> before{{"Room 1", {{"p1", role_kind::therapist}, {"p2", role_kind::client}}, false}};
+  h.record(before);
+  auto after = before;
+  slot_in(after, "p3", h, {});
+  h.record_change(before, after);
+  EXPECT_EQ(h.times_met("p1", "p2"), 1U);
+  EXPECT_EQ(h.times_met("p1", "p3"), 1U);
+  EXPECT_EQ(h.count("p3", role_kind::observer), 1U);
+  EXPECT_EQ(h.count("p1", role_kind::therapist), 1U);
+}
+
+TEST(Pairing, NaturalOrderReadsNumbersAsPeopleDo) {
+  EXPECT_TRUE(natural_less("p2", "p10"));
+  EXPECT_FALSE(natural_less("p10", "p2"));
+  EXPECT_TRUE(natural_less("alice", "bob"));
+}
+
+}  // namespace
+}  // namespace dyad::core
