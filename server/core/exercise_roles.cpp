@@ -39,10 +39,4 @@ group_shape shape_of(const dyad::v1::Exercise& exercise) {
   return exercise.group_size() == dyad::v1::GROUP_SIZE_TRIADS ? group_shape::triads : group_shape::pairs;
 }
 
-const dyad::v1::Exercise* find_exercise(const dyad::v1::Plan& plan, const std::string& id) {
-  for (const auto& e : plan.exercises())
-    if (e.id() == id) return &e;
-  return nullptr;
-}
-
 }  // namespace dyad::core

@@ -17,7 +17,4 @@ std::string role_id(const dyad::v1::Exercise& exercise, role_kind kind);
 /// How pairing should shape this exercise's groups.
 group_shape shape_of(const dyad::v1::Exercise& exercise);
 
-/// The plan's exercise with that id, or nullptr.
-const dyad::v1::Exercise* find_exercise(const dyad::v1::Plan& plan, const std::string& id);
-
 }  // namespace dyad::core

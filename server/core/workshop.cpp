@@ -1,1 +1,534 @@
 #include "core/workshop.hpp"
+
+#include <algorithm>
+#include <unordered_set>
+#include <utility>
+
+#include "core/exercise_roles.hpp"
+#include "core/plan_validator.hpp"
+#include "core/tally.hpp"
+#include "core/transcript_import.hpp"
+
+namespace dyad::core {
+
+namespace v1 = dyad::v1;
+
+namespace {
+
+role_kind kind_of(v1::RoleKind kind) {
+  switch (kind) {
+    case v1::ROLE_KIND_CLIENT: return role_kind::client;
+    case v1::ROLE_KIND_OBSERVER: return role_kind::observer;
+    default: return role_kind::therapist;
+  }
+}
+
+bool contains(const pairing_group& g, const std::string& id) {
+  return std::any_of(g.members.begin(), g.members.end(),
+                     [&](const group_member& m) { return m.participant == id; });
+}
+
+const pairing_group* group_of(const std::vector<pairing_group>& groups, const std::string& id) {
+  for (const auto& g : groups)
+    if (contains(g, id)) return &g;
+  return nullptr;
+}
+
+/// How many swap-roles phases have begun by this one: an odd count swaps therapist and client.
+bool roles_swapped(const round_clock& clock, std::size_t phase_index) {
+  std::size_t swaps = 0;
+  for (std::size_t i = 0; i <= phase_index && i < clock.phases().size(); ++i) swaps += clock.phases()[i].swap_roles;
+  return swaps % 2 == 1;
+}
+
+}  // namespace
+
+v1::Group to_proto(const pairing_group& group, const v1::Exercise& exercise) {
+  v1::Group out;
+  out.set_room(group.room);
+  out.set_with_facilitator(group.with_facilitator);
+  for (const auto& m : group.members) {
+    auto* member = out.add_members();
+    member->set_participant_id(m.participant);
+    member->set_role(role_id(exercise, m.role));
+  }
+  return out;
+}
+
+result<pairing_group> from_proto(const v1::Group& group, const v1::Exercise& exercise) {
+  pairing_group out;
+  out.room = group.room();
+  out.with_facilitator = group.with_facilitator();
+  for (const auto& m : group.members()) {
+    const auto it = std::find_if(exercise.roles().begin(), exercise.roles().end(),
+                                 [&](const v1::Role& r) { return r.id() == m.role(); });
+    role_kind kind;
+    if (it != exercise.roles().end()) {
+      kind = kind_of(it->kind());
+    } else if (m.role() == "therapist" || m.role() == "client" || m.role() == "observer") {
+      kind = m.role() == "therapist" ? role_kind::therapist
+             : m.role() == "client"  ? role_kind::client
+                                     : role_kind::observer;
+    } else {
+      return make_error(errc::invalid_argument, "Exercise '" + exercise.id() + "' has no role '" + m.role() +
+                                                    "'; give each member one of the exercise's roles.");
+    }
+    out.members.push_back({m.participant_id(), kind});
+  }
+  return out;
+}
+
+workshop::workshop(const clock& time, v1::Plan plan, std::string code, std::uint64_t seed, millis created_at)
+    : time_(&time),
+      plan_(std::move(plan)),
+      code_(std::move(code)),
+      seed_(seed),
+      created_at_(created_at),
+      feedback_(plan_.questionnaire(), seed) {}
+
+result<std::pair<workshop, event_list>> workshop::create(const clock& time, v1::Plan plan, std::string code,
+                                                         std::uint64_t seed) {
+  if (code.empty()) return make_error(errc::invalid_argument, "A workshop needs a join code.");
+  if (plan.exercises_size() == 0)
+    return make_error(errc::invalid_argument, "The plan has no exercises; add at least one (see `dyad plan check`).");
+  v1::WorkshopEvent event;
+  auto* created = event.mutable_created();
+  created->set_code(code);
+  *created->mutable_plan() = plan;
+  created->set_seed(seed);
+  created->set_at_ms(time.now());
+  workshop w(time, std::move(plan), std::move(code), seed, time.now());
+  return std::pair<workshop, event_list>{std::move(w), event_list{std::move(event)}};
+}
+
+result<workshop> workshop::replay(const clock& time, std::span<const v1::WorkshopEvent> events) {
+  if (events.empty() || !events.front().has_created())
+    return make_error(errc::invalid_argument, "A workshop's event log must start with its creation; this one does not.");
+  const auto& c = events.front().created();
+  workshop w(time, c.plan(), c.code(), c.seed(), c.at_ms());
+  for (std::size_t i = 1; i < events.size(); ++i) {
+    auto applied = w.apply(events[i]);
+    if (!applied)
+      return make_error(applied.err().code,
+                        "Event " + std::to_string(i + 1) + " of workshop " + c.code() + " cannot be applied: " +
+                            applied.err().message);
+  }
+  return w;
+}
+
+status workshop::check_open(const char* doing) const {
+  if (lifecycle_ == v1::LIFECYCLE_CLOSED)
+    return make_error(errc::wrong_state, std::string("The workshop is closed, so you cannot ") + doing + ".");
+  return ok();
+}
+
+result<event_list> workshop::commit(event_list events) {
+  for (const auto& e : events) {
+    auto applied = apply(e);
+    // Commands check everything before making events, so a failure here is a bug; say so
+    // rather than leave a half-applied command unnoticed.
+    if (!applied) return applied.err();
+  }
+  return events;
+}
+
+const v1::Exercise* workshop::exercise_of(const round_state& r) const { return find_exercise(plan_, r.exercise_id); }
+
+const std::vector<pairing_group>& workshop::groups() const {
+  static const std::vector<pairing_group> none;
+  return rounds_.empty() ? none : rounds_.back().groups;
+}
+
+bool workshop::round_running() const {
+  return !rounds_.empty() && !rounds_.back().ended && !rounds_.back().clock.at(time_->now()).finished;
+}
+
+std::optional<round_clock::view> workshop::phase() const {
+  if (rounds_.empty()) return std::nullopt;
+  return rounds_.back().clock.at(time_->now());
+}
+
+// ---------------------------------------------------------------------------------------------
+// People
+
+result<workshop::joined> workshop::join(std::string display_name, std::string email) {
+  if (auto open = check_open("join"); !open) return open.err();
+  // Validate on a copy so that a refused join leaves the roster untouched.
+  roster trial = roster_;
+  auto id = trial.join(display_name, email, time_->now());
+  if (!id) return id.err();
+  v1::WorkshopEvent event;
+  auto* j = event.mutable_joined();
+  const auto* p = trial.find(*id);
+  j->set_participant_id(*id);
+  j->set_display_name(p->display_name);
+  j->set_email(p->email);
+  j->set_at_ms(time_->now());
+  event_list events{event};
+  auto applied = commit(events);
+  if (!applied) return applied.err();
+  if (round_running())
+    if (auto change = regroup_event({}, *id)) {
+      auto more = commit({*change});
+      if (!more) return more.err();
+      events.push_back(*change);
+    }
+  return joined{*id, std::move(events)};
+}
+
+result<event_list> workshop::set_presence(const std::string& participant_id, v1::Presence presence) {
+  const auto* p = roster_.find(participant_id);
+  if (p == nullptr)
+    return make_error(errc::not_found, "No participant '" + participant_id + "' in this workshop; check the id.");
+  if (presence == v1::PRESENCE_UNSPECIFIED || !v1::Presence_IsValid(presence))
+    return make_error(errc::invalid_argument, "Say whether the participant is present, away, disconnected or has left.");
+  if (p->presence == presence) return event_list{};
+  v1::WorkshopEvent event;
+  auto* change = event.mutable_presence();
+  change->set_participant_id(participant_id);
+  change->set_presence(presence);
+  change->set_at_ms(time_->now());
+  event_list events{event};
+  auto applied = commit(events);
+  if (!applied) return applied.err();
+  if (round_running()) {
+    std::optional<v1::WorkshopEvent> regroup;
+    const bool in_group = group_of(groups(), participant_id) != nullptr;
+    if ((presence == v1::PRESENCE_AWAY || presence == v1::PRESENCE_LEFT) && in_group) {
+      regroup = regroup_event({participant_id}, {});
+    } else if (presence == v1::PRESENCE_PRESENT && !in_group) {
+      regroup = regroup_event({}, participant_id);
+    }
+    if (regroup) {
+      auto more = commit({*regroup});
+      if (!more) return more.err();
+      events.push_back(*regroup);
+    }
+  }
+  return events;
+}
+
+event_list workshop::tick() {
+  if (!round_running()) return {};
+  std::vector<std::string> gone;
+  for (const auto& id : roster_.disconnected_longer_than(grace_period_ms(plan_), time_->now()))
+    if (group_of(groups(), id) != nullptr) gone.push_back(id);
+  if (gone.empty()) return {};
+  auto change = regroup_event(gone, {});
+  if (!change) return {};
+  auto applied = commit({*change});
+  if (!applied) return {};
+  return {*change};
+}
+
+std::optional<v1::WorkshopEvent> workshop::regroup_event(const std::vector<std::string>& gone,
+                                                        const std::string& newcomer) {
+  const round_state& r = rounds_.back();
+  const auto* exercise = exercise_of(r);
+  if (exercise == nullptr) return std::nullopt;
+  auto after = r.groups;
+  if (!gone.empty()) remove_and_regroup(after, gone, history_, {});
+  if (!newcomer.empty()) slot_in(after, newcomer, history_, {});
+  if (after == r.groups) return std::nullopt;
+  v1::WorkshopEvent event;
+  auto* change = event.mutable_groups_changed();
+  change->set_round(r.number);
+  change->set_at_ms(time_->now());
+  for (const auto& g : after) *change->add_groups() = to_proto(g, *exercise);
+  return event;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rounds
+
+result<pairing_result> workshop::preview_round(const std::string& exercise_id,
+                                               const std::vector<pairing_group>& locked) const {
+  const auto* exercise = find_exercise(plan_, exercise_id);
+  if (exercise == nullptr)
+    return make_error(errc::not_found, "The plan has no exercise '" + exercise_id + "'; choose one of the plan's exercises.");
+  pairing_request request;
+  request.present = roster_.present_ids();
+  request.shape = shape_of(*exercise);
+  request.odd_with_facilitator = exercise->odd_count() == v1::ODD_COUNT_FACILITATOR;
+  request.locked = locked;
+  request.seed = seed_;  // the same every round: the round-robin depends on it
+  return make_groups(request, history_);
+}
+
+result<event_list> workshop::launch_round(const std::string& exercise_id, std::vector<pairing_group> groups) {
+  if (auto open = check_open("start a round"); !open) return open.err();
+  if (lifecycle_ == v1::LIFECYCLE_FEEDBACK)
+    return make_error(errc::wrong_state, "Feedback is open, so no more rounds can start.");
+  if (round_running())
+    return make_error(errc::wrong_state, "Round " + std::to_string(rounds_.size()) +
+                                             " is still running; end it before starting the next.");
+  const auto* exercise = find_exercise(plan_, exercise_id);
+  if (exercise == nullptr)
+    return make_error(errc::not_found, "The plan has no exercise '" + exercise_id + "'; choose one of the plan's exercises.");
+  if (groups.empty()) {
+    auto preview = preview_round(exercise_id);
+    if (!preview) return preview.err();
+    groups = std::move(preview->groups);
+  } else {
+    // The facilitator's adjusted groups: everyone present exactly once, no one else, each group
+    // a workable practice.
+    const auto present = roster_.present_ids();
+    const std::unordered_set<std::string> here(present.begin(), present.end());
+    std::unordered_set<std::string> placed;
+    for (std::size_t i = 0; i < groups.size(); ++i) {
+      auto& g = groups[i];
+      if (g.room.empty()) g.room = "Room " + std::to_string(i + 1);
+      const bool solo_ok = g.with_facilitator && g.members.size() == 1;
+      if (g.members.size() < 2 && !solo_ok)
+        return make_error(errc::invalid_argument, g.room + " has fewer than two people; no one should sit alone in a room.");
+      for (const auto& m : g.members) {
+        if (!here.contains(m.participant))
+          return make_error(errc::invalid_argument, "'" + m.participant + "' in " + g.room +
+                                                        " is not present; take them out or mark them present.");
+        if (!placed.insert(m.participant).second)
+          return make_error(errc::invalid_argument, "'" + m.participant + "' is in two groups; keep each person in one.");
+      }
+    }
+    for (const auto& id : present)
+      if (!placed.contains(id)) {
+        const auto name = roster_.shown_name(id);
+        return make_error(errc::invalid_argument, (name ? *name : id) + " (" + id +
+                                                      ") is present but in no group; add them to a group or mark them away.");
+      }
+  }
+  v1::WorkshopEvent event;
+  auto* launched = event.mutable_round_launched();
+  launched->set_round(static_cast<std::uint32_t>(rounds_.size() + 1));
+  launched->set_exercise_id(exercise_id);
+  launched->set_at_ms(time_->now());
+  for (const auto& g : groups) *launched->add_groups() = to_proto(g, *exercise);
+  return commit({event});
+}
+
+result<event_list> workshop::clock_command(v1::ClockAction action, millis by_ms) {
+  if (rounds_.empty() || rounds_.back().ended)
+    return make_error(errc::wrong_state, "No round is running; start one first.");
+  // Try the command on a copy: the clock's own checks decide, and a refusal changes nothing.
+  round_clock trial = rounds_.back().clock;
+  const millis now = time_->now();
+  status checked = ok();
+  switch (action) {
+    case v1::CLOCK_ACTION_EXTEND: checked = trial.extend(now, by_ms); break;
+    case v1::CLOCK_ACTION_PAUSE: checked = trial.pause(now); break;
+    case v1::CLOCK_ACTION_RESUME: checked = trial.resume(now); break;
+    case v1::CLOCK_ACTION_NEXT_PHASE: checked = trial.next_phase(now); break;
+    default: return make_error(errc::invalid_argument, "Unknown clock action.");
+  }
+  if (!checked) return checked.err();
+  v1::WorkshopEvent event;
+  auto* c = event.mutable_clock();
+  c->set_round(rounds_.back().number);
+  c->set_action(action);
+  c->set_by_ms(by_ms);
+  c->set_at_ms(now);
+  return commit({event});
+}
+
+result<event_list> workshop::extend_phase(millis by_ms) { return clock_command(v1::CLOCK_ACTION_EXTEND, by_ms); }
+result<event_list> workshop::pause_phase() { return clock_command(v1::CLOCK_ACTION_PAUSE, 0); }
+result<event_list> workshop::resume_phase() { return clock_command(v1::CLOCK_ACTION_RESUME, 0); }
+result<event_list> workshop::next_phase() { return clock_command(v1::CLOCK_ACTION_NEXT_PHASE, 0); }
+
+result<event_list> workshop::end_round() {
+  if (rounds_.empty() || rounds_.back().ended)
+    return make_error(errc::wrong_state, "No round is running; there is nothing to end.");
+  v1::WorkshopEvent event;
+  event.mutable_round_ended()->set_round(rounds_.back().number);
+  event.mutable_round_ended()->set_at_ms(time_->now());
+  return commit({event});
+}
+
+// ---------------------------------------------------------------------------------------------
+// Feedback and lifecycle
+
+result<event_list> workshop::open_feedback() {
+  if (auto open = check_open("open feedback"); !open) return open.err();
+  if (lifecycle_ == v1::LIFECYCLE_FEEDBACK) return make_error(errc::wrong_state, "Feedback is already open.");
+  if (round_running()) return make_error(errc::wrong_state, "A round is still running; end it before opening feedback.");
+  v1::WorkshopEvent event;
+  event.mutable_lifecycle()->set_lifecycle(v1::LIFECYCLE_FEEDBACK);
+  event.mutable_lifecycle()->set_at_ms(time_->now());
+  return commit({event});
+}
+
+result<event_list> workshop::close() {
+  if (lifecycle_ == v1::LIFECYCLE_CLOSED) return make_error(errc::wrong_state, "The workshop is already closed.");
+  event_list events;
+  if (!rounds_.empty() && !rounds_.back().ended) {
+    v1::WorkshopEvent ended;
+    ended.mutable_round_ended()->set_round(rounds_.back().number);
+    ended.mutable_round_ended()->set_at_ms(time_->now());
+    events.push_back(ended);
+  }
+  v1::WorkshopEvent event;
+  event.mutable_lifecycle()->set_lifecycle(v1::LIFECYCLE_CLOSED);
+  event.mutable_lifecycle()->set_at_ms(time_->now());
+  events.push_back(event);
+  return commit(std::move(events));
+}
+
+result<workshop::submitted> workshop::submit_feedback(const std::string& participant_id,
+                                                      const std::string& submission_id,
+                                                      const v1::FeedbackResponse& response) {
+  if (roster_.find(participant_id) == nullptr)
+    return make_error(errc::not_found, "No participant '" + participant_id + "' in this workshop; join first.");
+  if (lifecycle_ != v1::LIFECYCLE_FEEDBACK)
+    return make_error(errc::wrong_state, lifecycle_ == v1::LIFECYCLE_CLOSED
+                                             ? "Feedback has closed; thank you all the same."
+                                             : "Feedback is not open yet; the facilitator opens it at the end of the day.");
+  // Check on a copy first so a refusal leaves nothing behind, then apply through the event.
+  feedback_box trial = feedback_;
+  auto outcome = trial.submit(participant_id, submission_id, response);
+  if (!outcome) return outcome.err();
+  if (*outcome == submit_outcome::duplicate) return submitted{*outcome, {}};
+  v1::WorkshopEvent event;
+  auto* s = event.mutable_feedback_submitted();
+  s->set_participant_id(participant_id);
+  s->set_submission_id(submission_id);
+  *s->mutable_response() = response;
+  auto applied = commit({event});
+  if (!applied) return applied.err();
+  return submitted{*outcome, std::move(*applied)};
+}
+
+v1::Tallies workshop::tallies() const {
+  return tally(plan_.questionnaire(), feedback_.responses(), anonymity_threshold(plan_), seed_);
+}
+
+// ---------------------------------------------------------------------------------------------
+// What a participant sees
+
+std::optional<assignment> workshop::assignment_of(const std::string& participant_id) const {
+  if (rounds_.empty()) return std::nullopt;
+  const round_state& r = rounds_.back();
+  const auto* g = group_of(r.groups, participant_id);
+  const auto* exercise = exercise_of(r);
+  if (g == nullptr || exercise == nullptr) return std::nullopt;
+  assignment a;
+  a.round = r.number;
+  a.exercise_id = exercise->id();
+  a.exercise_title = exercise->title();
+  a.brief = exercise->brief();
+  a.room = g->room;
+  a.with_facilitator = g->with_facilitator;
+  a.phase = r.clock.at(time_->now());
+  role_kind kind = role_kind::observer;
+  for (const auto& m : g->members) {
+    if (m.participant == participant_id) {
+      kind = m.role;
+    } else {
+      const auto name = roster_.shown_name(m.participant);
+      a.partner_names.push_back(name ? *name : m.participant);
+    }
+  }
+  if (kind != role_kind::observer && roles_swapped(r.clock, a.phase.phase_index))
+    kind = kind == role_kind::therapist ? role_kind::client : role_kind::therapist;
+  if (const auto* role = find_role(*exercise, kind)) {
+    a.role_id = role->id();
+    a.role_name = role->name();
+    a.instructions = role->instructions();
+    a.checklist.assign(role->checklist().begin(), role->checklist().end());
+    if (a.phase.phase_index < static_cast<std::size_t>(exercise->phases_size()))
+      for (const auto& note : exercise->phases(static_cast<int>(a.phase.phase_index)).role_notes())
+        if (note.role() == role->id()) a.phase_notes.push_back(note.text());
+  } else {
+    a.role_id = role_id(*exercise, kind);
+    a.role_name = a.role_id;
+  }
+  if (!exercise->excerpt_id().empty()) {
+    const v1::Transcript* transcript = nullptr;
+    if (const auto* excerpt = find_excerpt(plan_, exercise->excerpt_id(), &transcript); excerpt && transcript) {
+      a.excerpt_id = excerpt->id();
+      a.excerpt_title = excerpt->title();
+      if (auto turns = excerpt_turns(*transcript, *excerpt)) a.excerpt_turns = std::move(*turns);
+    }
+  }
+  return a;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Applying events
+
+status workshop::apply(const v1::WorkshopEvent& event) {
+  switch (event.kind_case()) {
+    case v1::WorkshopEvent::kCreated:
+      return make_error(errc::wrong_state, "The workshop already exists; a second creation cannot apply.");
+    case v1::WorkshopEvent::kJoined: {
+      const auto& j = event.joined();
+      return roster_.add(j.participant_id(), j.display_name(), j.email(), j.at_ms());
+    }
+    case v1::WorkshopEvent::kPresence: {
+      const auto& p = event.presence();
+      return roster_.set_presence(p.participant_id(), p.presence(), p.at_ms());
+    }
+    case v1::WorkshopEvent::kRoundLaunched: {
+      const auto& l = event.round_launched();
+      const auto* exercise = find_exercise(plan_, l.exercise_id());
+      if (exercise == nullptr) return make_error(errc::not_found, "Unknown exercise '" + l.exercise_id() + "'.");
+      std::vector<pairing_group> groups;
+      for (const auto& g : l.groups()) {
+        auto converted = from_proto(g, *exercise);
+        if (!converted) return converted.err();
+        groups.push_back(std::move(*converted));
+      }
+      roster_.mark_rounds_started(l.at_ms());
+      lifecycle_ = v1::LIFECYCLE_ROUNDS;
+      history_.record(groups);
+      rounds_.push_back(round_state{l.round(), l.exercise_id(), std::move(groups),
+                                    round_clock(phases_of(*exercise), l.at_ms()), false});
+      return ok();
+    }
+    case v1::WorkshopEvent::kGroupsChanged: {
+      if (rounds_.empty()) return make_error(errc::wrong_state, "Groups changed before any round.");
+      auto& r = rounds_.back();
+      const auto* exercise = exercise_of(r);
+      if (exercise == nullptr) return make_error(errc::not_found, "Unknown exercise '" + r.exercise_id + "'.");
+      std::vector<pairing_group> after;
+      for (const auto& g : event.groups_changed().groups()) {
+        auto converted = from_proto(g, *exercise);
+        if (!converted) return converted.err();
+        after.push_back(std::move(*converted));
+      }
+      history_.record_change(r.groups, after);
+      r.groups = std::move(after);
+      return ok();
+    }
+    case v1::WorkshopEvent::kClock: {
+      if (rounds_.empty()) return make_error(errc::wrong_state, "A clock change before any round.");
+      const auto& c = event.clock();
+      auto& clock = rounds_.back().clock;
+      switch (c.action()) {
+        case v1::CLOCK_ACTION_EXTEND: return clock.extend(c.at_ms(), c.by_ms());
+        case v1::CLOCK_ACTION_PAUSE: return clock.pause(c.at_ms());
+        case v1::CLOCK_ACTION_RESUME: return clock.resume(c.at_ms());
+        case v1::CLOCK_ACTION_NEXT_PHASE: return clock.next_phase(c.at_ms());
+        default: return make_error(errc::invalid_argument, "Unknown clock action in the log.");
+      }
+    }
+    case v1::WorkshopEvent::kRoundEnded: {
+      if (rounds_.empty()) return make_error(errc::wrong_state, "A round ended before any began.");
+      auto& r = rounds_.back();
+      r.ended = true;
+      if (!r.clock.at(event.round_ended().at_ms()).finished) (void)r.clock.end(event.round_ended().at_ms());
+      return ok();
+    }
+    case v1::WorkshopEvent::kLifecycle:
+      lifecycle_ = event.lifecycle().lifecycle();
+      return ok();
+    case v1::WorkshopEvent::kFeedbackSubmitted: {
+      const auto& s = event.feedback_submitted();
+      auto outcome = feedback_.submit(s.participant_id(), s.submission_id(), s.response());
+      if (!outcome) return outcome.err();
+      return ok();
+    }
+    case v1::WorkshopEvent::KIND_NOT_SET: break;
+  }
+  return make_error(errc::invalid_argument, "An empty or unknown event; this server may be older than the log.");
+}
+
+}  // namespace dyad::core

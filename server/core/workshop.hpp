@@ -1,1 +1,167 @@
 #pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/feedback_box.hpp"
+#include "core/pairing.hpp"
+#include "core/result.hpp"
+#include "core/roster.hpp"
+#include "core/round_clock.hpp"
+#include "dyad/v1/events.pb.h"
+#include "dyad/v1/feedback.pb.h"
+#include "dyad/v1/plan.pb.h"
+
+namespace dyad::core {
+
+/// The events a command produced, already applied, in the order to store them.
+using event_list = std::vector<dyad::v1::WorkshopEvent>;
+
+/// What one participant sees of the running round at an instant.
+struct assignment {
+  std::uint32_t round = 0;
+  std::string exercise_id;
+  std::string exercise_title;
+  std::string brief;
+  std::string room;
+  /// The others in the group, by shown name; empty when practising with the facilitator.
+  std::vector<std::string> partner_names;
+  bool with_facilitator = false;
+  /// The role at this instant: therapist and client swap in a swap-roles phase.
+  std::string role_id;
+  std::string role_name;
+  std::string instructions;
+  std::vector<std::string> checklist;
+  /// Words for this role in the current phase.
+  std::vector<std::string> phase_notes;
+  std::string excerpt_id;
+  std::string excerpt_title;
+  std::vector<dyad::v1::Turn> excerpt_turns;
+  round_clock::view phase;
+};
+
+/// One live workshop: roster, lifecycle (lobby → rounds → feedback → closed), rounds with their
+/// groups and clocks, and the anonymous feedback.
+///
+/// Event-sourced: every command checks its input, turns it into events, applies them, and returns
+/// them for the store; `replay` rebuilds an identical workshop from those events. A refused
+/// command returns an error a person can act on and changes nothing. Time comes from the
+/// injected clock. Not thread-safe: one owner (the workshop's strand) calls it.
+class workshop {
+public:
+  /// A new workshop in the lobby. The plan must have passed validation.
+  static result<std::pair<workshop, event_list>> create(const clock& time, dyad::v1::Plan plan,
+                                                         std::string code, std::uint64_t seed);
+
+  /// Rebuilds a workshop from its stored events; the first must be `created`.
+  static result<workshop> replay(const clock& time, std::span<const dyad::v1::WorkshopEvent> events);
+
+  /// A new participant. Late joiners are slotted into the running round.
+  struct joined {
+    std::string participant_id;
+    event_list events;
+  };
+  result<joined> join(std::string display_name, std::string email);
+
+  /// Present, away (facilitator or self; not paired), disconnected, or left. Someone away or
+  /// gone is taken out of the running round at once and their partner regrouped; someone
+  /// disconnected keeps their place for the plan's grace period (see `tick`); someone back
+  /// without a group is slotted in.
+  result<event_list> set_presence(const std::string& participant_id, dyad::v1::Presence presence);
+
+  /// Regroups partners of people disconnected longer than the grace period. Call it now and then
+  /// (the server: every few seconds); returns no events when nothing changed.
+  event_list tick();
+
+  /// The groups a round of this exercise would have now, for the facilitator to adjust.
+  result<pairing_result> preview_round(const std::string& exercise_id,
+                                       const std::vector<pairing_group>& locked = {}) const;
+
+  /// Starts a round of the exercise with the given groups (from a preview, adjusted), or with
+  /// freshly made ones when `groups` is empty. Every person present must be in exactly one group.
+  result<event_list> launch_round(const std::string& exercise_id, std::vector<pairing_group> groups = {});
+
+  result<event_list> extend_phase(millis by_ms);
+  result<event_list> pause_phase();
+  result<event_list> resume_phase();
+  result<event_list> next_phase();
+  result<event_list> end_round();
+
+  /// Opens the feedback form (no round may be running) and then closes the workshop.
+  result<event_list> open_feedback();
+  result<event_list> close();
+
+  struct submitted {
+    submit_outcome outcome;
+    /// Empty for a retried submission, which was stored the first time.
+    event_list events;
+  };
+  /// One participant's anonymous feedback, once, idempotent by the client-chosen id.
+  result<submitted> submit_feedback(const std::string& participant_id, const std::string& submission_id,
+                                    const dyad::v1::FeedbackResponse& response);
+
+  // Views.
+  const dyad::v1::Plan& plan() const noexcept { return plan_; }
+  const std::string& code() const noexcept { return code_; }
+  std::uint64_t seed() const noexcept { return seed_; }
+  dyad::v1::Lifecycle lifecycle() const noexcept { return lifecycle_; }
+  const roster& people() const noexcept { return roster_; }
+  const pairing_history& history() const noexcept { return history_; }
+  /// 0 before the first round.
+  std::uint32_t round_number() const noexcept { return static_cast<std::uint32_t>(rounds_.size()); }
+  /// The current (or last) round's groups; empty before the first round.
+  const std::vector<pairing_group>& groups() const;
+  /// Whether a round is running now (launched, not ended, phases not all passed).
+  bool round_running() const;
+  /// The current round's clock as seen now, if there has been a round.
+  std::optional<round_clock::view> phase() const;
+  /// What this participant sees now, if they are in a group of the current round.
+  std::optional<assignment> assignment_of(const std::string& participant_id) const;
+  /// Live tallies, hidden below the plan's anonymity threshold.
+  dyad::v1::Tallies tallies() const;
+  /// How many have submitted feedback.
+  std::size_t responses() const noexcept { return feedback_.count(); }
+  const feedback_box& feedback() const noexcept { return feedback_; }
+
+  /// Applies one stored event. Used by `replay`; commands apply their own events.
+  status apply(const dyad::v1::WorkshopEvent& event);
+
+private:
+  struct round_state {
+    std::uint32_t number = 0;
+    std::string exercise_id;
+    std::vector<pairing_group> groups;
+    round_clock clock;
+    bool ended = false;
+  };
+
+  workshop(const clock& time, dyad::v1::Plan plan, std::string code, std::uint64_t seed, millis created_at);
+
+  result<event_list> clock_command(dyad::v1::ClockAction action, millis by_ms);
+  result<event_list> commit(event_list events);
+  status check_open(const char* doing) const;
+  std::optional<dyad::v1::WorkshopEvent> regroup_event(const std::vector<std::string>& gone,
+                                                      const std::string& newcomer);
+  const dyad::v1::Exercise* exercise_of(const round_state& r) const;
+
+  const clock* time_;
+  dyad::v1::Plan plan_;
+  std::string code_;
+  std::uint64_t seed_;
+  millis created_at_;
+  dyad::v1::Lifecycle lifecycle_ = dyad::v1::LIFECYCLE_LOBBY;
+  roster roster_;
+  pairing_history history_;
+  std::vector<round_state> rounds_;
+  feedback_box feedback_;
+};
+
+/// Converts between the core's groups and their stored form, naming roles by the exercise's ids.
+dyad::v1::Group to_proto(const pairing_group& group, const dyad::v1::Exercise& exercise);
+result<pairing_group> from_proto(const dyad::v1::Group& group, const dyad::v1::Exercise& exercise);
+
+}  // namespace dyad::core
