@@ -1,1 +1,30 @@
 #pragma once
+
+#include <string>
+
+#include "dyad/v1/feedback.pb.h"
+#include "dyad/v1/plan.pb.h"
+
+namespace dyad::core {
+
+/// The plain-words summary organisers publish, e.g. "Of the eleven participants: 6 rated the
+/// workshop as excellent, 5 as good. 9 would definitely recommend the workshop to a colleague,
+/// 2 perhaps."
+///
+/// - Opening: Questionnaire.summary_opening (default "Of the {count} participants:") with
+///   "{count}" replaced by the number of responses in words.
+/// - Each shown choice question with a summary_phrase, in questionnaire order: its options with a
+///   non-zero count in plan order, the first as "N <summary_phrase>", the rest as
+///   ", N <summary_continuation>" (the label alone when the continuation is empty), ending with a
+///   full stop; "{option}" is the option's summary_label, or its label in lower case. The
+///   question's summary_lead, when set, comes first.
+/// - Each shown scale question with a summary_phrase: "N <summary_phrase>" with "{mean}" (one
+///   decimal), "{min}" and "{max}"; when the phrase itself holds "{count}" it is replaced there
+///   instead of being put in front.
+/// - Hidden questions, questions without a phrase and free-text questions are left out.
+/// When the whole tally is hidden, a sentence saying the results are withheld and why.
+/// Pure function; thread-safe.
+std::string summarize(const dyad::v1::Questionnaire& questionnaire,
+                      const dyad::v1::Tallies& tallies);
+
+}  // namespace dyad::core

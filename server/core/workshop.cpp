@@ -310,7 +310,8 @@ result<event_list> workshop::clock_command(v1::ClockAction action, millis by_ms)
     return make_error(errc::wrong_state, "No round is running; start one first.");
   // Try the command on a copy: the clock's own checks decide, and a refusal changes nothing.
   round_clock trial = rounds_.back().clock;
-  const millis now = time_->now();
+  // A wall clock stepped back (NTP) must not make the facilitator's command look out of order.
+  const millis now = std::max(time_->now(), trial.last_command_at());
   status checked = ok();
   switch (action) {
     case v1::CLOCK_ACTION_EXTEND: checked = trial.extend(now, by_ms); break;

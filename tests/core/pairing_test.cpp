@@ -159,9 +159,10 @@ TEST(Pairing, OddCountsMakeOneTriadAndSpreadObserverDuty) {
       ASSERT_TRUE(r.ok()) << r.err().message;
       const std::string ctx = "n=" + std::to_string(n) + " round=" + std::to_string(round);
       expect_well_formed(present, *r, group_shape::pairs, ctx);
-      if (r->repeated_pairs > 0)
+      if (r->repeated_pairs > 0) {
         EXPECT_FALSE(n <= 13 && repeat_free_grouping_exists(present, h, true))
             << "a repeat although a repeat-free grouping exists: " << ctx << " " << describe(r->groups);
+      }
       h.record(r->groups);
       unsigned lo = 1000, hi = 0;
       for (const auto& p : present) {

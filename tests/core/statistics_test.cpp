@@ -1,3 +1,231 @@
 #include "core/statistics.hpp"
 
+#include <google/protobuf/text_format.h>
 #include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace dyad::core {
+namespace {
+
+using dyad::v1::FeedbackResponse;
+using dyad::v1::Plan;
+
+Plan parse_plan(const char* text) {
+  Plan plan;
+  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &plan)) << text;
+  return plan;
+}
+
+// The plan of the first runs: four ratings and a question about the online room.
+Plan first_plan() {
+  return parse_plan(R"pb(
+    title: "Resolving ruptures in the therapeutic relationship"
+    series: "ruptures-one-day"
+    questionnaire {
+      questions {
+        id: "overall" text: "How would you rate the workshop?" required: true
+        choice {
+          options { id: "excellent" label: "Excellent" }
+          options { id: "good" label: "Good" }
+          options { id: "fair" label: "Fair" }
+          options { id: "poor" label: "Poor" }
+          summary_phrase: "rated the workshop as {option}"
+          summary_continuation: "as {option}"
+        }
+      }
+      questions {
+        id: "recommend" text: "Would you recommend it to a colleague?" required: true
+        choice {
+          options { id: "definitely" label: "Definitely" }
+          options { id: "perhaps" label: "Perhaps" }
+          options { id: "no" label: "No" }
+          summary_phrase: "would {option} recommend the workshop to a colleague"
+        }
+      }
+      questions {
+        id: "room" text: "How well did the online room work?"
+        scale { min: 1 max: 5 summary_phrase: "rated the online room {mean} out of {max}" }
+      }
+    }
+  )pb");
+}
+
+// The newest plan: "poor" dropped, "good" reworded, the room question gone.
+Plan newest_plan() {
+  return parse_plan(R"pb(
+    title: "Understanding and resolving ruptures"
+    series: "ruptures-one-day"
+    questionnaire {
+      questions {
+        id: "overall" text: "How would you rate the day overall?" required: true
+        choice {
+          options { id: "excellent" label: "Excellent" }
+          options { id: "good" label: "Very good" }
+          options { id: "fair" label: "Fair" }
+          summary_phrase: "rated the workshop as {option}"
+          summary_continuation: "as {option}"
+        }
+      }
+      questions {
+        id: "recommend" text: "Would you recommend the day to a colleague?" required: true
+        choice {
+          options { id: "definitely" label: "Definitely" }
+          options { id: "perhaps" label: "Perhaps" }
+          options { id: "no" label: "No" }
+          summary_phrase: "would {option} recommend the workshop to a colleague"
+        }
+      }
+    }
+  )pb");
+}
+
+FeedbackResponse answer(const std::string& overall, const std::string& recommend, int room = 0) {
+  FeedbackResponse r;
+  auto* a = r.add_answers();
+  a->set_question_id("overall");
+  a->set_option_id(overall);
+  auto* b = r.add_answers();
+  b->set_question_id("recommend");
+  b->set_option_id(recommend);
+  if (room != 0) {
+    auto* c = r.add_answers();
+    c->set_question_id("room");
+    c->set_scale(room);
+  }
+  return r;
+}
+
+// The September run: 6 excellent, 5 good; 9 definitely, 2 perhaps; the room rated 4 by all.
+std::vector<FeedbackResponse> september() {
+  std::vector<FeedbackResponse> out;
+  for (int i = 0; i < 11; ++i) {
+    out.push_back(answer(i < 6 ? "excellent" : "good", i < 9 ? "definitely" : "perhaps", 4));
+  }
+  return out;
+}
+
+TEST(Statistics, RunCarriesTalliesAndSummary) {
+  const auto responses = september();
+  const auto stats = run_statistics(first_plan(), {"RUPT-0918", "2018-09-18", 12}, responses, 7);
+  EXPECT_EQ(stats.workshop_code(), "RUPT-0918");
+  EXPECT_EQ(stats.title(), "Resolving ruptures in the therapeutic relationship");
+  EXPECT_EQ(stats.series(), "ruptures-one-day");
+  EXPECT_EQ(stats.date(), "2018-09-18");
+  EXPECT_EQ(stats.participants(), 12U);
+  EXPECT_EQ(stats.tallies().responses(), 11U);
+  EXPECT_EQ(stats.tallies().anonymity_threshold(), 3U);
+  EXPECT_EQ(stats.tallies().questions(0).options(0).count(), 6U);
+  EXPECT_EQ(stats.summary(),
+            "Of the eleven participants: 6 rated the workshop as excellent, 5 as good. 9 would "
+            "definitely recommend the workshop to a colleague, 2 perhaps. 11 rated the online "
+            "room 4.0 out of 5.");
+}
+
+TEST(Statistics, RunUsesThePlansThreshold) {
+  Plan plan = first_plan();
+  plan.set_anonymity_threshold(5);
+  const std::vector<FeedbackResponse> four(4, answer("good", "definitely"));
+  const auto stats = run_statistics(plan, {"RUPT-1", "2024-01-01", 4}, four, 1);
+  EXPECT_TRUE(stats.tallies().hidden());
+  EXPECT_EQ(stats.tallies().anonymity_threshold(), 5U);
+  EXPECT_EQ(stats.summary(),
+            "Results are withheld: only four people have responded, and at least five responses "
+            "are needed so that no one's answers can be singled out.");
+}
+
+TEST(Statistics, SeriesCombinesThreeRuns) {
+  std::vector<series_run> runs(3);
+  // Given out of date order; the statistics put them in order.
+  runs[0] = {newest_plan(), {"RUPT-2411", "2024-11-20", 3},
+             {answer("excellent", "definitely"), answer("excellent", "perhaps")}, 3};
+  runs[1] = {first_plan(), {"RUPT-1809", "2018-09-18", 12}, september(), 1};
+  runs[2] = {first_plan(),
+             {"RUPT-2403", "2024-03-10", 5},
+             {answer("excellent", "definitely", 5), answer("excellent", "definitely", 3),
+              answer("good", "definitely", 4), answer("good", "definitely"),
+              answer("poor", "definitely", 2)},
+             2};
+
+  const auto stats = series_statistics("ruptures-one-day", runs);
+  EXPECT_EQ(stats.series(), "ruptures-one-day");
+  ASSERT_EQ(stats.runs_size(), 3);
+  EXPECT_EQ(stats.runs(0).workshop_code(), "RUPT-1809");
+  EXPECT_EQ(stats.runs(1).workshop_code(), "RUPT-2403");
+  EXPECT_EQ(stats.runs(2).workshop_code(), "RUPT-2411");
+
+  // The newest run alone is below k: hidden on its own, yet counted in the combined figures.
+  EXPECT_TRUE(stats.runs(2).tallies().hidden());
+  EXPECT_NE(stats.runs(2).summary().find("Results are withheld"), std::string::npos)
+      << stats.runs(2).summary();
+  EXPECT_FALSE(stats.runs(1).tallies().hidden());
+
+  const auto& combined = stats.combined();
+  EXPECT_FALSE(combined.hidden()) << combined.hidden_reason();
+  EXPECT_EQ(combined.responses(), 18U);
+  ASSERT_EQ(combined.questions_size(), 3);
+
+  const auto& overall = combined.questions(0);
+  EXPECT_EQ(overall.text(), "How would you rate the day overall?")
+      << "texts come from the newest plan";
+  EXPECT_EQ(overall.answered(), 18U);
+  ASSERT_EQ(overall.options_size(), 4);
+  EXPECT_EQ(overall.options(0).option_id(), "excellent");
+  EXPECT_EQ(overall.options(0).count(), 10U);
+  EXPECT_DOUBLE_EQ(overall.options(0).percent(), 55.6);
+  EXPECT_EQ(overall.options(1).label(), "Very good");
+  EXPECT_EQ(overall.options(1).count(), 7U);
+  EXPECT_DOUBLE_EQ(overall.options(1).percent(), 38.9);
+  EXPECT_EQ(overall.options(2).option_id(), "fair");
+  EXPECT_EQ(overall.options(2).count(), 0U);
+  // "poor" was dropped by the newest plan but its answer still counts, under its old label.
+  EXPECT_EQ(overall.options(3).option_id(), "poor");
+  EXPECT_EQ(overall.options(3).label(), "Poor");
+  EXPECT_EQ(overall.options(3).count(), 1U);
+  EXPECT_DOUBLE_EQ(overall.options(3).percent(), 5.6);
+
+  const auto& recommend = combined.questions(1);
+  EXPECT_EQ(recommend.options(0).count(), 15U);
+  EXPECT_EQ(recommend.options(1).count(), 3U);
+
+  // The room question, dropped by the newest plan, is still tallied over the runs that asked it.
+  const auto& room = combined.questions(2);
+  EXPECT_EQ(room.question_id(), "room");
+  EXPECT_EQ(room.answered(), 15U);
+  EXPECT_DOUBLE_EQ(room.scale().mean(), (11.0 * 4 + 5 + 3 + 4 + 2) / 15.0);
+
+  EXPECT_EQ(stats.summary(),
+            "Of the eighteen participants: 10 rated the workshop as excellent, 7 as very good, 1 "
+            "as poor. 15 would definitely recommend the workshop to a colleague, 3 perhaps.");
+}
+
+TEST(Statistics, SeriesCombinedSetBelowKIsHidden) {
+  std::vector<series_run> runs(2);
+  runs[0] = {first_plan(), {"A", "2024-01-01", 1}, {answer("good", "definitely")}, 1};
+  runs[1] = {first_plan(), {"B", "2024-02-01", 1}, {answer("excellent", "perhaps")}, 2};
+  const auto stats = series_statistics("ruptures-one-day", runs);
+  EXPECT_TRUE(stats.runs(0).tallies().hidden());
+  EXPECT_TRUE(stats.runs(1).tallies().hidden());
+  EXPECT_TRUE(stats.combined().hidden());
+  EXPECT_EQ(stats.combined().responses(), 2U);
+  EXPECT_EQ(stats.summary(),
+            "Results are withheld: only two people have responded, and at least three responses "
+            "are needed so that no one's answers can be singled out.");
+}
+
+TEST(Statistics, SeriesCombinedUsesTheLargestThreshold) {
+  std::vector<series_run> runs(2);
+  Plan strict = first_plan();
+  strict.set_anonymity_threshold(6);
+  const FeedbackResponse good = answer("good", "definitely");
+  runs[0] = {first_plan(), {"A", "2024-01-01", 3}, std::vector<FeedbackResponse>(3, good), 1};
+  runs[1] = {strict, {"B", "2024-02-01", 2}, std::vector<FeedbackResponse>(2, good), 2};
+  const auto stats = series_statistics("ruptures-one-day", runs);
+  EXPECT_FALSE(stats.runs(0).tallies().hidden());
+  EXPECT_EQ(stats.combined().anonymity_threshold(), 6U);
+  EXPECT_TRUE(stats.combined().hidden()) << "five responses shown under a plan that asks for six";
+}
+
+}  // namespace
+}  // namespace dyad::core

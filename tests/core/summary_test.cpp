@@ -1,3 +1,180 @@
 #include "core/summary.hpp"
 
+#include <google/protobuf/text_format.h>
 #include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "core/tally.hpp"
+
+namespace dyad::core {
+namespace {
+
+using dyad::v1::FeedbackResponse;
+using dyad::v1::Questionnaire;
+
+// The end-of-day form phrased so that the summary reads as organisers publish it.
+Questionnaire form() {
+  Questionnaire q;
+  const bool parsed = google::protobuf::TextFormat::ParseFromString(R"pb(
+    questions {
+      id: "overall" text: "How would you rate the workshop overall?" required: true
+      choice {
+        options { id: "excellent" label: "Excellent" }
+        options { id: "good" label: "Good" }
+        options { id: "fair" label: "Fair" }
+        options { id: "poor" label: "Poor" }
+        summary_phrase: "rated the workshop as {option}"
+        summary_continuation: "as {option}"
+      }
+    }
+    questions {
+      id: "recommend" text: "Would you recommend the workshop to a colleague?" required: true
+      choice {
+        options { id: "definitely" label: "Definitely" }
+        options { id: "perhaps" label: "Perhaps" }
+        options { id: "no" label: "No" }
+        summary_phrase: "would {option} recommend the workshop to a colleague"
+      }
+    }
+    questions {
+      id: "cat" text: "Are you a CAT therapist?" required: true
+      choice {
+        options { id: "yes" label: "Yes" }
+        options { id: "no" label: "No" }
+      }
+    }
+    questions {
+      id: "relevance_other" text: "How relevant was the day to your non-CAT work?"
+      condition { question_id: "cat" option_ids: "no" }
+      summary_lead: "And if you are not a CAT therapist:"
+      choice {
+        options { id: "extremely" label: "Extremely relevant" }
+        options { id: "some" label: "Some relevance" summary_label: "of some relevance" }
+        options { id: "none" label: "Not relevant" }
+        summary_phrase: "rated the workshop as {option} to their non-CAT work"
+        summary_continuation: "{option}"
+      }
+    }
+    questions {
+      id: "useful" text: "What did you find most useful?"
+      text_answer {}
+    }
+  )pb", &q);
+  EXPECT_TRUE(parsed);
+  return q;
+}
+
+void choose(FeedbackResponse& r, const std::string& question, const std::string& option) {
+  auto* a = r.add_answers();
+  a->set_question_id(question);
+  a->set_option_id(option);
+}
+
+// Eleven responses: 6 excellent and 5 good; 9 definitely and 2 perhaps; `not_cat` of them not
+// CAT therapists, of whom all but the last two found the day extremely relevant.
+std::vector<FeedbackResponse> eleven(std::size_t not_cat) {
+  std::vector<FeedbackResponse> out(11);
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    choose(out[i], "overall", i < 6 ? "excellent" : "good");
+    choose(out[i], "recommend", i < 9 ? "definitely" : "perhaps");
+    const bool cat = i < out.size() - not_cat;
+    choose(out[i], "cat", cat ? "yes" : "no");
+    if (!cat) choose(out[i], "relevance_other", i < 9 ? "extremely" : "some");
+    auto* useful = out[i].add_answers();
+    useful->set_question_id("useful");
+    useful->set_text("the transcripts");
+  }
+  return out;
+}
+
+std::string summary_of(const Questionnaire& q, const std::vector<FeedbackResponse>& responses,
+                       unsigned k = 3) {
+  return summarize(q, tally(q, responses, k, 1));
+}
+
+TEST(Summary, ReproducesPublishedFigures) {
+  // No one answered the relevance question, so only the two published sentences remain.
+  EXPECT_EQ(summary_of(form(), eleven(0)),
+            "Of the eleven participants: 6 rated the workshop as excellent, 5 as good. 9 would "
+            "definitely recommend the workshop to a colleague, 2 perhaps.");
+}
+
+TEST(Summary, ConditionalQuestionOpensWithItsLead) {
+  EXPECT_EQ(summary_of(form(), eleven(11)),
+            "Of the eleven participants: 6 rated the workshop as excellent, 5 as good. 9 would "
+            "definitely recommend the workshop to a colleague, 2 perhaps. And if you are not a "
+            "CAT therapist: 9 rated the workshop as extremely relevant to their non-CAT work, 2 "
+            "of some relevance.");
+}
+
+TEST(Summary, LeavesOutQuestionsHiddenBelowK) {
+  // Two non-CAT therapists are too few to show: their question and its lead are left out.
+  EXPECT_EQ(summary_of(form(), eleven(2)),
+            "Of the eleven participants: 6 rated the workshop as excellent, 5 as good. 9 would "
+            "definitely recommend the workshop to a colleague, 2 perhaps.");
+}
+
+TEST(Summary, UsesTheQuestionnairesOpening) {
+  Questionnaire q = form();
+  q.set_summary_opening("{count} people gave feedback.");
+  EXPECT_EQ(summary_of(q, eleven(0)),
+            "Eleven people gave feedback. 6 rated the workshop as excellent, 5 as good. 9 would "
+            "definitely recommend the workshop to a colleague, 2 perhaps.");
+}
+
+TEST(Summary, UsesLowerCaseLabelWithoutSummaryLabel) {
+  Questionnaire q = form();
+  q.mutable_questions(0)->mutable_choice()->mutable_options(1)->set_summary_label("very good");
+  q.mutable_questions(1)->mutable_choice()->mutable_options(0)->set_label("DEFINITELY");
+  EXPECT_EQ(summary_of(q, eleven(0)),
+            "Of the eleven participants: 6 rated the workshop as excellent, 5 as very good. 9 "
+            "would definitely recommend the workshop to a colleague, 2 perhaps.");
+}
+
+TEST(Summary, DescribesScaleMean) {
+  Questionnaire q;
+  auto* pace = q.add_questions();
+  pace->set_id("pace");
+  pace->set_text("How was the pace of the day?");
+  pace->mutable_scale()->set_min(1);
+  pace->mutable_scale()->set_max(10);
+  pace->mutable_scale()->set_summary_phrase("rated the pace {mean} out of {max} on average");
+  std::vector<FeedbackResponse> responses(4);
+  const int values[] = {7, 8, 8, 6};  // mean 7.25 → 7.3
+  for (std::size_t i = 0; i < responses.size(); ++i) {
+    auto* a = responses[i].add_answers();
+    a->set_question_id("pace");
+    a->set_scale(values[i]);
+  }
+  EXPECT_EQ(summary_of(q, responses),
+            "Of the four participants: 4 rated the pace 7.3 out of 10 on average.");
+
+  pace->mutable_scale()->set_summary_phrase(
+      "On a scale of {min} to {max}, {count} gave the pace {mean}");
+  EXPECT_EQ(summary_of(q, responses),
+            "Of the four participants: On a scale of 1 to 10, 4 gave the pace 7.3.");
+}
+
+TEST(Summary, SaysResultsAreWithheldBelowK) {
+  const std::vector<FeedbackResponse> all = eleven(0);
+  const std::vector<FeedbackResponse> two(all.begin(), all.begin() + 2);
+  EXPECT_EQ(summary_of(form(), two),
+            "Results are withheld: only two people have responded, and at least three responses "
+            "are needed so that no one's answers can be singled out.");
+  EXPECT_EQ(summary_of(form(), {}, 5),
+            "Results are withheld: no one has responded yet, and at least five responses are "
+            "needed so that no one's answers can be singled out.");
+}
+
+TEST(Summary, SaysHowManyRespondedWhenNothingElseCanBeSaid) {
+  Questionnaire q = form();
+  for (auto& question : *q.mutable_questions()) {
+    if (question.has_choice()) question.mutable_choice()->clear_summary_phrase();
+  }
+  EXPECT_EQ(summary_of(q, eleven(0)), "Eleven participants responded.");
+}
+
+}  // namespace
+}  // namespace dyad::core

@@ -1,3 +1,336 @@
 #include "core/workshop.hpp"
 
+#include <google/protobuf/text_format.h>
 #include <gtest/gtest.h>
+
+#include <algorithm>
+#include <set>
+
+namespace dyad::core {
+namespace {
+
+namespace v1 = dyad::v1;
+
+constexpr const char* plan_text = R"pb(
+  title: "Practice day"
+  series: "practice-day"
+  grace_period_seconds: 60
+  exercises {
+    id: "listening"
+    title: "Listening for the rupture"
+    group_size: GROUP_SIZE_PAIRS
+    roles { id: "therapist" name: "Therapist" kind: ROLE_KIND_THERAPIST instructions: "Notice the shift." }
+    roles { id: "client" name: "Client" kind: ROLE_KIND_CLIENT instructions: "Play the client's lines." }
+    roles { id: "observer" name: "Observer" kind: ROLE_KIND_OBSERVER instructions: "Watch." checklist: "Marker named?" }
+    excerpt_id: "first-session"
+    phases { name: "Practice" minutes: 10 role_notes { role: "therapist" text: "Slow down." } }
+    phases { name: "Swap" minutes: 10 swap_roles: true }
+    phases { name: "Debrief" minutes: 5 }
+  }
+  exercises {
+    id: "watching"
+    title: "Watching a repair"
+    group_size: GROUP_SIZE_TRIADS
+    roles { id: "t" name: "Therapist" kind: ROLE_KIND_THERAPIST instructions: "Repair." }
+    roles { id: "c" name: "Client" kind: ROLE_KIND_CLIENT instructions: "Withdraw." }
+    roles { id: "o" name: "Observer" kind: ROLE_KIND_OBSERVER instructions: "Note." checklist: "Tone" }
+    phases { name: "Practice" minutes: 15 }
+  }
+  transcripts {
+    id: "session"
+    turns { speaker: "Therapist" paragraphs: "You went quiet just then." }
+    turns { speaker: "Client" paragraphs: "It doesn't matter." }
+    turns { speaker: "Therapist" paragraphs: "It seems to matter." }
+    excerpts { id: "first-session" title: "Going quiet" first_turn: 1 last_turn: 2 }
+  }
+  questionnaire {
+    questions {
+      id: "overall" text: "Overall?" required: true
+      choice {
+        options { id: "excellent" label: "Excellent" }
+        options { id: "good" label: "Good" }
+        summary_phrase: "rated the workshop as {option}"
+        summary_continuation: "as {option}"
+      }
+    }
+    questions { id: "comments" text: "Comments?" text_answer {} }
+  }
+)pb";
+
+constexpr millis minute = 60'000;
+
+v1::Plan test_plan() {
+  v1::Plan plan;
+  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(plan_text, &plan));
+  return plan;
+}
+
+v1::FeedbackResponse rating(const std::string& option) {
+  v1::FeedbackResponse r;
+  auto* a = r.add_answers();
+  a->set_question_id("overall");
+  a->set_option_id(option);
+  return r;
+}
+
+class WorkshopTest : public ::testing::Test {
+protected:
+  WorkshopTest() {
+    auto created = workshop::create(clock_, test_plan(), "CALM-42", 7);
+    EXPECT_TRUE(created.ok());
+    w_.emplace(std::move(created->first));
+    keep(created->second);
+  }
+
+  void keep(const event_list& events) { log_.insert(log_.end(), events.begin(), events.end()); }
+
+  std::string join(const std::string& name) {
+    auto j = w_->join(name, "");
+    EXPECT_TRUE(j.ok()) << j.err().message;
+    keep(j->events);
+    return j->participant_id;
+  }
+
+  void expect_no_one_alone() {
+    std::set<std::string> placed;
+    for (const auto& g : w_->groups()) {
+      EXPECT_GE(g.members.size(), 2U) << g.room << " has someone alone";
+      for (const auto& m : g.members) EXPECT_TRUE(placed.insert(m.participant).second) << m.participant;
+    }
+    for (const auto& id : w_->people().present_ids()) EXPECT_TRUE(placed.contains(id)) << id << " has no group";
+  }
+
+  manual_clock clock_;
+  std::optional<workshop> w_;
+  event_list log_;
+};
+
+TEST_F(WorkshopTest, LaunchGivesEveryoneTheirRoomPartnerRoleAndExcerpt) {
+  for (const auto* name : {"Ann", "Ben", "Cas", "Dee", "Eli", "Fay"}) join(name);
+  EXPECT_EQ(w_->lifecycle(), v1::LIFECYCLE_LOBBY);
+  auto launched = w_->launch_round("listening");
+  ASSERT_TRUE(launched.ok()) << launched.err().message;
+  keep(*launched);
+  EXPECT_EQ(w_->lifecycle(), v1::LIFECYCLE_ROUNDS);
+  std::set<std::string> roles;
+  for (const auto& p : w_->people().participants()) {
+    const auto a = w_->assignment_of(p.id);
+    ASSERT_TRUE(a.has_value()) << p.id;
+    EXPECT_EQ(a->partner_names.size(), 1U);
+    EXPECT_EQ(a->room.rfind("Room ", 0), 0U) << a->room;
+    EXPECT_EQ(a->excerpt_turns.size(), 2U);
+    EXPECT_EQ(a->excerpt_turns[0].paragraphs(0), "You went quiet just then.");
+    EXPECT_EQ(a->phase.phase_name, "Practice");
+    EXPECT_EQ(a->phase.deadline, clock_.now() + 10 * minute);
+    roles.insert(a->role_id);
+    if (a->role_id == "therapist") {
+      EXPECT_EQ(a->phase_notes, std::vector<std::string>{"Slow down."});
+    }
+  }
+  EXPECT_EQ(roles, (std::set<std::string>{"therapist", "client"}));
+}
+
+TEST_F(WorkshopTest, SwapPhaseSwapsTherapistAndClient) {
+  for (const auto* name : {"Ann", "Ben"}) join(name);
+  keep(*w_->launch_round("listening"));
+  const auto before = w_->assignment_of("p1")->role_id;
+  clock_.advance(10 * minute);
+  const auto after = w_->assignment_of("p1");
+  EXPECT_EQ(after->phase.phase_name, "Swap");
+  EXPECT_NE(after->role_id, before) << "roles swap when the swap phase begins";
+  EXPECT_EQ(after->instructions, after->role_id == "therapist" ? "Notice the shift." : "Play the client's lines.");
+  clock_.advance(10 * minute);
+  EXPECT_EQ(w_->assignment_of("p1")->phase.phase_name, "Debrief");
+  EXPECT_EQ(w_->assignment_of("p1")->role_id, after->role_id) << "swapped roles hold until another swap";
+}
+
+TEST_F(WorkshopTest, OddCountMakesATriadWithAnObserverChecklist) {
+  for (const auto* name : {"Ann", "Ben", "Cas"}) join(name);
+  keep(*w_->launch_round("listening"));
+  std::size_t observers = 0;
+  for (const auto& p : w_->people().participants()) {
+    const auto a = w_->assignment_of(p.id);
+    EXPECT_EQ(a->partner_names.size(), 2U);
+    if (a->role_id == "observer") {
+      ++observers;
+      EXPECT_EQ(a->checklist, std::vector<std::string>{"Marker named?"});
+    }
+  }
+  EXPECT_EQ(observers, 1U);
+}
+
+TEST_F(WorkshopTest, LateJoinerIsSlottedIntoTheRunningRound) {
+  for (const auto* name : {"Ann", "Ben", "Cas", "Dee"}) join(name);
+  keep(*w_->launch_round("listening"));
+  const auto late = join("Eve");
+  const auto a = w_->assignment_of(late);
+  ASSERT_TRUE(a.has_value()) << "a late joiner gets a group at once";
+  EXPECT_EQ(a->role_id, "observer");
+  EXPECT_TRUE(w_->people().find(late)->joined_late);
+  expect_no_one_alone();
+}
+
+TEST_F(WorkshopTest, PartnerOfADropOutIsRegroupedAfterTheGracePeriod) {
+  for (const auto* name : {"Ann", "Ben", "Cas", "Dee", "Eli", "Fay"}) join(name);
+  keep(*w_->launch_round("listening"));
+  const auto& g = w_->groups().front();
+  const std::string gone = g.members[0].participant;
+  const std::string partner = g.members[1].participant;
+  keep(*w_->set_presence(gone, v1::PRESENCE_DISCONNECTED));
+  clock_.advance(59'000);
+  EXPECT_TRUE(w_->tick().empty()) << "within the grace period the place is kept";
+  EXPECT_EQ(w_->assignment_of(partner)->partner_names.size(), 1U);
+  clock_.advance(1'000);
+  const auto changed = w_->tick();
+  ASSERT_EQ(changed.size(), 1U);
+  keep(changed);
+  EXPECT_FALSE(w_->assignment_of(gone).has_value());
+  EXPECT_EQ(w_->assignment_of(partner)->partner_names.size(), 2U) << "the partner joins another group";
+  expect_no_one_alone();
+  // Coming back, the drop-out is slotted in again.
+  keep(*w_->set_presence(gone, v1::PRESENCE_PRESENT));
+  EXPECT_TRUE(w_->assignment_of(gone).has_value());
+  expect_no_one_alone();
+}
+
+TEST_F(WorkshopTest, MarkedAwayLeavesTheRoundAtOnce) {
+  for (const auto* name : {"Ann", "Ben", "Cas", "Dee"}) join(name);
+  keep(*w_->launch_round("listening"));
+  keep(*w_->set_presence("p1", v1::PRESENCE_AWAY));
+  EXPECT_FALSE(w_->assignment_of("p1").has_value());
+  expect_no_one_alone();
+  auto preview = w_->preview_round("listening");
+  ASSERT_TRUE(preview.ok());
+  for (const auto& grp : preview->groups)
+    for (const auto& m : grp.members) EXPECT_NE(m.participant, "p1") << "someone away is not paired";
+}
+
+TEST_F(WorkshopTest, ClockCommandsReachTheAssignmentAndRefusalsChangeNothing) {
+  for (const auto* name : {"Ann", "Ben"}) join(name);
+  keep(*w_->launch_round("listening"));
+  const millis start = clock_.now();
+  keep(*w_->extend_phase(2 * minute));
+  EXPECT_EQ(w_->phase()->deadline, start + 12 * minute);
+  clock_.advance(minute);
+  keep(*w_->pause_phase());
+  const auto paused = w_->phase();
+  auto again = w_->pause_phase();
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.err().code, errc::wrong_state);
+  clock_.advance(30 * minute);
+  EXPECT_EQ(w_->phase()->remaining_ms, 11 * minute) << "paused time stands still";
+  EXPECT_EQ(w_->phase()->paused, paused->paused);
+  keep(*w_->resume_phase());
+  EXPECT_EQ(w_->phase()->deadline, clock_.now() + 11 * minute);
+  keep(*w_->next_phase());
+  EXPECT_EQ(w_->phase()->phase_name, "Swap");
+  auto early = w_->launch_round("watching");
+  ASSERT_FALSE(early.ok());
+  EXPECT_NE(early.err().message.find("still running"), std::string::npos) << early.err().message;
+  keep(*w_->end_round());
+  EXPECT_FALSE(w_->round_running());
+  ASSERT_TRUE(w_->launch_round("watching").ok());
+}
+
+TEST_F(WorkshopTest, AdjustedGroupsMustPlaceEveryonePresentOnce) {
+  for (const auto* name : {"Ann", "Ben", "Cas", "Dee", "Eli"}) join(name);
+  auto preview = w_->preview_round("listening");
+  ASSERT_TRUE(preview.ok());
+  auto groups = preview->groups;
+  // The facilitator swaps two people between rooms.
+  std::swap(groups[0].members[1].participant, groups[1].members[1].participant);
+  auto triad = std::find_if(groups.begin(), groups.end(), [](const pairing_group& g) { return g.members.size() == 3; });
+  ASSERT_NE(triad, groups.end());
+  auto missing = groups;
+  missing[static_cast<std::size_t>(triad - groups.begin())].members.pop_back();
+  auto refused = w_->launch_round("listening", missing);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.err().message.find("in no group"), std::string::npos) << refused.err().message;
+  auto alone = groups;
+  alone[0].members.resize(1);
+  auto lonely = w_->launch_round("listening", alone);
+  ASSERT_FALSE(lonely.ok());
+  EXPECT_NE(lonely.err().message.find("alone"), std::string::npos) << lonely.err().message;
+  EXPECT_EQ(w_->round_number(), 0U) << "a refused launch changes nothing";
+  auto launched = w_->launch_round("listening", groups);
+  ASSERT_TRUE(launched.ok()) << launched.err().message;
+  EXPECT_EQ(w_->groups(), groups);
+}
+
+TEST_F(WorkshopTest, FeedbackOpensAfterRoundsCountsOnceAndHidesBelowK) {
+  for (const auto* name : {"Ann", "Ben", "Cas", "Dee"}) join(name);
+  auto early = w_->submit_feedback("p1", "s1", rating("good"));
+  ASSERT_FALSE(early.ok());
+  EXPECT_EQ(early.err().code, errc::wrong_state);
+  keep(*w_->launch_round("listening"));
+  ASSERT_FALSE(w_->open_feedback().ok()) << "not while a round runs";
+  keep(*w_->end_round());
+  keep(*w_->open_feedback());
+  auto first = w_->submit_feedback("p1", "s1", rating("excellent"));
+  ASSERT_TRUE(first.ok());
+  keep(first->events);
+  auto retry = w_->submit_feedback("p1", "s1", rating("excellent"));
+  ASSERT_TRUE(retry.ok());
+  EXPECT_EQ(retry->outcome, submit_outcome::duplicate);
+  EXPECT_TRUE(retry->events.empty());
+  auto second = w_->submit_feedback("p1", "s2", rating("good"));
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.err().code, errc::already_submitted);
+  EXPECT_EQ(w_->responses(), 1U);
+  keep(w_->submit_feedback("p2", "x", rating("excellent"))->events);
+  EXPECT_TRUE(w_->tallies().hidden()) << "two responses are below k = 3";
+  keep(w_->submit_feedback("p3", "y", rating("good"))->events);
+  const auto t = w_->tallies();
+  ASSERT_FALSE(t.hidden());
+  EXPECT_EQ(t.questions(0).options(0).count(), 2U);
+  EXPECT_EQ(t.questions(0).options(1).count(), 1U);
+  keep(*w_->close());
+  EXPECT_EQ(w_->lifecycle(), v1::LIFECYCLE_CLOSED);
+  EXPECT_FALSE(w_->join("Late", "").ok());
+}
+
+TEST_F(WorkshopTest, ReplayOfTheLogRebuildsTheSameWorkshop) {
+  for (const auto* name : {"Ann", "Ben", "Cas", "Dee", "Eli"}) join(name);
+  keep(*w_->launch_round("listening"));
+  clock_.advance(3 * minute);
+  keep(*w_->extend_phase(minute));
+  keep(*w_->set_presence("p2", v1::PRESENCE_DISCONNECTED));
+  clock_.advance(2 * minute);
+  keep(w_->tick());
+  join("Gus");
+  keep(*w_->pause_phase());
+  clock_.advance(minute);
+
+  auto rebuilt = workshop::replay(clock_, log_);
+  ASSERT_TRUE(rebuilt.ok()) << rebuilt.err().message;
+  EXPECT_EQ(rebuilt->groups(), w_->groups());
+  EXPECT_EQ(rebuilt->phase(), w_->phase());
+  EXPECT_EQ(rebuilt->people().participants(), w_->people().participants());
+  for (const auto& p : w_->people().participants()) {
+    const auto a = w_->assignment_of(p.id);
+    const auto b = rebuilt->assignment_of(p.id);
+    ASSERT_EQ(a.has_value(), b.has_value()) << p.id;
+    if (a) {
+      EXPECT_EQ(a->room, b->room);
+      EXPECT_EQ(a->role_id, b->role_id);
+      EXPECT_EQ(a->partner_names, b->partner_names);
+    }
+  }
+  // And the next round pairs the same way, since the history was rebuilt too.
+  keep(*w_->end_round());
+  ASSERT_TRUE(rebuilt->end_round().ok());
+  EXPECT_EQ(rebuilt->preview_round("listening")->groups, w_->preview_round("listening")->groups);
+}
+
+TEST(Workshop, ReplayRefusesALogThatDoesNotStartWithCreation) {
+  manual_clock clock;
+  v1::WorkshopEvent joined;
+  joined.mutable_joined()->set_participant_id("p1");
+  std::vector<v1::WorkshopEvent> log{joined};
+  auto w = workshop::replay(clock, log);
+  ASSERT_FALSE(w.ok());
+  EXPECT_NE(w.err().message.find("must start"), std::string::npos) << w.err().message;
+}
+
+}  // namespace
+}  // namespace dyad::core
