@@ -82,6 +82,16 @@ TEST(PlanCheckCli, WrongUsageExitsTwoWithUsage) {
   }
 }
 
+// The demo plan is what the run command loads: it must always pass the check.
+TEST(PlanCheckCli, PassesTheDemoPlan) {
+  const auto path = std::string(DYAD_SOURCE_DIR) + "/deploy/demo/ruptures-one-day.textproto";
+  const auto r = run_dyad({"plan", "check", path});
+  ASSERT_EQ(r.exit_code, 0) << shown(r);
+  const auto lines = lines_of(r.out);
+  ASSERT_EQ(lines.size(), 1U) << shown(r);
+  EXPECT_TRUE(starts_with(lines[0], path + ": OK — \"")) << shown(r);
+}
+
 TEST(PlanCheckCli, HelpPrintsUsageAndExitsZero) {
   for (const char* flag : {"--help", "-h"}) {
     const auto r = run_dyad({"plan", "check", flag});
