@@ -17,9 +17,9 @@ Commands:
   plan rehearse FILE --participants N --rounds R --seed S [--exercise ID]
                 [--attendance FILE] --json
                              Print the groups of R rounds as JSON: a preview of the day's rotation.
-  transcript import FILE --id ID [--title TITLE]
+  transcript import FILE --id ID [--title TITLE] [--source TEXT] [--excerpt ID:FIRST-LAST]...
                              Turn a plain-text transcript ("Name, 12:34" then the turn) into a
-                             plan's transcript block.
+                             plan's transcript block, optionally cut into excerpts.
 
 Run `dyad COMMAND --help` for the options of one command.
 )";

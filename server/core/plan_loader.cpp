@@ -1,6 +1,7 @@
 #include "core/plan_loader.hpp"
 
 #include <google/protobuf/io/tokenizer.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <google/protobuf/text_format.h>
 #include <google/protobuf/util/json_util.h>
 
@@ -398,7 +399,9 @@ plan_load_result parse_plan(std::string_view text, std::string_view file_name, p
     plan_locations locations;
     parser.RecordErrorsTo(&collector);
     parser.WriteLocationsTo(&locations);
-    if (!parser.ParseFromString(std::string(text), &plan)) {
+    // The size limit above keeps the length within the int the stream takes.
+    pb::io::ArrayInputStream input(text.data(), static_cast<int>(text.size()));
+    if (!parser.Parse(&input, &plan)) {
       if (out.empty()) out.push_back(make_diagnostic(file_name, 0, 0, {}, "the plan could not be parsed as text format"));
       return result;
     }

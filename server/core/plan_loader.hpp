@@ -32,14 +32,16 @@ struct plan_load_result {
   std::optional<dyad::v1::Plan> plan;
   std::vector<diagnostic> diagnostics;
 
+  /// True when the plan loaded.
   bool ok() const noexcept { return plan.has_value(); }
 };
 
 /// Parses and validates a plan held in memory. `file_name` is only used to name the source in
-/// diagnostics. A syntax error stops parsing (the parsers do not recover), so it comes alone;
-/// a plan that parses is validated and gets every problem reported. For text format each
+/// diagnostics. A syntax error stops parsing (the parsers do not recover), so it comes alone; a
+/// plan that parses is validated and gets every problem reported. For text format each
 /// diagnostic carries the line and column; for JSON, a syntax error's line is recovered from the
 /// parser's message when it allows, and validation diagnostics name the field path only.
+/// Keeps no state: safe to call from several threads at once.
 plan_load_result parse_plan(std::string_view text, std::string_view file_name, plan_format format);
 
 /// Reads, parses and validates the plan file at `path`, choosing the format from its extension

@@ -37,6 +37,7 @@ using plan_locations = google::protobuf::TextFormat::ParseInfoTree;
 /// Each diagnostic names the field path and, when `locations` is given (text-format plans), the
 /// line and column of that field, or of the nearest enclosing message for a missing field.
 /// `file_name` is copied into each diagnostic. An empty result means the plan is valid.
+/// Keeps no state: safe to call from several threads at once.
 std::vector<diagnostic> validate_plan(const dyad::v1::Plan& plan, std::string_view file_name = {},
                                       const plan_locations* locations = nullptr);
 

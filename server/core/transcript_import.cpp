@@ -18,9 +18,10 @@ struct line {
   std::size_t number = 0;  // 1-based
 };
 
-struct timed_header {
+// A line that opens a turn: who speaks, and when, if the line says.
+struct speaker_line {
   std::string name;
-  std::uint32_t seconds = 0;
+  std::optional<std::uint32_t> at_seconds;
 };
 
 constexpr std::string_view utf8_bom = "\xEF\xBB\xBF";
@@ -232,7 +233,7 @@ std::optional<std::uint32_t> parse_time(std::string_view s) {
 
 // "Name, 12:34", "Name 12:34" or "Name, 1:02:03". Names of up to four words are accepted here,
 // since a time makes the line unmistakable ("Dr Alice Nichols, 2:53").
-std::optional<timed_header> parse_timed_header(std::string_view s) {
+std::optional<speaker_line> parse_timed_header(std::string_view s) {
   std::size_t start = s.size();
   while (start > 0 && (is_digit(s[start - 1]) || s[start - 1] == ':')) --start;
   if (start == 0 || start == s.size()) return std::nullopt;
@@ -244,7 +245,7 @@ std::optional<timed_header> parse_timed_header(std::string_view s) {
   if (!name.empty() && name.back() == ',') name.remove_suffix(1);
   while (!name.empty() && name.back() == ' ') name.remove_suffix(1);
   if (!is_name(name, 4)) return std::nullopt;
-  return timed_header{std::string(name), *seconds};
+  return speaker_line{std::string(name), *seconds};
 }
 
 // Short replies that are capitalised and unpunctuated like a name. Only consulted for texts with
@@ -299,13 +300,11 @@ public:
   }
 
   /// The speaker named by line `i` if it opens a turn, with its time when it has one.
-  std::optional<timed_header> header_at(std::size_t i) const {
+  std::optional<speaker_line> header_at(std::size_t i) const {
     if (timed_[i]) return timed_[i];
     if (!bare_speaker_line(i)) return std::nullopt;
-    return timed_header{lines_[i].text, 0};
+    return speaker_line{lines_[i].text, std::nullopt};
   }
-
-  bool timed(std::size_t i) const { return timed_[i].has_value(); }
 
 private:
   // A line that could be a bare speaker line judged on its own, before asking whether text
@@ -350,7 +349,7 @@ private:
   }
 
   const std::vector<line>& lines_;
-  std::vector<std::optional<timed_header>> timed_;
+  std::vector<std::optional<speaker_line>> timed_;
   std::set<std::string, std::less<>> timed_names_;
   std::set<std::string, std::less<>> untimed_speakers_;
 };
@@ -433,7 +432,7 @@ result<dyad::v1::Transcript> import_transcript(std::string_view text,
       turn = transcript.add_turns();
       turn_line = lines[i].number;
       turn->set_speaker(std::move(header->name));
-      if (headers.timed(i)) turn->set_at_seconds(header->seconds);
+      if (header->at_seconds) turn->set_at_seconds(*header->at_seconds);
       continue;
     }
     if (turn == nullptr) {
