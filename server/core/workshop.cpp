@@ -6,6 +6,7 @@
 
 #include "core/exercise_roles.hpp"
 #include "core/plan_validator.hpp"
+#include "core/statistics.hpp"
 #include "core/tally.hpp"
 #include "core/transcript_import.hpp"
 
@@ -399,6 +400,11 @@ result<workshop::submitted> workshop::submit_feedback(const std::string& partici
 
 v1::Tallies workshop::tallies() const {
   return tally(plan_.questionnaire(), feedback_.responses(), anonymity_threshold(plan_), seed_);
+}
+
+v1::RunStatistics workshop::statistics(const std::string& date) const {
+  return run_statistics(plan_, run_info{code_, date, static_cast<std::uint32_t>(roster_.size())},
+                        feedback_.responses(), seed_);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -123,6 +123,9 @@ public:
   std::optional<assignment> assignment_of(const std::string& participant_id) const;
   /// Live tallies, hidden below the plan's anonymity threshold.
   dyad::v1::Tallies tallies() const;
+  /// The organiser's statistics of this run, dated `date` ("YYYY-MM-DD"): tallies under the
+  /// plan's threshold and the plain-words summary.
+  dyad::v1::RunStatistics statistics(const std::string& date) const;
   /// How many have submitted feedback.
   std::size_t responses() const noexcept { return feedback_.count(); }
   const feedback_box& feedback() const noexcept { return feedback_; }

@@ -284,6 +284,10 @@ TEST_F(WorkshopTest, FeedbackOpensAfterRoundsCountsOnceAndHidesBelowK) {
   ASSERT_FALSE(t.hidden());
   EXPECT_EQ(t.questions(0).options(0).count(), 2U);
   EXPECT_EQ(t.questions(0).options(1).count(), 1U);
+  const auto stats = w_->statistics("2026-11-21");
+  EXPECT_EQ(stats.workshop_code(), "CALM-42");
+  EXPECT_EQ(stats.participants(), 4U);
+  EXPECT_EQ(stats.summary(), "Of the three participants: 2 rated the workshop as excellent, 1 as good.");
   keep(*w_->close());
   EXPECT_EQ(w_->lifecycle(), v1::LIFECYCLE_CLOSED);
   EXPECT_FALSE(w_->join("Late", "").ok());
