@@ -15,6 +15,8 @@ enum class errc {
   wrong_state,
   already_submitted,
   forbidden,
+  /// A resource the command needs (the store, the disk) is not available now; retrying may work.
+  unavailable,
 };
 
 struct error {
