@@ -528,10 +528,22 @@ status workshop::apply(const v1::WorkshopEvent& event) {
       lifecycle_ = event.lifecycle().lifecycle();
       return ok();
     case v1::WorkshopEvent::kFeedbackSubmitted: {
+      // A live submission carries both who and what. The store never keeps them together: it
+      // gives them back as two kinds of restore event, one with only who (and the submission id,
+      // so a retry is still recognised), one with only what.
       const auto& s = event.feedback_submitted();
-      auto outcome = feedback_.submit(s.participant_id(), s.submission_id(), s.response());
-      if (!outcome) return outcome.err();
-      return ok();
+      const bool who = !s.participant_id().empty();
+      if (who && s.has_response()) {
+        auto outcome = feedback_.submit(s.participant_id(), s.submission_id(), s.response());
+        if (!outcome) return outcome.err();
+        return ok();
+      }
+      if (who) return feedback_.restore_submitted(s.participant_id(), s.submission_id());
+      if (s.has_response()) {
+        feedback_.restore_response(s.response());
+        return ok();
+      }
+      return make_error(errc::invalid_argument, "A stored feedback event holds neither a submitter nor a response.");
     }
     case v1::WorkshopEvent::KIND_NOT_SET: break;
   }

@@ -326,6 +326,38 @@ TEST_F(WorkshopTest, ReplayOfTheLogRebuildsTheSameWorkshop) {
   EXPECT_EQ(rebuilt->preview_round("listening")->groups, w_->preview_round("listening")->groups);
 }
 
+TEST_F(WorkshopTest, ReplayFromTheStoredSplitFormRestoresFeedbackWithoutLinkingIt) {
+  for (const auto* name : {"Ann", "Ben", "Cas"}) join(name);
+  keep(*w_->open_feedback());
+  keep(w_->submit_feedback("p1", "a", rating("excellent"))->events);
+  keep(w_->submit_feedback("p2", "b", rating("good"))->events);
+  keep(w_->submit_feedback("p3", "c", rating("excellent"))->events);
+  // What the store gives back: ordinary events, then who submitted, then what, unlinked.
+  event_list stored, responses;
+  for (const auto& e : log_) {
+    if (!e.has_feedback_submitted()) {
+      stored.push_back(e);
+      continue;
+    }
+    v1::WorkshopEvent who, what;
+    who.mutable_feedback_submitted()->set_participant_id(e.feedback_submitted().participant_id());
+    who.mutable_feedback_submitted()->set_submission_id(e.feedback_submitted().submission_id());
+    *what.mutable_feedback_submitted()->mutable_response() = e.feedback_submitted().response();
+    stored.push_back(who);
+    responses.push_back(what);
+  }
+  stored.insert(stored.end(), responses.begin(), responses.end());
+  auto rebuilt = workshop::replay(clock_, stored);
+  ASSERT_TRUE(rebuilt.ok()) << rebuilt.err().message;
+  EXPECT_EQ(rebuilt->responses(), 3U);
+  EXPECT_EQ(rebuilt->tallies().SerializeAsString(), w_->tallies().SerializeAsString());
+  auto retry = rebuilt->submit_feedback("p2", "b", rating("good"));
+  ASSERT_TRUE(retry.ok());
+  EXPECT_EQ(retry->outcome, submit_outcome::duplicate) << "a retry after a restart still counts once";
+  EXPECT_FALSE(rebuilt->submit_feedback("p3", "other", rating("good")).ok());
+  EXPECT_EQ(rebuilt->responses(), 3U);
+}
+
 TEST(Workshop, ReplayRefusesALogThatDoesNotStartWithCreation) {
   manual_clock clock;
   v1::WorkshopEvent joined;
