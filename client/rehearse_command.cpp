@@ -78,8 +78,10 @@ std::optional<std::vector<std::vector<std::string>>> read_attendance(const std::
     std::unordered_set<std::string> seen;
     for (const auto& v : round.list_value().values()) {
       std::uint64_t number = 0;
+      // Exactly "p" and the number as written by the rehearsal ("p7", never "p07").
       if (!v.has_string_value() || v.string_value().size() < 2 || v.string_value()[0] != 'p' ||
-          !parse_number(v.string_value().substr(1), number) || number < 1 || number > participants) {
+          !parse_number(v.string_value().substr(1), number) || number < 1 || number > participants ||
+          v.string_value() != "p" + std::to_string(number)) {
         std::cerr << path << ": round " << r + 1 << " lists '"
                   << (v.has_string_value() ? v.string_value() : std::string("a non-string"))
                   << "'; participants are named p1…p" << participants << ".\n";
@@ -196,6 +198,7 @@ int plan_rehearse(const std::vector<std::string>& args) {
     request.shape = core::shape_of(exercise);
     request.odd_with_facilitator = exercise.odd_count() == dyad::v1::ODD_COUNT_FACILITATOR;
     request.seed = *opt.seed;
+    request.everyone = everyone;
     auto grouped = core::make_groups(request, history);
     if (!grouped) {
       std::cerr << "dyad plan rehearse: round " << r + 1 << ": " << grouped.err().message << "\n";

@@ -42,6 +42,17 @@ public:
     return match_;
   }
 
+  /// Continues from a matching found earlier (on a subgraph of this graph): keeps it and augments
+  /// until maximum. Augmenting never unmatches a vertex, so most of the earlier edges survive.
+  const std::vector<int>& solve_from(const std::vector<int>& initial, const std::vector<int>& order) {
+    match_ = initial;
+    for (int v : order) {
+      if (match_[at(v)] != none) continue;
+      augment_from(v);
+    }
+    return match_;
+  }
+
   /// Whether every vertex has a mate.
   bool perfect() const {
     for (int m : match_)

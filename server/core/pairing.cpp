@@ -66,109 +66,17 @@ bool natural_less(const std::string& a, const std::string& b) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// pairing_history
-
-std::uint32_t pairing_history::intern(const std::string& id) {
-  const auto [it, inserted] = index_.try_emplace(id, static_cast<std::uint32_t>(people_.size()));
-  if (inserted) people_.emplace_back();
-  return it->second;
-}
-
-const pairing_history::person* pairing_history::find(const std::string& id) const {
-  const auto it = index_.find(id);
-  return it == index_.end() ? nullptr : &people_[it->second];
-}
-
-void pairing_history::meet(std::uint32_t a, std::uint32_t b) {
-  auto bump = [](person& p, std::uint32_t other) {
-    for (auto& [who, times] : p.met) {
-      if (who == other) {
-        ++times;
-        return;
-      }
-    }
-    p.met.emplace_back(other, 1U);
-  };
-  bump(people_[a], b);
-  bump(people_[b], a);
-}
-
-void pairing_history::play(std::uint32_t who, role_kind role) {
-  person& p = people_[who];
-  ++p.roles[role_slot(role)];
-  p.has_last = true;
-  p.last = role;
-}
-
-void pairing_history::record(const std::vector<pairing_group>& groups) {
-  for (const auto& g : groups) {
-    std::vector<std::uint32_t> idx;
-    for (const auto& m : g.members) idx.push_back(intern(m.participant));
-    if (g.with_facilitator && !idx.empty()) ++people_[idx[0]].with_facilitator;
-    for (std::size_t i = 0; i < idx.size(); ++i) {
-      play(idx[i], g.members[i].role);
-      for (std::size_t j = i + 1; j < idx.size(); ++j) meet(idx[i], idx[j]);
-    }
-  }
-}
-
-void pairing_history::record_change(const std::vector<pairing_group>& before,
-                                    const std::vector<pairing_group>& after) {
-  std::set<std::pair<std::string, std::string>> had;
-  std::unordered_set<std::string> was_in;
-  for (const auto& g : before) {
-    for (const auto& a : g.members) {
-      was_in.insert(a.participant);
-      for (const auto& b : g.members)
-        if (a.participant < b.participant) had.emplace(a.participant, b.participant);
-    }
-  }
-  for (const auto& g : after) {
-    for (std::size_t i = 0; i < g.members.size(); ++i) {
-      const auto& a = g.members[i];
-      if (!was_in.contains(a.participant)) play(intern(a.participant), a.role);
-      for (std::size_t j = i + 1; j < g.members.size(); ++j) {
-        const auto& b = g.members[j];
-        auto key = std::minmax(a.participant, b.participant);
-        if (!had.contains({key.first, key.second})) meet(intern(a.participant), intern(b.participant));
-      }
-    }
-  }
-}
-
-unsigned pairing_history::times_met(const std::string& a, const std::string& b) const {
-  const person* pa = find(a);
-  const auto it = index_.find(b);
-  if (pa == nullptr || it == index_.end()) return 0;
-  for (const auto& [who, times] : pa->met)
-    if (who == it->second) return times;
-  return 0;
-}
-
-unsigned pairing_history::count(const std::string& who, role_kind role) const {
-  const person* p = find(who);
-  return p == nullptr ? 0U : p->roles[role_slot(role)];
-}
-
-int pairing_history::balance(const std::string& who) const {
-  const person* p = find(who);
-  if (p == nullptr) return 0;
-  return static_cast<int>(p->roles[0]) - static_cast<int>(p->roles[1]);
-}
-
-const role_kind* pairing_history::last_role(const std::string& who) const {
-  const person* p = find(who);
-  return (p == nullptr || !p->has_last) ? nullptr : &p->last;
-}
-
-// ---------------------------------------------------------------------------------------------
 // The engine: one grouping computation over local indices 0..n-1.
 
 class pairing_engine {
 public:
   pairing_engine(std::vector<std::string> ids, const pairing_history& history,
-                 const std::vector<std::vector<std::string>>& keep_apart, std::uint64_t seed)
-      : ids_(std::move(ids)), history_(history), n_(static_cast<int>(ids_.size())) {
+                 const std::vector<std::vector<std::string>>& keep_apart, std::uint64_t seed,
+                 const std::vector<std::string>& everyone)
+      : ids_(std::move(ids)),
+        history_(history),
+        n_(static_cast<int>(ids_.size())),
+        stable_(history.stable_for(ids_)) {
     hist_index_.reserve(ids_.size());
     std::unordered_map<std::uint32_t, int> local_of;
     for (std::size_t i = 0; i < ids_.size(); ++i) {
@@ -198,10 +106,32 @@ public:
     }
     const std::size_t rounds_seen = history.people_.empty() ? 0 : total_roles(history);
     rng_seed_ = seeded_rng::mix(seed, rounds_seen);
-    schedule_seed_ = seeded_rng::mix(seed, hash_ids(ids_));
+    balance_.resize(ids_.size());
+    for (int i = 0; i < n_; ++i) balance_[at(i)] = compute_balance(i);
+
+    // The round-robin runs over everyone known — here now or seen in an earlier round — so that
+    // one round with people missing does not throw the rotation away: their partners are paired
+    // with each other that round, and the schedule carries on.
+    std::vector<std::string> cohort_ids = ids_;
+    for (const auto& [id, index] : history.index_)
+      if (local_of.find(index) == local_of.end()) cohort_ids.push_back(id);
+    cohort_ids.insert(cohort_ids.end(), everyone.begin(), everyone.end());
+    std::sort(cohort_ids.begin(), cohort_ids.end());
+    cohort_ids.erase(std::unique(cohort_ids.begin(), cohort_ids.end()), cohort_ids.end());
+    std::unordered_map<std::string, int> local;
+    for (std::size_t i = 0; i < ids_.size(); ++i) local.emplace(ids_[i], static_cast<int>(i));
+    seeded_rng order_rng(seeded_rng::mix(seed, hash_ids(cohort_ids)));
+    order_rng.shuffle(cohort_ids);
+    for (const auto& id : cohort_ids) {
+      const auto it = local.find(id);
+      cohort_.push_back(it == local.end() ? -1 : it->second);
+    }
+    if (cohort_.size() % 2 == 1) cohort_.push_back(-1);  // a bye
   }
 
   int size() const { return n_; }
+  /// Everyone here has been in every round so far, and only they.
+  bool stable() const { return stable_; }
   const std::string& id(int i) const { return ids_[at(i)]; }
 
   unsigned met(int a, int b) const {
@@ -224,9 +154,7 @@ public:
   unsigned count(int i, role_kind r) const {
     return hist_index_[at(i)] == no_index ? 0U : history_.people_[hist_index_[at(i)]].roles[role_slot(r)];
   }
-  int balance(int i) const {
-    return static_cast<int>(count(i, role_kind::therapist)) - static_cast<int>(count(i, role_kind::client));
-  }
+  int balance(int i) const { return balance_[at(i)]; }
   const role_kind* last_role(int i) const {
     if (hist_index_[at(i)] == no_index) return nullptr;
     const auto& p = history_.people_[hist_index_[at(i)]];
@@ -235,29 +163,51 @@ public:
 
   seeded_rng rng(std::uint64_t salt) const { return seeded_rng(seeded_rng::mix(rng_seed_, salt)); }
 
-  /// The repeat-free round of the round-robin for these people that comes first, and the one
-  /// after it (for role rotation), or empty. Under stable attendance the rounds played so far are
-  /// exactly the schedule's first ones, so the first repeat-free round is the next one.
+  /// Whether two people may practise together without pushing either further from an even
+  /// share of therapist and client turns: not both ahead on therapist turns, nor both behind.
+  bool compatible(int a, int b) const {
+    return !((balance_[at(a)] > 0 && balance_[at(b)] > 0) || (balance_[at(a)] < 0 && balance_[at(b)] < 0));
+  }
+
+  /// The first round of the round-robin over everyone known that is repeat-free for the people
+  /// here, and the one after it (for role rotation), as mates by local index; empty when none.
+  /// Under stable attendance the rounds played so far are exactly the schedule's first ones, so
+  /// the first repeat-free round is the next one. People whose scheduled partner is absent are
+  /// paired with each other, repeat-free, or the round does not qualify.
   std::pair<std::vector<int>, std::vector<int>> schedule_round() const {
-    std::vector<int> order(at(n_));
-    std::iota(order.begin(), order.end(), 0);
-    seeded_rng r(schedule_seed_);
-    r.shuffle(order);
-    const int m = n_ - 1;
-    std::size_t budget = 8 * at(n_) + 64;
+    const int c = static_cast<int>(cohort_.size());
+    if (c < 2) return {};
+    const int m = c - 1;
+    std::size_t budget = 8 * cohort_.size() + 64;
+    std::vector<int> orphans;
     auto round = [&](int k, std::vector<int>& mate) {
       mate.assign(at(n_), -1);
-      auto link = [&](int a, int b) {
+      orphans.clear();
+      auto link = [&](int pa, int pb) {
         if (budget == 0) return false;
         --budget;
+        const int a = cohort_[at(pa)], b = cohort_[at(pb)];
+        if (a < 0 || b < 0) {
+          if (a >= 0) orphans.push_back(a);
+          if (b >= 0) orphans.push_back(b);
+          return true;
+        }
         if (!fresh(a, b)) return false;
         mate[at(a)] = b;
         mate[at(b)] = a;
         return true;
       };
-      if (!link(order[0], order[at(1 + k % m)])) return false;
-      for (int i = 1; i < n_ / 2; ++i)
-        if (!link(order[at(1 + (k + i) % m)], order[at(1 + (k - i + m) % m)])) return false;
+      if (!link(0, 1 + k % m)) return false;
+      for (int i = 1; i < c / 2; ++i)
+        if (!link(1 + (k + i) % m, 1 + (k - i + m) % m)) return false;
+      if (orphans.empty()) return true;
+      if (orphans.size() % 2 == 1 || budget < orphans.size()) return false;
+      budget -= orphans.size();
+      const auto mates = matching(orphans, 61, tier::fresh);
+      for (std::size_t i = 0; i < orphans.size(); ++i) {
+        if (mates[i] < 0) return false;
+        mate[at(orphans[i])] = orphans[at(mates[i])];
+      }
       return true;
     };
     std::vector<int> first, second;
@@ -270,20 +220,79 @@ public:
     return {first, {}};
   }
 
-  /// A maximum matching of repeat-free edges among `people`; mates indexed by position in
-  /// `people`.
-  std::vector<int> fresh_matching(const std::vector<int>& people, std::uint64_t salt) const {
+  /// How far a matching may go in giving up the rules, from the strictest.
+  enum class tier {
+    /// Repeat-free, kept apart as asked, and not pairing two people both ahead (or both behind)
+    /// on therapist turns.
+    fresh_and_balanced,
+    /// Repeat-free and kept apart as asked.
+    fresh,
+    /// Kept apart as asked and role-balanced; repeats allowed.
+    apart_and_balanced,
+    /// Kept apart as asked; repeats allowed.
+    apart,
+    /// Anything.
+    any,
+  };
+
+  /// A maximum matching among `people` under the loosest tier up to `loosest` that is needed to
+  /// match everyone: each looser tier starts from the stricter one's matching and only adds what
+  /// it must. Mates indexed by position in `people`; `loosened` tells the tier used.
+  std::vector<int> matching(const std::vector<int>& people, std::uint64_t salt, tier loosest,
+                            tier* loosened = nullptr) const {
     std::vector<int> order(people.size());
     std::iota(order.begin(), order.end(), 0);
     rng(salt).shuffle(order);
-    auto adjacent = [&](int a, int b) { return fresh(people[at(a)], people[at(b)]); };
-    max_matching<decltype(adjacent)> mm(static_cast<int>(people.size()), adjacent);
-    return mm.solve(order);
+    const int k = static_cast<int>(people.size());
+    auto person = [&](int i) { return people[at(i)]; };
+    auto strict = [&](int a, int b) { return fresh(person(a), person(b)) && compatible(person(a), person(b)); };
+    max_matching<decltype(strict)> m1(k, strict);
+    std::vector<int> mates = m1.solve(order);
+    tier used = tier::fresh_and_balanced;
+    auto perfect = [&] { return std::none_of(mates.begin(), mates.end(), [](int x) { return x < 0; }); };
+    if (!perfect() && loosest >= tier::fresh) {
+      auto edge = [&](int a, int b) { return fresh(person(a), person(b)); };
+      max_matching<decltype(edge)> m(k, edge);
+      auto unbalanced = m.solve_from(mates, order);
+      // Repeat-free beats balanced roles; but once a repeat is unavoidable anyway, the
+      // role-balanced start is the better one to build on.
+      const bool all_fresh = std::none_of(unbalanced.begin(), unbalanced.end(), [](int x) { return x < 0; });
+      if ((all_fresh && !stable_) || loosest == tier::fresh) {
+        mates = unbalanced;
+        used = tier::fresh;
+      }
+    }
+    if (!perfect() && loosest >= tier::apart_and_balanced) {
+      auto edge = [&](int a, int b) {
+        return a != b && !apart(person(a), person(b)) && compatible(person(a), person(b));
+      };
+      max_matching<decltype(edge)> m(k, edge);
+      mates = m.solve_from(mates, order);
+      used = tier::apart_and_balanced;
+    }
+    if (!perfect() && loosest >= tier::apart) {
+      auto edge = [&](int a, int b) { return a != b && !apart(person(a), person(b)); };
+      max_matching<decltype(edge)> m(k, edge);
+      mates = m.solve_from(mates, order);
+      used = tier::apart;
+    }
+    if (!perfect() && loosest >= tier::any) {
+      auto edge = [](int a, int b) { return a != b; };
+      max_matching<decltype(edge)> m(k, edge);
+      mates = m.solve_from(mates, order);
+      used = tier::any;
+    }
+    if (loosened != nullptr) *loosened = used;
+    return mates;
   }
 
   static std::size_t at(int i) { return static_cast<std::size_t>(i); }
 
 private:
+  int compute_balance(int i) const {
+    return static_cast<int>(count(i, role_kind::therapist)) - static_cast<int>(count(i, role_kind::client));
+  }
+
   static std::size_t total_roles(const pairing_history& h) {
     std::size_t total = 0;
     for (const auto& p : h.people_) total += p.roles[0] + p.roles[1] + p.roles[2];
@@ -296,8 +305,12 @@ private:
   std::vector<std::uint32_t> hist_index_;
   std::vector<std::vector<std::pair<int, unsigned>>> met_;
   std::vector<std::vector<std::uint32_t>> apart_;
+  std::vector<int> balance_;
+  bool stable_;
+  // Positions of the round-robin: local index of a person here, or -1 for someone absent (or
+  // the bye of an odd roster).
+  std::vector<int> cohort_;
   std::uint64_t rng_seed_ = 0;
-  std::uint64_t schedule_seed_ = 0;
 };
 
 namespace {
@@ -312,47 +325,17 @@ struct draft_group {
   bool with_facilitator = false;
 };
 
-/// Pairs up people left without a repeat-free partner, fewest earlier meetings first, honouring
-/// keep-apart sets unless impossible.
-std::vector<std::pair<int, int>> pair_leftovers(const engine& e, std::vector<int> left, bool& relaxed) {
-  std::vector<std::pair<int, int>> out;
-  while (left.size() >= 2) {
-    std::size_t bi = 0, bj = 1;
-    unsigned best = std::numeric_limits<unsigned>::max();
-    for (std::size_t i = 0; i < left.size(); ++i)
-      for (std::size_t j = i + 1; j < left.size(); ++j) {
-        const unsigned cost = e.met(left[i], left[j]) + (e.apart(left[i], left[j]) ? 1'000'000U : 0U);
-        if (cost < best) {
-          best = cost;
-          bi = i;
-          bj = j;
-        }
-      }
-    if (best >= 1'000'000U) relaxed = true;
-    out.emplace_back(left[bi], left[bj]);
-    left.erase(left.begin() + static_cast<std::ptrdiff_t>(bj));
-    left.erase(left.begin() + static_cast<std::ptrdiff_t>(bi));
-  }
-  return out;
-}
-
-/// Pairs for an even set of people: the round-robin when it is repeat-free, else a maximum
-/// repeat-free matching completed with the least-repeated pairs.
-std::vector<std::pair<int, int>> make_pairs(const engine& e, const std::vector<int>& people,
-                                            std::vector<int>* lookahead, bool& relaxed,
+/// Pairs for an even set of people, loosening the rules only as far as needed: repeat-free
+/// and role-balanced, then repeat-free, then with repeats but keep-apart sets honoured, then
+/// anything (reported as relaxed).
+std::vector<std::pair<int, int>> make_pairs(const engine& e, const std::vector<int>& people, bool& relaxed,
                                             std::uint64_t salt) {
+  engine::tier used = engine::tier::fresh_and_balanced;
+  const auto mates = e.matching(people, salt, engine::tier::any, &used);
+  relaxed = relaxed || used == engine::tier::any;
   std::vector<std::pair<int, int>> pairs;
-  const auto mates = e.fresh_matching(people, salt);
-  std::vector<int> left;
-  for (std::size_t i = 0; i < people.size(); ++i) {
-    if (mates[i] < 0) {
-      left.push_back(people[i]);
-    } else if (static_cast<std::size_t>(mates[i]) > i) {
-      pairs.emplace_back(people[i], people[at(mates[i])]);
-    }
-  }
-  (void)lookahead;
-  for (auto& p : pair_leftovers(e, left, relaxed)) pairs.push_back(p);
+  for (std::size_t i = 0; i < people.size(); ++i)
+    if (mates[i] >= 0 && static_cast<std::size_t>(mates[i]) > i) pairs.emplace_back(people[i], people[at(mates[i])]);
   return pairs;
 }
 
@@ -437,9 +420,17 @@ std::vector<draft_group> odd_with_triad(const engine& e, const std::vector<int>&
     for (auto& [p, q] : rest) out.push_back(draft_group{{p, q}, -1, {}, false});
     return out;
   };
+  // Prefer observers whose stepping out leaves as many people ahead on therapist turns as
+  // behind, so that every pair can join one of each (stable sort keeps the seeded order).
+  auto sign = [&](int p) { return e.balance(p) > 0 ? 1 : e.balance(p) < 0 ? -1 : 0; };
+  int skew = 0;
+  for (int p : people) skew += sign(p);
+  std::stable_sort(candidates.begin(), candidates.end(),
+                   [&](int a, int b) { return std::abs(skew - sign(a)) < std::abs(skew - sign(b)); });
+  engine::tier limit = engine::tier::fresh_and_balanced;
   auto perfect_rest = [&](const std::vector<int>& rest, std::uint64_t salt,
                           std::vector<std::pair<int, int>>& pairs) {
-    const auto mates = e.fresh_matching(rest, salt);
+    const auto mates = e.matching(rest, salt, limit);
     pairs.clear();
     for (std::size_t i = 0; i < rest.size(); ++i) {
       if (mates[i] < 0) return false;
@@ -451,29 +442,35 @@ std::vector<draft_group> odd_with_triad(const engine& e, const std::vector<int>&
   // Fast path: take the least-observed people in turn, match everyone else, and look for a pair
   // that the observer has met neither of.
   std::vector<std::pair<int, int>> pairs;
-  const std::size_t quick = std::min<std::size_t>(candidates.size(), 8);
-  for (std::size_t c = 0; c < quick; ++c) {
-    const int x = candidates[c];
-    if (!perfect_rest(without(people, {x}), 100 + c, pairs)) continue;
-    for (std::size_t i = 0; i < pairs.size(); ++i) {
-      auto [a, b] = pairs[i];
-      if (e.fresh(x, a) && e.fresh(x, b)) {
-        pairs.erase(pairs.begin() + static_cast<std::ptrdiff_t>(i));
-        return to_groups(x, a, b, pairs);
+  std::size_t budget = 20'000;
+  // Twice: first keeping every pair role-balanced, then repeat-free alone.
+  for (engine::tier pass : {engine::tier::fresh_and_balanced, engine::tier::fresh}) {
+    // Under stable attendance balanced roles come first once a repeat is unavoidable.
+    if (pass == engine::tier::fresh && e.stable()) break;
+    limit = pass;
+    const bool balanced = pass == engine::tier::fresh_and_balanced;
+    const std::size_t quick = std::min<std::size_t>(candidates.size(), 8);
+    for (std::size_t c = 0; c < quick; ++c) {
+      const int x = candidates[c];
+      if (!perfect_rest(without(people, {x}), 100 + c, pairs)) continue;
+      for (std::size_t i = 0; i < pairs.size(); ++i) {
+        auto [a, b] = pairs[i];
+        if (e.fresh(x, a) && e.fresh(x, b)) {
+          pairs.erase(pairs.begin() + static_cast<std::ptrdiff_t>(i));
+          return to_groups(x, a, b, pairs);
+        }
       }
     }
-  }
-
-  // Exact search for smaller groups: every repeat-free triangle, observer duty first, until the
-  // rest has a repeat-free matching. Large groups always succeed above in practice.
-  if (people.size() <= 90) {
-    std::size_t budget = 20'000;
+    // Exact search for smaller groups: every repeat-free triangle, observer duty first, until
+    // the rest has a repeat-free matching. Large groups succeed above in practice.
+    if (people.size() > 90) continue;
     for (const int x : candidates) {
       for (const int a : people) {
         if (!e.fresh(x, a)) continue;
         for (const int b : people) {
-          if (b <= a || !e.fresh(x, b) || !e.fresh(a, b)) continue;
-          if (budget-- == 0) goto fallback;
+          if (b <= a || !e.fresh(x, b) || !e.fresh(a, b) || (balanced && !e.compatible(a, b))) continue;
+          if (budget == 0) goto fallback;
+          --budget;
           if (perfect_rest(without(people, {x, a, b}), 7, pairs)) return to_groups(x, a, b, pairs);
         }
       }
@@ -485,7 +482,7 @@ fallback:
   const int x = candidates.front();
   const auto rest = without(people, {x});
   bool unused = false;
-  auto all = make_pairs(e, rest, nullptr, unused, 3);
+  auto all = make_pairs(e, rest, unused, 3);
   relaxed = relaxed || unused;
   std::size_t best = 0;
   unsigned best_cost = std::numeric_limits<unsigned>::max();
@@ -511,9 +508,46 @@ std::vector<draft_group> make_triads(const engine& e, const std::vector<int>& pe
   if (n % 3 == 1) triads = n >= 4 ? (n - 4) / 3 : 0;
   seeded_rng rng = e.rng(29);
   const auto candidates = order_by_observer_duty(e, people, rng);
-  const std::vector<int> observers(candidates.begin(), candidates.begin() + static_cast<std::ptrdiff_t>(triads));
-  const std::vector<int> rest(candidates.begin() + static_cast<std::ptrdiff_t>(triads), candidates.end());
-  auto pairs = make_pairs(e, rest, nullptr, relaxed, 31);
+  // Observers are those who have observed least. Where that leaves a choice (a tie at the
+  // boundary), choose so that those left to pair hold as many people ahead on therapist turns as
+  // behind: then every pair can join one of each, and everyone's roles stay within one.
+  std::vector<int> observers, rest;
+  if (triads > 0) {
+    const unsigned boundary = e.observed(candidates[triads - 1]);
+    std::vector<int> tied;
+    for (int p : candidates) {
+      if (e.observed(p) < boundary) {
+        observers.push_back(p);
+      } else if (e.observed(p) == boundary) {
+        tied.push_back(p);
+      } else {
+        rest.push_back(p);
+      }
+    }
+    int skew = 0;  // ahead minus behind among those who will pair
+    auto sign = [&](int p) { return e.balance(p) > 0 ? 1 : e.balance(p) < 0 ? -1 : 0; };
+    for (int p : rest) skew += sign(p);
+    for (int p : tied) skew += sign(p);
+    while (observers.size() < triads) {
+      // Take the tied person whose leaving best evens the skew; ties keep the seeded order.
+      std::size_t pick = 0;
+      int best = std::abs(skew - sign(tied[0]));
+      for (std::size_t i = 1; i < tied.size(); ++i) {
+        const int s = std::abs(skew - sign(tied[i]));
+        if (s < best) {
+          best = s;
+          pick = i;
+        }
+      }
+      skew -= sign(tied[pick]);
+      observers.push_back(tied[pick]);
+      tied.erase(tied.begin() + static_cast<std::ptrdiff_t>(pick));
+    }
+    rest.insert(rest.end(), tied.begin(), tied.end());
+  } else {
+    rest = candidates;
+  }
+  auto pairs = make_pairs(e, rest, relaxed, 31);
 
   // Kuhn's augmenting paths: observer -> pair.
   std::vector<int> pair_owner(pairs.size(), -1);
@@ -598,8 +632,12 @@ result<pairing_result> make_groups(const pairing_request& request, const pairing
     if (!locked_ids.contains(id)) pool.push_back(id);
   std::sort(pool.begin(), pool.end(), natural_less);
 
-  if (pool.size() == 1 && request.locked.empty() && !request.odd_with_facilitator)
-    return make_error(errc::wrong_state, "Only one person is present; a round needs at least two. Wait for someone else to join.");
+  if (pool.size() == 1 && !request.odd_with_facilitator) {
+    if (request.locked.empty())
+      return make_error(errc::wrong_state, "Only one person is present; a round needs at least two. Wait for someone else to join.");
+    return make_error(errc::invalid_argument, "Everyone but " + pool.front() +
+                                                  " is in a locked group, so they would be alone; unlock a group so they can join it.");
+  }
   if (pool.empty() && request.locked.empty())
     return make_error(errc::wrong_state, "No one is present; a round needs at least two people.");
 
@@ -608,7 +646,7 @@ result<pairing_result> make_groups(const pairing_request& request, const pairing
   for (auto& g : out.groups) sort_members(g);
 
   if (!pool.empty()) {
-    const engine e(pool, history, request.keep_apart, request.seed);
+    const engine e(pool, history, request.keep_apart, request.seed, request.everyone);
     std::vector<int> people(pool.size());
     std::iota(people.begin(), people.end(), 0);
     std::vector<draft_group> drafts;
@@ -646,20 +684,12 @@ result<pairing_result> make_groups(const pairing_request& request, const pairing
           if (!second.empty()) colour = colour_cycles(e.size(), first, second);
         }
       }
-      if (pairs.empty() && !people.empty()) pairs = make_pairs(e, people, nullptr, relaxed, 5);
+      if (pairs.empty() && !people.empty()) pairs = make_pairs(e, people, relaxed, 5);
       for (auto& [a, b] : pairs) drafts.push_back(draft_group{{a, b}, -1, {}, false});
     }
     seeded_rng coin = e.rng(53);
     orient(e, drafts, colour, coin);
-    if (lone >= 0) {
-      if (request.odd_with_facilitator || request.locked.empty()) {
-        drafts.push_back(draft_group{{lone}, -1, {}, true});
-      } else {
-        for (auto& d : drafts) out.groups.push_back(to_group(e, d));
-        slot_in(out.groups, e.id(lone), history, request.keep_apart);
-        drafts.clear();
-      }
-    }
+    if (lone >= 0) drafts.push_back(draft_group{{lone}, -1, {}, true});
     for (auto& d : drafts) out.groups.push_back(to_group(e, d));
     out.keep_apart_relaxed = relaxed;
   }
@@ -718,13 +748,19 @@ role_kind missing_role(const pairing_group& g) {
 std::size_t slot_in(std::vector<pairing_group>& groups, const std::string& newcomer,
                     const pairing_history& history,
                     const std::vector<std::vector<std::string>>& keep_apart) {
+  // Someone alone, or practising with the facilitator, comes first whatever else (short of a
+  // keep-apart set): no one should wait alone while a newcomer observes elsewhere.
+  auto cost_of = [&](const pairing_group& g) {
+    if (g.members.size() == 1) {
+      const bool apart = kept_apart(keep_apart, newcomer, g.members[0].participant);
+      return apart ? 2'000'000U : 0U;
+    }
+    return join_cost(g, newcomer, history, keep_apart);
+  };
   std::size_t best = groups.size();
   unsigned best_cost = std::numeric_limits<unsigned>::max();
   for (std::size_t i = 0; i < groups.size(); ++i) {
-    const auto& g = groups[i];
-    if (g.with_facilitator && g.members.size() >= 1) continue;
-    // Someone alone always comes first, whatever else.
-    const unsigned cost = g.members.size() == 1 ? 0U : join_cost(g, newcomer, history, keep_apart);
+    const unsigned cost = cost_of(groups[i]);
     if (cost < best_cost) {
       best_cost = cost;
       best = i;
@@ -735,7 +771,15 @@ std::size_t slot_in(std::vector<pairing_group>& groups, const std::string& newco
     return best;
   }
   auto& g = groups[best];
-  g.members.push_back({newcomer, missing_role(g)});
+  if (g.members.size() == 1) {
+    // The one who was alone keeps their role; the newcomer takes the other, freeing the
+    // facilitator if it was them.
+    g.with_facilitator = false;
+    g.members.push_back({newcomer, g.members[0].role == role_kind::client ? role_kind::therapist : role_kind::client});
+    if (g.members[0].role == role_kind::observer) g.members[0].role = role_kind::therapist;
+  } else {
+    g.members.push_back({newcomer, missing_role(g)});
+  }
   sort_members(g);
   return best;
 }
@@ -762,6 +806,7 @@ void remove_and_regroup(std::vector<pairing_group>& groups, const std::vector<st
   // Gather everyone left alone (not those practising with the facilitator) and regroup them.
   std::vector<std::string> alone;
   std::unordered_map<std::string, std::string> room_of;
+  // Those practising with the facilitator are not alone.
   for (auto& g : groups)
     if (g.members.size() == 1 && !g.with_facilitator) {
       alone.push_back(g.members[0].participant);

@@ -2,73 +2,13 @@
 
 #include <cstdint>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
+#include "core/pairing_group.hpp"
+#include "core/pairing_history.hpp"
 #include "core/result.hpp"
 
 namespace dyad::core {
-
-/// The part a person plays in a group. Exercises name their own roles; each role has one of
-/// these kinds.
-enum class role_kind { therapist, client, observer };
-
-struct group_member {
-  std::string participant;
-  role_kind role = role_kind::therapist;
-
-  friend bool operator==(const group_member&, const group_member&) = default;
-};
-
-/// One breakout room's people, therapist first, then client, then observers.
-struct pairing_group {
-  /// As Zoom names breakout rooms: "Room 1", "Room 2", …
-  std::string room;
-  std::vector<group_member> members;
-  /// The odd person out practises with the facilitator (plans that ask for it).
-  bool with_facilitator = false;
-
-  friend bool operator==(const pairing_group&, const pairing_group&) = default;
-};
-
-/// What pairing remembers of earlier rounds: who has shared a group with whom, and how often
-/// each person has played each role. Not thread-safe; owned by one workshop.
-class pairing_history {
-public:
-  /// Counts a launched round: everyone in a group has met everyone else in it, and each
-  /// person's role is counted once.
-  void record(const std::vector<pairing_group>& groups);
-
-  /// Counts what changed within a running round (a late joiner slotted in, an orphan re-paired):
-  /// new meetings, and roles of people not in `before`.
-  void record_change(const std::vector<pairing_group>& before,
-                     const std::vector<pairing_group>& after);
-
-  unsigned times_met(const std::string& a, const std::string& b) const;
-  unsigned count(const std::string& person, role_kind role) const;
-  /// therapist count minus client count.
-  int balance(const std::string& person) const;
-  /// The role played most recently, if any.
-  const role_kind* last_role(const std::string& person) const;
-
-private:
-  struct person {
-    std::vector<std::pair<std::uint32_t, unsigned>> met;  // (person index, times); short
-    unsigned roles[3] = {0, 0, 0};
-    unsigned with_facilitator = 0;
-    bool has_last = false;
-    role_kind last = role_kind::therapist;
-  };
-  friend class pairing_engine;
-
-  std::uint32_t intern(const std::string& id);
-  const person* find(const std::string& id) const;
-  void meet(std::uint32_t a, std::uint32_t b);
-  void play(std::uint32_t who, role_kind role);
-
-  std::unordered_map<std::string, std::uint32_t> index_;
-  std::vector<person> people_;
-};
 
 enum class group_shape {
   /// Therapist and client; an odd count makes one triad with an observer (or a pair with the
@@ -90,6 +30,10 @@ struct pairing_request {
   std::vector<pairing_group> locked;
   /// The workshop's seed: the same request and history give the same groups.
   std::uint64_t seed = 0;
+  /// Everyone on the roster, present or not. The round-robin runs over them, so a round with
+  /// people missing does not throw the rotation away. Empty: the people present and those seen
+  /// in earlier rounds.
+  std::vector<std::string> everyone = {};
 };
 
 struct pairing_result {
@@ -103,11 +47,12 @@ struct pairing_result {
 
 /// Groups the people present for a new round.
 ///
-/// Rules, in order of precedence: keep-apart sets hold (relaxed only when impossible); no one
-/// meets someone they have met while a repeat-free grouping of the people present exists (for a
-/// stable even group this follows a round-robin, so N people get N−1 rounds without a repeat);
-/// observer duty goes to those who have observed least; roles rotate so that each person's
-/// therapist and client counts stay within one of each other under stable attendance.
+/// Rules, in order of precedence: keep-apart sets hold (relaxed only when impossible); observer
+/// duty goes to those who have observed least; no one meets someone they have met while a
+/// repeat-free grouping of the people present exists (for a stable even group this follows a
+/// round-robin, so N people get N−1 rounds without a repeat); roles rotate so that each person's
+/// therapist and client counts stay within one of each other. Under stable attendance, once a
+/// repeat is unavoidable anyway, balanced roles come before fewer repeats.
 result<pairing_result> make_groups(const pairing_request& request, const pairing_history& history);
 
 /// Slots a late joiner into a running round: with someone left alone if there is one, otherwise
@@ -123,8 +68,5 @@ std::size_t slot_in(std::vector<pairing_group>& groups, const std::string& newco
 void remove_and_regroup(std::vector<pairing_group>& groups, const std::vector<std::string>& gone,
                         const pairing_history& history,
                         const std::vector<std::vector<std::string>>& keep_apart);
-
-/// Orders ids the way people read them: "p2" before "p10".
-bool natural_less(const std::string& a, const std::string& b);
 
 }  // namespace dyad::core

@@ -79,16 +79,18 @@ result<pairing_group> from_proto(const v1::Group& group, const v1::Exercise& exe
   return out;
 }
 
-workshop::workshop(const clock& time, v1::Plan plan, std::string code, std::uint64_t seed, millis created_at)
+workshop::workshop(const clock& time, v1::Plan plan, std::string code, std::uint64_t seed,
+                   std::uint64_t private_seed, millis created_at)
     : time_(&time),
       plan_(std::move(plan)),
       code_(std::move(code)),
       seed_(seed),
+      private_seed_(private_seed),
       created_at_(created_at),
-      feedback_(plan_.questionnaire(), seed) {}
+      feedback_(plan_.questionnaire(), private_seed) {}
 
 result<std::pair<workshop, event_list>> workshop::create(const clock& time, v1::Plan plan, std::string code,
-                                                         std::uint64_t seed) {
+                                                         std::uint64_t seed, std::uint64_t private_seed) {
   if (code.empty()) return make_error(errc::invalid_argument, "A workshop needs a join code.");
   if (plan.exercises_size() == 0)
     return make_error(errc::invalid_argument, "The plan has no exercises; add at least one (see `dyad plan check`).");
@@ -98,15 +100,16 @@ result<std::pair<workshop, event_list>> workshop::create(const clock& time, v1::
   *created->mutable_plan() = plan;
   created->set_seed(seed);
   created->set_at_ms(time.now());
-  workshop w(time, std::move(plan), std::move(code), seed, time.now());
+  workshop w(time, std::move(plan), std::move(code), seed, private_seed, time.now());
   return std::pair<workshop, event_list>{std::move(w), event_list{std::move(event)}};
 }
 
-result<workshop> workshop::replay(const clock& time, std::span<const v1::WorkshopEvent> events) {
+result<workshop> workshop::replay(const clock& time, std::span<const v1::WorkshopEvent> events,
+                                  std::uint64_t private_seed) {
   if (events.empty() || !events.front().has_created())
     return make_error(errc::invalid_argument, "A workshop's event log must start with its creation; this one does not.");
   const auto& c = events.front().created();
-  workshop w(time, c.plan(), c.code(), c.seed(), c.at_ms());
+  workshop w(time, c.plan(), c.code(), c.seed(), private_seed, c.at_ms());
   for (std::size_t i = 1; i < events.size(); ++i) {
     auto applied = w.apply(events[i]);
     if (!applied)
@@ -168,12 +171,9 @@ result<workshop::joined> workshop::join(std::string display_name, std::string em
   event_list events{event};
   auto applied = commit(events);
   if (!applied) return applied.err();
+  // The join stands on its own; a regroup that could not apply (a bug) must not hide it.
   if (round_running())
-    if (auto change = regroup_event({}, *id)) {
-      auto more = commit({*change});
-      if (!more) return more.err();
-      events.push_back(*change);
-    }
+    if (auto change = regroup_event({}, *id); change && commit({*change})) events.push_back(*change);
   return joined{*id, std::move(events)};
 }
 
@@ -200,11 +200,7 @@ result<event_list> workshop::set_presence(const std::string& participant_id, v1:
     } else if (presence == v1::PRESENCE_PRESENT && !in_group) {
       regroup = regroup_event({}, participant_id);
     }
-    if (regroup) {
-      auto more = commit({*regroup});
-      if (!more) return more.err();
-      events.push_back(*regroup);
-    }
+    if (regroup && commit({*regroup})) events.push_back(*regroup);
   }
   return events;
 }
@@ -253,6 +249,8 @@ result<pairing_result> workshop::preview_round(const std::string& exercise_id,
   request.odd_with_facilitator = exercise->odd_count() == v1::ODD_COUNT_FACILITATOR;
   request.locked = locked;
   request.seed = seed_;  // the same every round: the round-robin depends on it
+  for (const auto& p : roster_.participants())
+    if (p.presence != v1::PRESENCE_LEFT) request.everyone.push_back(p.id);
   return make_groups(request, history_);
 }
 
@@ -275,13 +273,27 @@ result<event_list> workshop::launch_round(const std::string& exercise_id, std::v
     // a workable practice.
     const auto present = roster_.present_ids();
     const std::unordered_set<std::string> here(present.begin(), present.end());
-    std::unordered_set<std::string> placed;
+    std::unordered_set<std::string> placed, rooms;
     for (std::size_t i = 0; i < groups.size(); ++i) {
       auto& g = groups[i];
       if (g.room.empty()) g.room = "Room " + std::to_string(i + 1);
+      if (!rooms.insert(g.room).second)
+        return make_error(errc::invalid_argument, "Two groups are both called '" + g.room + "'; give each room its own name.");
       const bool solo_ok = g.with_facilitator && g.members.size() == 1;
       if (g.members.size() < 2 && !solo_ok)
         return make_error(errc::invalid_argument, g.room + " has fewer than two people; no one should sit alone in a room.");
+      if (g.members.size() > 4)
+        return make_error(errc::invalid_argument, g.room + " has " + std::to_string(g.members.size()) +
+                                                      " people; a practice group has two to four.");
+      std::size_t therapists = 0, clients = 0;
+      for (const auto& m : g.members) {
+        therapists += m.role == role_kind::therapist;
+        clients += m.role == role_kind::client;
+      }
+      if (!solo_ok && (therapists != 1 || clients != 1))
+        return make_error(errc::invalid_argument, g.room + " needs exactly one " + role_id(*exercise, role_kind::therapist) +
+                                                      " and one " + role_id(*exercise, role_kind::client) +
+                                                      "; everyone else observes.");
       for (const auto& m : g.members) {
         if (!here.contains(m.participant))
           return make_error(errc::invalid_argument, "'" + m.participant + "' in " + g.room +
@@ -341,7 +353,7 @@ result<event_list> workshop::end_round() {
     return make_error(errc::wrong_state, "No round is running; there is nothing to end.");
   v1::WorkshopEvent event;
   event.mutable_round_ended()->set_round(rounds_.back().number);
-  event.mutable_round_ended()->set_at_ms(time_->now());
+  event.mutable_round_ended()->set_at_ms(std::max(time_->now(), rounds_.back().clock.last_command_at()));
   return commit({event});
 }
 
@@ -379,6 +391,14 @@ result<workshop::submitted> workshop::submit_feedback(const std::string& partici
                                                       const v1::FeedbackResponse& response) {
   if (roster_.find(participant_id) == nullptr)
     return make_error(errc::not_found, "No participant '" + participant_id + "' in this workshop; join first.");
+  // Someone who has submitted gets the same answer whenever they retry, even after feedback
+  // closed: their first send was stored, and the retry must not look like a failure.
+  if (feedback_.has_submitted(participant_id)) {
+    feedback_box trial = feedback_;
+    auto outcome = trial.submit(participant_id, submission_id, response);
+    if (!outcome) return outcome.err();
+    return submitted{*outcome, {}};
+  }
   if (lifecycle_ != v1::LIFECYCLE_FEEDBACK)
     return make_error(errc::wrong_state, lifecycle_ == v1::LIFECYCLE_CLOSED
                                              ? "Feedback has closed; thank you all the same."
@@ -387,7 +407,6 @@ result<workshop::submitted> workshop::submit_feedback(const std::string& partici
   feedback_box trial = feedback_;
   auto outcome = trial.submit(participant_id, submission_id, response);
   if (!outcome) return outcome.err();
-  if (*outcome == submit_outcome::duplicate) return submitted{*outcome, {}};
   v1::WorkshopEvent event;
   auto* s = event.mutable_feedback_submitted();
   s->set_participant_id(participant_id);
@@ -399,12 +418,12 @@ result<workshop::submitted> workshop::submit_feedback(const std::string& partici
 }
 
 v1::Tallies workshop::tallies() const {
-  return tally(plan_.questionnaire(), feedback_.responses(), anonymity_threshold(plan_), seed_);
+  return tally(plan_.questionnaire(), feedback_.responses(), anonymity_threshold(plan_), private_seed_);
 }
 
 v1::RunStatistics workshop::statistics(const std::string& date) const {
   return run_statistics(plan_, run_info{code_, date, static_cast<std::uint32_t>(roster_.size())},
-                        feedback_.responses(), seed_);
+                        feedback_.responses(), private_seed_);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -53,12 +53,17 @@ struct assignment {
 /// injected clock. Not thread-safe: one owner (the workshop's strand) calls it.
 class workshop {
 public:
-  /// A new workshop in the lobby. The plan must have passed validation.
+  /// A new workshop in the lobby. The plan must have passed validation. `seed` fixes pairing
+  /// and is stored, so a replay pairs alike. `private_seed` orders the anonymous responses and
+  /// comments and is never stored: whoever reads the log must not be able to recompute arrival
+  /// order from it. Give it a fresh random number in the server; tests give a fixed one.
   static result<std::pair<workshop, event_list>> create(const clock& time, dyad::v1::Plan plan,
-                                                         std::string code, std::uint64_t seed);
+                                                         std::string code, std::uint64_t seed,
+                                                         std::uint64_t private_seed);
 
   /// Rebuilds a workshop from its stored events; the first must be `created`.
-  static result<workshop> replay(const clock& time, std::span<const dyad::v1::WorkshopEvent> events);
+  static result<workshop> replay(const clock& time, std::span<const dyad::v1::WorkshopEvent> events,
+                                 std::uint64_t private_seed);
 
   /// A new participant. Late joiners are slotted into the running round.
   struct joined {
@@ -142,7 +147,8 @@ private:
     bool ended = false;
   };
 
-  workshop(const clock& time, dyad::v1::Plan plan, std::string code, std::uint64_t seed, millis created_at);
+  workshop(const clock& time, dyad::v1::Plan plan, std::string code, std::uint64_t seed,
+           std::uint64_t private_seed, millis created_at);
 
   result<event_list> clock_command(dyad::v1::ClockAction action, millis by_ms);
   result<event_list> commit(event_list events);
@@ -155,6 +161,7 @@ private:
   dyad::v1::Plan plan_;
   std::string code_;
   std::uint64_t seed_;
+  std::uint64_t private_seed_;
   millis created_at_;
   dyad::v1::Lifecycle lifecycle_ = dyad::v1::LIFECYCLE_LOBBY;
   roster roster_;

@@ -76,7 +76,7 @@ v1::FeedbackResponse rating(const std::string& option) {
 class WorkshopTest : public ::testing::Test {
 protected:
   WorkshopTest() {
-    auto created = workshop::create(clock_, test_plan(), "CALM-42", 7);
+    auto created = workshop::create(clock_, test_plan(), "CALM-42", 7, 99);
     EXPECT_TRUE(created.ok());
     w_.emplace(std::move(created->first));
     keep(created->second);
@@ -251,6 +251,14 @@ TEST_F(WorkshopTest, AdjustedGroupsMustPlaceEveryonePresentOnce) {
   auto lonely = w_->launch_round("listening", alone);
   ASSERT_FALSE(lonely.ok());
   EXPECT_NE(lonely.err().message.find("alone"), std::string::npos) << lonely.err().message;
+  auto two_therapists = groups;
+  two_therapists[0].members[1].role = role_kind::therapist;
+  auto unworkable = w_->launch_round("listening", two_therapists);
+  ASSERT_FALSE(unworkable.ok());
+  EXPECT_NE(unworkable.err().message.find("exactly one therapist"), std::string::npos) << unworkable.err().message;
+  auto same_room = groups;
+  same_room[1].room = same_room[0].room;
+  ASSERT_FALSE(w_->launch_round("listening", same_room).ok());
   EXPECT_EQ(w_->round_number(), 0U) << "a refused launch changes nothing";
   auto launched = w_->launch_round("listening", groups);
   ASSERT_TRUE(launched.ok()) << launched.err().message;
@@ -291,6 +299,13 @@ TEST_F(WorkshopTest, FeedbackOpensAfterRoundsCountsOnceAndHidesBelowK) {
   keep(*w_->close());
   EXPECT_EQ(w_->lifecycle(), v1::LIFECYCLE_CLOSED);
   EXPECT_FALSE(w_->join("Late", "").ok());
+  auto late_retry = w_->submit_feedback("p2", "x", rating("excellent"));
+  ASSERT_TRUE(late_retry.ok()) << "a retry after closing is still acknowledged: " << late_retry.err().message;
+  EXPECT_EQ(late_retry->outcome, submit_outcome::duplicate);
+  auto late_new = w_->submit_feedback("p4", "z", rating("good"));
+  ASSERT_FALSE(late_new.ok());
+  EXPECT_EQ(late_new.err().code, errc::wrong_state);
+  EXPECT_EQ(w_->responses(), 3U);
 }
 
 TEST_F(WorkshopTest, ReplayOfTheLogRebuildsTheSameWorkshop) {
@@ -305,7 +320,7 @@ TEST_F(WorkshopTest, ReplayOfTheLogRebuildsTheSameWorkshop) {
   keep(*w_->pause_phase());
   clock_.advance(minute);
 
-  auto rebuilt = workshop::replay(clock_, log_);
+  auto rebuilt = workshop::replay(clock_, log_, 99);
   ASSERT_TRUE(rebuilt.ok()) << rebuilt.err().message;
   EXPECT_EQ(rebuilt->groups(), w_->groups());
   EXPECT_EQ(rebuilt->phase(), w_->phase());
@@ -347,7 +362,7 @@ TEST_F(WorkshopTest, ReplayFromTheStoredSplitFormRestoresFeedbackWithoutLinkingI
     responses.push_back(what);
   }
   stored.insert(stored.end(), responses.begin(), responses.end());
-  auto rebuilt = workshop::replay(clock_, stored);
+  auto rebuilt = workshop::replay(clock_, stored, 5);
   ASSERT_TRUE(rebuilt.ok()) << rebuilt.err().message;
   EXPECT_EQ(rebuilt->responses(), 3U);
   EXPECT_EQ(rebuilt->tallies().SerializeAsString(), w_->tallies().SerializeAsString());
@@ -363,7 +378,7 @@ TEST(Workshop, ReplayRefusesALogThatDoesNotStartWithCreation) {
   v1::WorkshopEvent joined;
   joined.mutable_joined()->set_participant_id("p1");
   std::vector<v1::WorkshopEvent> log{joined};
-  auto w = workshop::replay(clock, log);
+  auto w = workshop::replay(clock, log, 1);
   ASSERT_FALSE(w.ok());
   EXPECT_NE(w.err().message.find("must start"), std::string::npos) << w.err().message;
 }
