@@ -439,15 +439,25 @@ private:
     const auto& observers = by_kind[dyad::v1::ROLE_KIND_OBSERVER];
     const bool triads = exercise.group_size() == dyad::v1::GROUP_SIZE_TRIADS;
     const bool pairs = exercise.group_size() == dyad::v1::GROUP_SIZE_PAIRS;
+    // Every exercise needs an observer role, whatever its group size and odd count: during a round
+    // a late joiner, or someone whose partner drops out, joins an existing pair as its observer
+    // (slot_in and remove_and_regroup in pairing.hpp), and their card needs instructions. Letting the
+    // facilitator take the odd person changes only how a round starts.
     if (observers.empty()) {
+      const std::string fix = "; add a role with kind: ROLE_KIND_OBSERVER and write its instructions";
+      const std::string during_a_round =
+          "during a round a late joiner, or someone whose partner drops out, joins an existing pair as its "
+          "observer and needs instructions";
       if (triads) {
-        report(xp.field("roles"), label + " runs in triads, so every group has an observer; add a role with "
-                                          "kind: ROLE_KIND_OBSERVER");
-      } else if (pairs && exercise.odd_count() != dyad::v1::ODD_COUNT_FACILITATOR) {
-        report(xp.field("roles"),
-               label + " runs in pairs and an odd count makes one triad whose third person observes, so it "
-                       "needs a role with kind: ROLE_KIND_OBSERVER; add one, or set odd_count: "
-                       "ODD_COUNT_FACILITATOR to pair the odd person with the facilitator instead");
+        report(xp.field("roles"), label + " runs in triads, so every group has an observer" + fix);
+      } else if (pairs && exercise.odd_count() == dyad::v1::ODD_COUNT_FACILITATOR) {
+        report(xp.field("roles"), label + " has no observer role, which it needs even though the facilitator "
+                                          "takes the odd person: " + during_a_round + fix);
+      } else if (pairs) {
+        report(xp.field("roles"), label + " has no observer role; an odd count makes one triad whose third "
+                                          "person observes, and " + during_a_round + fix);
+      } else {
+        report(xp.field("roles"), label + " has no observer role; " + during_a_round + fix);
       }
     } else if (observers.size() > 1) {
       report(xp.at("roles", observers[1]).field("kind"),
@@ -456,7 +466,8 @@ private:
     }
     // In a triad exercise every group has an observer in every round, and what they watch for is
     // what the group debriefs on: without a checklist a third of the room has nothing to do. A
-    // pair exercise's observer exists only in the odd triad, where the instructions suffice.
+    // pair exercise's observer exists only in the odd triad or as a late joiner in a running round,
+    // where the instructions suffice.
     if (triads && !observers.empty()) {
       const auto& observer = exercise.roles(observers.front());
       if (observer.checklist_size() == 0) {

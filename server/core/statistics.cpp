@@ -1,9 +1,13 @@
 #include "core/statistics.hpp"
 
 #include <algorithm>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
 #include <utility>
 
 #include "core/plan_validator.hpp"
+#include "core/questionnaire.hpp"
 #include "core/seeded_rng.hpp"
 #include "core/summary.hpp"
 #include "core/tally.hpp"
@@ -21,6 +25,61 @@ dyad::v1::Question* find_question(dyad::v1::Questionnaire& questionnaire, const 
 bool has_option(const dyad::v1::ChoiceQuestion& choice, const std::string& id) {
   return std::any_of(choice.options().begin(), choice.options().end(),
                      [&](const auto& o) { return o.id() == id; });
+}
+
+// Whether tally() counted this answer to this question: the same tests, so that the combination
+// never counts an answer its run's published figures left out.
+bool counted_in_run(const dyad::v1::Question& question, const dyad::v1::Answer& answer) {
+  switch (question.kind_case()) {
+    case dyad::v1::Question::kChoice:
+      return answer.value_case() == dyad::v1::Answer::kOptionId;
+    case dyad::v1::Question::kScale:
+      return answer.value_case() == dyad::v1::Answer::kScale &&
+             answer.scale() >= question.scale().min() && answer.scale() <= question.scale().max();
+    case dyad::v1::Question::kTextAnswer:
+      return answer.value_case() == dyad::v1::Answer::kText && !is_blank(answer.text());
+    case dyad::v1::Question::KIND_NOT_SET:
+      return false;
+  }
+  return false;
+}
+
+// A run's responses cut down to what its own statistics show: each response keeps only the
+// answers its run counted under a question its run shows. Combining these, the combined figures
+// are the sum of the published ones, and subtracting any run's figures reveals nothing hidden.
+// The caller leaves out runs whose tallies are hidden altogether.
+void append_shown_answers(const series_run& run, const dyad::v1::Tallies& shown,
+                          std::vector<dyad::v1::FeedbackResponse>& out) {
+  std::unordered_map<std::string_view, const dyad::v1::Question*> questions;
+  for (const auto& q : run.plan.questionnaire().questions()) questions.emplace(q.id(), &q);
+  std::unordered_set<std::string_view> shown_ids;
+  for (const auto& q : shown.questions()) {
+    if (!q.hidden()) shown_ids.insert(q.question_id());
+  }
+
+  std::unordered_set<std::string_view> seen;
+  for (const auto& response : run.responses) {
+    auto& kept = out.emplace_back();
+    seen.clear();
+    for (const auto& answer : response.answers()) {
+      const auto question = questions.find(answer.question_id());
+      if (question == questions.end()) continue;
+      // tally() weighs only a response's first answer to a question, counted or not.
+      if (!seen.insert(answer.question_id()).second) continue;
+      if (!shown_ids.contains(answer.question_id())) continue;
+      if (!counted_in_run(*question->second, answer)) continue;
+      *kept.add_answers() = answer;
+    }
+  }
+}
+
+// "Combined results appear once 3 responses come from runs whose own results are shown, …":
+// tally()'s "once 3 people have responded" would be false when withheld runs had more.
+std::string combined_hidden_reason(unsigned k) {
+  const unsigned needed = std::max(k, 1U);
+  return "Combined results appear once " + std::to_string(needed) +
+         (needed == 1 ? " response comes" : " responses come") +
+         " from runs whose own results are shown, so that no one's answers can be singled out.";
 }
 
 }  // namespace
@@ -96,21 +155,34 @@ dyad::v1::SeriesStatistics series_statistics(std::string series, std::span<const
   out.set_series(std::move(series));
 
   std::vector<const dyad::v1::Questionnaire*> questionnaires;
-  std::vector<dyad::v1::FeedbackResponse> all_responses;
+  std::vector<dyad::v1::FeedbackResponse> shown_responses;
+  withheld_runs left_out;
   unsigned k = 0;
   std::uint64_t combined_seed = 0;
   for (const series_run* run : ordered) {
-    *out.add_runs() = run_statistics(run->plan, run->info, run->responses, run->seed);
+    dyad::v1::RunStatistics* stats = out.add_runs();
+    *stats = run_statistics(run->plan, run->info, run->responses, run->seed);
     questionnaires.push_back(&run->plan.questionnaire());
-    all_responses.insert(all_responses.end(), run->responses.begin(), run->responses.end());
+    if (stats->tallies().hidden()) {
+      if (!run->responses.empty()) {
+        ++left_out.runs;
+        left_out.responses += static_cast<std::uint32_t>(run->responses.size());
+      }
+    } else {
+      append_shown_answers(*run, stats->tallies(), shown_responses);
+    }
+    // A withheld run's threshold still counts: its plan asked for that much protection.
     k = std::max(k, anonymity_threshold(run->plan));
     combined_seed = seeded_rng::mix(combined_seed, run->seed);
   }
   if (ordered.empty()) k = default_anonymity_threshold;
 
   const dyad::v1::Questionnaire combined = combined_questionnaire(questionnaires);
-  *out.mutable_combined() = tally(combined, all_responses, k, combined_seed);
-  out.set_summary(summarize(combined, out.combined()));
+  *out.mutable_combined() = tally(combined, shown_responses, k, combined_seed);
+  if (out.combined().hidden() && left_out.responses > 0) {
+    out.mutable_combined()->set_hidden_reason(combined_hidden_reason(k));
+  }
+  out.set_summary(summarize_series(combined, out.combined(), left_out));
   return out;
 }
 

@@ -35,7 +35,22 @@ dyad::v1::RunStatistics run_statistics(const dyad::v1::Plan& plan, const run_inf
                                        std::uint64_t seed);
 
 /// Statistics of every run of a series: each run's statistics in date order (ties by workshop
-/// code), and the tallies and summary of all responses together.
+/// code), and the combined tallies and summary of what those runs show.
+///
+/// The combination counts only what each run shows on its own, so that no one can subtract a
+/// run's published figures from the combined ones to recover what anonymity hides (run A with 2
+/// responses hidden below k, run B with 10 shown: a combined 12 minus B's 10 would be A):
+/// - a run whose tallies are hidden contributes nothing, not even to `combined.responses`;
+/// - a question hidden within a shown run contributes nothing to that question's combined
+///   figures (answered count, option counts, scale, comments), though the run's responses still
+///   count in `combined.responses`;
+/// - an answer its own run did not count (wrong kind, out of its scale's range, blank, a second
+///   answer to one question) is not counted either.
+/// The combined figures are therefore the sum of the runs' published figures, and may be fewer
+/// than the responses given. The combined summary says how many responses of withheld runs are
+/// not counted (summarize_series()), and a combined `hidden_reason` speaks of responses from runs
+/// whose own results are shown. No field of SeriesStatistics marks this; this comment is where
+/// the rule is stated.
 ///
 /// Questions are matched by id across runs. The newest run's plan supplies texts, options,
 /// phrasing and the summary opening; options an older plan offered and the newest dropped are
@@ -43,8 +58,8 @@ dyad::v1::RunStatistics run_statistics(const dyad::v1::Plan& plan, const run_inf
 /// are still tallied (after the newest plan's questions) but left out of the combined summary,
 /// which speaks for the current questionnaire. A scale's range widens to cover every run's
 /// range. An answer whose kind differs from the newest plan's question is not counted.
-/// The combined tallies use the largest threshold of any run, so combining never shows what a
-/// run's own rule would protect less. Pure function; thread-safe.
+/// The combined tallies use the largest threshold of any run, withheld runs included, so
+/// combining never shows what a run's own rule would protect less. Pure function; thread-safe.
 dyad::v1::SeriesStatistics series_statistics(std::string series, std::span<const series_run> runs);
 
 /// The questionnaire that combined statistics count against, built as series_statistics

@@ -145,6 +145,12 @@ std::string scale_sentence(const Question& question, const QuestionTally& tally)
   return out;
 }
 
+// "at least three responses are needed so that no one's answers can be singled out."
+std::string needed(unsigned k) {
+  return "at least " + number_in_words(k) + (k == 1 ? " response is" : " responses are") +
+         " needed so that no one's answers can be singled out.";
+}
+
 // "Results are withheld: only two people have responded, and at least three responses are
 // needed so that no one's answers can be singled out."
 std::string withheld(const dyad::v1::Tallies& tallies) {
@@ -156,12 +162,47 @@ std::string withheld(const dyad::v1::Tallies& tallies) {
   } else {
     out += "only " + number_in_words(n) + (n == 1 ? " person has" : " people have") + " responded";
   }
-  out += ", and at least " + number_in_words(k) + (k == 1 ? " response is" : " responses are") +
-         " needed so that no one's answers can be singled out.";
+  out += ", and " + needed(k);
   return out;
 }
 
+// "Two responses from a run whose results are withheld are not counted."
+std::string left_out_sentence(const withheld_runs& left_out) {
+  const bool one = left_out.responses == 1;
+  std::string out =
+      number_in_words(left_out.responses) + (one ? " response from " : " responses from ");
+  out += left_out.runs <= 1 ? std::string("a run") : number_in_words(left_out.runs) + " runs";
+  out += " whose results are withheld";
+  out += one ? " is not counted." : " are not counted.";
+  capitalise_first(out);
+  return out;
+}
+
+// The combined tallies are hidden while too few responses come from runs that show their own:
+// "only three people have responded" would be false when withheld runs had more.
+std::string withheld_combined(const dyad::v1::Tallies& combined) {
+  const unsigned k = combined.anonymity_threshold() == 0 ? 1U : combined.anonymity_threshold();
+  const unsigned n = combined.responses();
+  if (n == 0) {
+    return "Results are withheld: no run has enough responses to show its own results, and only "
+           "runs that do are combined, so that no one's answers can be singled out.";
+  }
+  return "Results are withheld: only " + number_in_words(n) +
+         (n == 1 ? " response comes" : " responses come") +
+         " from runs whose own results are shown, and " + needed(k);
+}
+
 }  // namespace
+
+std::string summarize_series(const dyad::v1::Questionnaire& questionnaire,
+                             const dyad::v1::Tallies& combined, const withheld_runs& left_out) {
+  if (left_out.responses == 0) return summarize(questionnaire, combined);
+  std::string out =
+      combined.hidden() ? withheld_combined(combined) : summarize(questionnaire, combined);
+  out += ' ';
+  out += left_out_sentence(left_out);
+  return out;
+}
 
 std::string summarize(const dyad::v1::Questionnaire& questionnaire,
                       const dyad::v1::Tallies& tallies) {

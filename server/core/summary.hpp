@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "dyad/v1/feedback.pb.h"
@@ -23,8 +24,27 @@ namespace dyad::core {
 ///   instead of being put in front.
 /// - Hidden questions, questions without a phrase and free-text questions are left out.
 /// When the whole tally is hidden, a sentence saying the results are withheld and why.
+/// Leads and phrases are used as written, so a phrase may start in lower case after a colon
+/// ("Of the four participants: on a scale of 1 to 10, …") or with a proper noun ("CAT …"); only
+/// the very first character of the whole summary is capitalised.
 /// Pure function; thread-safe.
 std::string summarize(const dyad::v1::Questionnaire& questionnaire,
                       const dyad::v1::Tallies& tallies);
+
+/// Runs of a series whose own results are withheld, and so are left out of the combined tallies.
+struct withheld_runs {
+  /// Runs that had at least one response; runs without any leave nothing out.
+  std::uint32_t runs = 0;
+  std::uint32_t responses = 0;
+};
+
+/// The summary of a series' combined tallies, which count only what each run shows on its own
+/// (see series_statistics()). With nothing `left_out`, exactly summarize(). Otherwise the
+/// summary ends with a sentence saying how many responses of withheld runs are not counted, so
+/// that "Of the ten participants" is not read as everyone who responded; and when the combined
+/// tallies are hidden, the withheld sentence speaks of responses from runs whose own results are
+/// shown rather than of everyone who responded. Pure function; thread-safe.
+std::string summarize_series(const dyad::v1::Questionnaire& questionnaire,
+                             const dyad::v1::Tallies& combined, const withheld_runs& left_out);
 
 }  // namespace dyad::core

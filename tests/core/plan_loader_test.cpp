@@ -32,6 +32,7 @@ exercises {
   odd_count: ODD_COUNT_FACILITATOR
   roles { id: "therapist" name: "Therapist" kind: ROLE_KIND_THERAPIST instructions: "Listen." }
   roles { id: "client" name: "Client" kind: ROLE_KIND_CLIENT instructions: "Talk." }
+  roles { id: "observer" name: "Observer" kind: ROLE_KIND_OBSERVER instructions: "Watch." }
   phases { name: "Practice" minutes: 10 }
 }
 questionnaire {
@@ -199,7 +200,8 @@ TEST(PlanLoader, PlacesElementsWrittenInListSyntax) {
   const std::string roles =
       "  roles: [\n"
       "    { id: \"therapist\" name: \"Therapist\" kind: ROLE_KIND_THERAPIST instructions: \"Listen.\" },\n"
-      "    { id: \"client\" name: \"Client\" kind: ROLE_KIND_CLIENT }\n"
+      "    { id: \"client\" name: \"Client\" kind: ROLE_KIND_CLIENT },\n"
+      "    { id: \"observer\" name: \"Observer\" kind: ROLE_KIND_OBSERVER instructions: \"Watch.\" }\n"
       "  ]\n";
   const auto first = text.find("  roles {");
   const auto end = text.find("  phases");

@@ -200,13 +200,41 @@ TEST(PlanValidator, TriadExerciseNeedsObserver) {
   EXPECT_TRUE(reports(validate_plan(plan), "exercises[1].roles", {"triads", "ROLE_KIND_OBSERVER"}));
 }
 
-TEST(PlanValidator, PairExerciseNeedsObserverUnlessTheFacilitatorTakesTheOddPerson) {
+// During a round a late joiner, or someone whose partner drops out, joins an existing pair as its
+// observer, so a pair exercise needs an observer role even when the facilitator takes the odd
+// person at the start of a round.
+TEST(PlanValidator, PairExerciseNeedsObserverEvenWhenTheFacilitatorTakesTheOddPerson) {
   auto plan = valid_plan();
   plan.mutable_exercises(0)->mutable_roles()->RemoveLast();
-  EXPECT_TRUE(reports(validate_plan(plan), "exercises[0].roles", {"odd count", "ODD_COUNT_FACILITATOR"}));
+  EXPECT_TRUE(reports(validate_plan(plan), "exercises[0].roles",
+                      {"odd count", "late joiner", "partner drops out", "ROLE_KIND_OBSERVER"}));
   plan.mutable_exercises(0)->set_odd_count(dyad::v1::ODD_COUNT_FACILITATOR);
-  const auto diagnostics = validate_plan(plan);
-  EXPECT_TRUE(diagnostics.empty()) << describe(diagnostics);
+  EXPECT_TRUE(reports(validate_plan(plan), "exercises[0].roles",
+                      {"exercise 'naming-the-strain' has no observer role",
+                       "even though the facilitator takes the odd person", "late joiner",
+                       "joins an existing pair as its observer", "kind: ROLE_KIND_OBSERVER"}));
+}
+
+TEST(PlanValidator, ExerciseWithoutGroupSizeStillNeedsObserver) {
+  auto plan = valid_plan();
+  plan.mutable_exercises(0)->mutable_roles()->RemoveLast();
+  plan.mutable_exercises(0)->clear_group_size();
+  EXPECT_TRUE(reports(validate_plan(plan), "exercises[0].roles", {"no observer role", "ROLE_KIND_OBSERVER"}));
+}
+
+// Every plan Dyad ships or tests as valid gives each exercise its observer role.
+TEST(PlanValidator, DemoPlanAndValidFixtureMeetTheObserverRule) {
+  for (const std::string& path : {std::string(DYAD_SOURCE_DIR) + "/deploy/demo/ruptures-one-day.textproto",
+                                 std::string(DYAD_TEST_DATA_DIR) + "/plans/valid.textproto"}) {
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    Plan plan;
+    ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(text.str(), &plan)) << path;
+    ASSERT_GT(plan.exercises_size(), 0) << path;
+    const auto diagnostics = validate_plan(plan, path);
+    EXPECT_TRUE(diagnostics.empty()) << path << describe(diagnostics);
+  }
 }
 
 TEST(PlanValidator, ExerciseHasAtMostOneObserver) {
@@ -217,7 +245,8 @@ TEST(PlanValidator, ExerciseHasAtMostOneObserver) {
 }
 
 // A triad's observer is there in every group and every round, so a missing checklist is an
-// error; a pair exercise's observer exists only in the odd triad and needs none.
+// error; a pair exercise's observer exists only in the odd triad or as a late joiner, and needs
+// none.
 TEST(PlanValidator, TriadObserverNeedsChecklistButPairObserverDoesNot) {
   auto plan = valid_plan();
   plan.mutable_exercises(1)->mutable_roles(2)->clear_checklist();

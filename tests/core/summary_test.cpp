@@ -152,9 +152,57 @@ TEST(Summary, DescribesScaleMean) {
             "Of the four participants: 4 rated the pace 7.3 out of 10 on average.");
 
   pace->mutable_scale()->set_summary_phrase(
-      "On a scale of {min} to {max}, {count} gave the pace {mean}");
+      "on a scale of {min} to {max}, {count} gave the pace {mean}");
   EXPECT_EQ(summary_of(q, responses),
-            "Of the four participants: On a scale of 1 to 10, 4 gave the pace 7.3.");
+            "Of the four participants: on a scale of 1 to 10, 4 gave the pace 7.3.");
+}
+
+// Only the summary's very first character is capitalised; a phrase after the opening's colon
+// reads as written, keeping a proper noun's capital and a lower-case start alike.
+TEST(Summary, CapitalisesOnlyTheFirstCharacter) {
+  Questionnaire q;
+  q.set_summary_opening("of the {count} participants:");
+  auto* pace = q.add_questions();
+  pace->set_id("pace");
+  pace->set_text("How was the pace of the day?");
+  pace->mutable_scale()->set_min(1);
+  pace->mutable_scale()->set_max(10);
+  pace->mutable_scale()->set_summary_phrase("on a scale of {min} to {max}, {count} gave {mean}");
+  std::vector<FeedbackResponse> responses(4);
+  for (auto& r : responses) {
+    auto* a = r.add_answers();
+    a->set_question_id("pace");
+    a->set_scale(7);
+  }
+  EXPECT_EQ(summary_of(q, responses),
+            "Of the four participants: on a scale of 1 to 10, 4 gave 7.0.");
+
+  pace->mutable_scale()->set_summary_phrase("CAT therapists and others, {count} in all, gave {mean}");
+  EXPECT_EQ(summary_of(q, responses),
+            "Of the four participants: CAT therapists and others, 4 in all, gave 7.0.");
+}
+
+TEST(Summary, SeriesSummarySaysWhatWithheldRunsLeaveOut) {
+  const Questionnaire q = form();
+  const auto tallies = tally(q, eleven(0), 3, 1);
+  EXPECT_EQ(summarize_series(q, tallies, {}), summarize(q, tallies))
+      << "nothing left out: the run summary as it is";
+  EXPECT_EQ(summarize_series(q, tallies, {1, 1}),
+            summarize(q, tallies) +
+                " One response from a run whose results are withheld is not counted.");
+  EXPECT_EQ(summarize_series(q, tallies, {3, 5}),
+            summarize(q, tallies) +
+                " Five responses from three runs whose results are withheld are not counted.");
+
+  // Hidden combined tallies must not claim that only the counted people responded.
+  EXPECT_EQ(summarize_series(q, tally(q, eleven(0), 12, 1), {1, 2}),
+            "Results are withheld: only eleven responses come from runs whose own results are "
+            "shown, and at least twelve responses are needed so that no one's answers can be "
+            "singled out. Two responses from a run whose results are withheld are not counted.");
+  EXPECT_EQ(summarize_series(q, tally(q, {}, 3, 1), {2, 4}),
+            "Results are withheld: no run has enough responses to show its own results, and only "
+            "runs that do are combined, so that no one's answers can be singled out. Four "
+            "responses from two runs whose results are withheld are not counted.");
 }
 
 TEST(Summary, SaysResultsAreWithheldBelowK) {
