@@ -1,0 +1,81 @@
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/result.hpp"
+#include "dyad/v1/events.pb.h"
+
+namespace dyad::store {
+
+using core::errc;
+using core::result;
+using core::status;
+
+/// The append-only event log of every workshop, from which a restarted server rebuilds them.
+///
+/// Storage-neutral: SQLite on one machine (`sqlite_event_log`), PostgreSQL when several nodes
+/// share the log. Every implementation keeps the same promises:
+///
+/// - **Acknowledged means durable.** When `append` returns ok, the events survive the process
+///   being killed at any instant and the machine losing power; the server acknowledges a
+///   participant's submission only after that.
+/// - **All or nothing.** A refused or failed `append` writes nothing.
+/// - **Feedback is anonymous by construction.** A `FeedbackSubmitted` event is never stored as
+///   it arrives. Its response is kept with no participant, connection, time or sequence number,
+///   in an order unrelated to arrival; who submitted is kept apart, with no link to the response
+///   and no time. `load` therefore gives feedback back in two unlinked forms (see `load`).
+/// - **One submission per participant.** Appending a second `FeedbackSubmitted` for a
+///   participant of the same workshop is refused with errc::already_submitted, even if every
+///   check above the store was bypassed by a bug.
+///
+/// Errors are values: errc::unavailable when the storage fails (disk full, permissions, a damaged
+/// file, the database gone), with a sentence naming what failed and what to do; retrying may
+/// work. No function throws.
+///
+/// Thread-safety: implementations serialise their calls internally, so any thread may call any
+/// function; the server calls them from one store thread so that a slow disk never blocks a
+/// workshop's strand.
+class event_log {
+public:
+  virtual ~event_log() = default;
+
+  event_log() = default;
+  event_log(const event_log&) = delete;
+  event_log& operator=(const event_log&) = delete;
+
+  /// Appends `events` to the log of `workshop_code` (creating the log on first use), in one
+  /// transaction, durably. Returns the sequence number of the last ordinary event in the log
+  /// afterwards: numbers start at 1 and grow by one per ordinary event. Feedback takes no
+  /// sequence number, because a number would place a submission in time among the other events;
+  /// so a batch of feedback alone returns the number unchanged. An empty batch writes nothing.
+  ///
+  /// Refuses, writing nothing: errc::invalid_argument for an empty code, an event with no kind,
+  /// or a `FeedbackSubmitted` lacking its participant id, submission id or response (only the
+  /// live form, with all three, is accepted); errc::already_submitted when a participant already
+  /// has feedback in this workshop or twice in the batch.
+  virtual result<std::uint64_t> append(const std::string& workshop_code,
+                                       std::span<const dyad::v1::WorkshopEvent> events) = 0;
+
+  /// The workshop's log for `workshop::replay`: the ordinary events in the order appended, then
+  /// the feedback as restore events, never recombined —
+  ///   1. one `FeedbackSubmitted` per participant who submitted, with only `participant_id` and
+  ///      `submission_id` set (so a retried send is still recognised and a second one refused),
+  ///      ordered by participant id;
+  ///   2. one `FeedbackSubmitted` per response, with only `response` set, in the stored order,
+  ///      which is random and unrelated to arrival (and the same on every load).
+  /// An unknown code gives an empty log.
+  virtual result<std::vector<dyad::v1::WorkshopEvent>> load(const std::string& workshop_code) = 0;
+
+  /// The codes of the workshops in the log, sorted. With `open_only`, only those whose latest
+  /// lifecycle change is not to LIFECYCLE_CLOSED (the ones a restarting server must bring back).
+  virtual result<std::vector<std::string>> workshop_codes(bool open_only) = 0;
+
+  /// A cheap check that the log can serve now, for the readiness probe: errc::unavailable with
+  /// the reason when not.
+  virtual status healthy() = 0;
+};
+
+}  // namespace dyad::store

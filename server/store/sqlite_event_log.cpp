@@ -1,0 +1,730 @@
+#include "store/sqlite_event_log.hpp"
+
+#include <sqlite3.h>
+#include <sys/random.h>
+
+#include <cerrno>
+#include <charconv>
+#include <climits>
+#include <cstring>
+#include <optional>
+#include <string_view>
+#include <system_error>
+#include <utility>
+
+namespace dyad::store {
+
+namespace v1 = dyad::v1;
+using core::make_error;
+
+namespace {
+
+// The events table refuses this kind by a CHECK; the number is the oneof's field number, which
+// proto compatibility rules keep fixed within v1.
+static_assert(static_cast<int>(v1::WorkshopEvent::kFeedbackSubmitted) == 9);
+
+// A readiness probe fails below this much free space: an append would soon fail, and a server
+// that cannot store a submission must not accept one.
+constexpr std::uintmax_t min_free_bytes = 16U * 1024U * 1024U;
+
+// How long a statement waits for a lock another process (a backup, a sqlite3 shell) holds.
+constexpr int busy_timeout_ms = 5000;
+
+// The schema, version 1. Every table that holds feedback is WITHOUT ROWID: a rowid grows with
+// each insert and would record arrival order. See the class comment for the rest of the why.
+constexpr const char* schema_v1 = R"sql(
+CREATE TABLE schema_version (
+  version INTEGER NOT NULL
+);
+INSERT INTO schema_version (version) VALUES (1);
+
+CREATE TABLE workshops (
+  id        INTEGER PRIMARY KEY,
+  code      TEXT NOT NULL UNIQUE CHECK (code <> ''),
+  -- The sequence number of the last event in `events`; feedback takes none.
+  last_seq  INTEGER NOT NULL DEFAULT 0,
+  -- The latest LifecycleChanged, kept here so listing open workshops reads no payloads.
+  lifecycle INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE events (
+  workshop_id INTEGER NOT NULL REFERENCES workshops (id),
+  seq         INTEGER NOT NULL CHECK (seq > 0),
+  -- WorkshopEvent's oneof field number. 9, feedback_submitted, is split into the tables below
+  -- and never stored here.
+  kind        INTEGER NOT NULL CHECK (kind > 0 AND kind <> 9),
+  payload     BLOB NOT NULL,
+  PRIMARY KEY (workshop_id, seq)
+) WITHOUT ROWID;
+
+-- What was submitted: a serialized FeedbackResponse under a random key, nothing else.
+CREATE TABLE feedback_responses (
+  workshop_id INTEGER NOT NULL REFERENCES workshops (id),
+  shuffle_key INTEGER NOT NULL CHECK (shuffle_key >= 0),
+  response    BLOB NOT NULL,
+  PRIMARY KEY (workshop_id, shuffle_key)
+) WITHOUT ROWID;
+
+-- Who has submitted, with no time and no reference to a response.
+CREATE TABLE feedback_submitters (
+  workshop_id    INTEGER NOT NULL REFERENCES workshops (id),
+  participant_id TEXT NOT NULL CHECK (participant_id <> ''),
+  submission_id  TEXT NOT NULL CHECK (submission_id <> ''),
+  PRIMARY KEY (workshop_id, participant_id)
+) WITHOUT ROWID;
+)sql";
+
+// A prepared statement kept for the life of the connection.
+class statement {
+public:
+  statement() = default;
+  explicit statement(sqlite3_stmt* s) noexcept : s_(s) {}
+  statement(statement&& other) noexcept : s_(std::exchange(other.s_, nullptr)) {}
+  statement& operator=(statement&& other) noexcept {
+    std::swap(s_, other.s_);
+    return *this;
+  }
+  statement(const statement&) = delete;
+  statement& operator=(const statement&) = delete;
+  ~statement() { sqlite3_finalize(s_); }
+
+  sqlite3_stmt* get() const noexcept { return s_; }
+
+private:
+  sqlite3_stmt* s_ = nullptr;
+};
+
+// One use of a kept statement. Binds borrow the caller's buffers (no copy), so the statement is
+// reset and its bindings cleared when the use ends: it then holds neither a read snapshot nor a
+// pointer into memory that is gone.
+class use {
+public:
+  explicit use(const statement& s) noexcept : s_(s.get()) {}
+  use(const use&) = delete;
+  use& operator=(const use&) = delete;
+  ~use() {
+    sqlite3_reset(s_);
+    sqlite3_clear_bindings(s_);
+  }
+
+  // Each bind returns an SQLite result code; the first failure is kept and reported by step(),
+  // so callers check once.
+  use& bind(int index, std::int64_t value) {
+    keep(sqlite3_bind_int64(s_, index, value));
+    return *this;
+  }
+  use& bind_text(int index, std::string_view text) {
+    if (text.size() > static_cast<std::size_t>(INT_MAX)) keep(SQLITE_TOOBIG);
+    else keep(sqlite3_bind_text(s_, index, text.data(), static_cast<int>(text.size()), nullptr));
+    return *this;
+  }
+  use& bind_blob(int index, std::string_view bytes) {
+    // data() of an empty string is still non-null, so this binds an empty blob, not NULL.
+    if (bytes.size() > static_cast<std::size_t>(INT_MAX)) keep(SQLITE_TOOBIG);
+    else keep(sqlite3_bind_blob(s_, index, bytes.data(), static_cast<int>(bytes.size()), nullptr));
+    return *this;
+  }
+
+  int step() { return bind_error_ != SQLITE_OK ? bind_error_ : sqlite3_step(s_); }
+
+  std::int64_t int64(int column) const { return sqlite3_column_int64(s_, column); }
+  std::string text(int column) const {
+    const auto* p = sqlite3_column_text(s_, column);
+    const int n = sqlite3_column_bytes(s_, column);
+    if (p == nullptr || n <= 0) return {};
+    return std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(n));
+  }
+  // The blob of a column; empty (with a valid pointer) for a zero-length blob.
+  std::string_view blob(int column) const {
+    const void* p = sqlite3_column_blob(s_, column);
+    const int n = sqlite3_column_bytes(s_, column);
+    if (p == nullptr || n <= 0) return {};
+    return {static_cast<const char*>(p), static_cast<std::size_t>(n)};
+  }
+
+private:
+  void keep(int rc) {
+    if (bind_error_ == SQLITE_OK) bind_error_ = rc;
+  }
+
+  sqlite3_stmt* s_;
+  int bind_error_ = SQLITE_OK;
+};
+
+bool is_constraint(int rc) { return (rc & 0xff) == SQLITE_CONSTRAINT; }
+
+// A key for a feedback response from the kernel's CSPRNG. getrandom rather than
+// sqlite3_randomness: SQLite's generator is not reseeded after fork, so two processes could
+// draw the same keys.
+result<std::int64_t> random_key() {
+  unsigned char bytes[sizeof(std::uint64_t)];
+  std::size_t got = 0;
+  while (got < sizeof bytes) {
+    const ssize_t n = ::getrandom(bytes + got, sizeof bytes - got, 0);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return make_error(errc::unavailable,
+                        std::string("The system's random source failed (") + std::strerror(errno) +
+                            "), so feedback cannot be stored anonymously; check the kernel's entropy "
+                            "source and retry.");
+    }
+    got += static_cast<std::size_t>(n);
+  }
+  std::uint64_t v = 0;
+  std::memcpy(&v, bytes, sizeof v);
+  return static_cast<std::int64_t>(v >> 1);  // 63 bits: a non-negative SQLite integer
+}
+
+// Rolls back on scope exit unless committed, so every early return of a failed append leaves the
+// file as it was. SQLite may already have rolled back by itself (disk full, I/O error).
+class transaction {
+public:
+  transaction(sqlite3* db, const statement& rollback) noexcept : db_(db), rollback_(rollback) {}
+  transaction(const transaction&) = delete;
+  transaction& operator=(const transaction&) = delete;
+  ~transaction() {
+    if (!done_ && sqlite3_get_autocommit(db_) == 0) (void)use(rollback_).step();
+  }
+  void committed() noexcept { done_ = true; }
+
+private:
+  sqlite3* db_;
+  const statement& rollback_;
+  bool done_ = false;
+};
+
+std::string quoted(const std::string& s) { return "'" + s + "'"; }
+
+}  // namespace
+
+struct sqlite_event_log::statements {
+  statement begin_write;  // IMMEDIATE: take the write lock first, so a commit never meets BUSY
+  statement begin_read;
+  statement commit;
+  statement rollback;
+  statement find_workshop;
+  statement insert_workshop;
+  statement update_workshop;
+  statement insert_event;
+  statement insert_response;
+  statement insert_submitter;
+  statement select_events;
+  statement select_submitters;
+  statement select_responses;
+  statement select_keyed_responses;
+  statement delete_responses;
+  statement delete_submitters;
+  statement select_codes;
+  statement select_open_codes;
+  statement select_schema_version;
+};
+
+sqlite_event_log::sqlite_event_log(std::filesystem::path path, sqlite3* handle)
+    : file_(std::move(path)), db_(handle), stmt_(std::make_unique<statements>()) {}
+
+sqlite_event_log::~sqlite_event_log() {
+  stmt_.reset();  // statements must be finalized before the connection closes
+  // Closing the last connection checkpoints the WAL into the main file and removes it.
+  sqlite3_close_v2(db_);
+}
+
+core::error sqlite_event_log::sqlite_error(const std::string& doing) const {
+  return sqlite_error(doing, db_ != nullptr ? sqlite3_extended_errcode(db_) : SQLITE_ERROR);
+}
+
+core::error sqlite_event_log::sqlite_error(const std::string& doing, int code) const {
+  // The connection's message is more precise ("no such table: x"), but only if it is about this
+  // failure; a failed bind, for one, leaves it describing an older one.
+  const char* what =
+      db_ != nullptr && sqlite3_extended_errcode(db_) == code ? sqlite3_errmsg(db_) : sqlite3_errstr(code);
+  const std::string folder = file_.has_parent_path() ? file_.parent_path().string() : std::string(".");
+  std::string advice;
+  switch (code & 0xff) {
+    case SQLITE_FULL:
+      advice = "Free disk space on the disk that holds " + folder + ", then retry.";
+      break;
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+    case SQLITE_CANTOPEN:
+    case SQLITE_AUTH:
+      advice = "Check that " + folder + " exists, that " + file_.string() +
+               " is a file (or absent), and that the server's user may read and write both.";
+      break;
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      advice = "The file is damaged or is not a Dyad event log: stop the server, move the file aside and "
+               "restore it from a backup (or start with a new file).";
+      break;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      advice = "Another process holds the file; make sure only one Dyad server uses " + folder + ", then retry.";
+      break;
+    case SQLITE_IOERR:
+      advice = "The disk reported an error: check the disk, its free space and the permissions of " + folder + ".";
+      break;
+    case SQLITE_TOOBIG:
+      advice = "An event is too large to store; this is a bug in the server, please report it.";
+      break;
+    default:
+      advice = "Check disk space and the permissions of " + folder + ", then retry.";
+      break;
+  }
+  return make_error(errc::unavailable,
+                    "Event log " + file_.string() + ": could not " + doing + ": " + what + ". " + advice);
+}
+
+status sqlite_event_log::exec(const char* sql, const std::string& doing) {
+  const int rc = sqlite3_exec(db_, sql, nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) return sqlite_error(doing, rc);
+  return core::ok();
+}
+
+result<std::unique_ptr<sqlite_event_log>> sqlite_event_log::open(const std::filesystem::path& file) {
+  if (file.empty() || !file.has_filename())
+    return make_error(errc::invalid_argument,
+                      "The event log needs a file name, e.g. /var/lib/dyad/events.sqlite; got '" + file.string() + "'.");
+  if (file.has_parent_path()) {
+    std::error_code ec;
+    std::filesystem::create_directories(file.parent_path(), ec);
+    if (ec)
+      return make_error(errc::unavailable, "Could not create the folder " + file.parent_path().string() +
+                                               " for the event log " + file.string() + ": " + ec.message() +
+                                               ". Create it yourself or give the server's user the right to write "
+                                               "there, or choose another data directory.");
+  }
+
+  sqlite3* handle = nullptr;
+  const int opened = sqlite3_open_v2(file.c_str(), &handle,
+                                     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX |
+                                         SQLITE_OPEN_EXRESCODE,
+                                     nullptr);
+  // The object owns the handle from here on, even a failed one, so every return closes it.
+  std::unique_ptr<sqlite_event_log> log(new sqlite_event_log(file, handle));
+  if (opened != SQLITE_OK) return log->sqlite_error("open it", opened);
+  sqlite3_busy_timeout(handle, busy_timeout_ms);
+
+  // The first statement that reads the file: a file that is not a database fails here.
+  {
+    sqlite3_stmt* raw = nullptr;
+    int rc = sqlite3_prepare_v2(handle, "PRAGMA journal_mode=WAL", -1, &raw, nullptr);
+    if (rc != SQLITE_OK) return log->sqlite_error("open it", rc);
+    statement mode(raw);
+    use u(mode);
+    rc = u.step();
+    if (rc != SQLITE_ROW) return log->sqlite_error("open it", rc);
+    const std::string got = u.text(0);
+    if (got != "wal")
+      return make_error(errc::unavailable,
+                        "The event log " + file.string() + " could not use write-ahead logging (journal mode is '" +
+                            got + "'). Put the data directory on a local file system, not a network share.");
+  }
+  // FULL: the WAL is fsynced at every commit, so an acknowledged append survives a power cut,
+  // not only a crash of the process.
+  // secure_delete: cells removed when feedback is laid out again are overwritten with zeros
+  // rather than left behind in their arrival-ordered places.
+  if (auto s = log->exec("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON;",
+                         "set up durability");
+      !s)
+    return s.err();
+  if (auto s = log->create_schema(); !s) return s.err();
+  if (auto s = log->prepare_all(); !s) return s.err();
+  return log;
+}
+
+status sqlite_event_log::create_schema() {
+  if (auto s = exec("BEGIN IMMEDIATE", "set up the schema"); !s) return s;
+  const statement rollback = [&] {
+    sqlite3_stmt* raw = nullptr;
+    (void)sqlite3_prepare_v2(db_, "ROLLBACK", -1, &raw, nullptr);
+    return statement(raw);
+  }();
+  transaction tx(db_, rollback);
+
+  auto count = [&](const char* sql) -> result<std::int64_t> {
+    sqlite3_stmt* raw = nullptr;
+    const int rc = sqlite3_prepare_v2(db_, sql, -1, &raw, nullptr);
+    if (rc != SQLITE_OK) return sqlite_error("read the schema", rc);
+    statement s(raw);
+    use u(s);
+    const int stepped = u.step();
+    if (stepped != SQLITE_ROW) return sqlite_error("read the schema", stepped);
+    return u.int64(0);
+  };
+
+  auto ours = count("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'schema_version'");
+  if (!ours) return ours.err();
+  if (*ours == 0) {
+    auto tables = count("SELECT count(*) FROM sqlite_schema");
+    if (!tables) return tables.err();
+    if (*tables != 0)
+      return make_error(errc::unavailable, "The file " + file_.string() +
+                                               " is an SQLite database but not a Dyad event log. Point the server "
+                                               "at another file.");
+    if (auto s = exec(schema_v1, "create the schema"); !s) return s;
+  } else {
+    auto version = count("SELECT max(version) FROM schema_version");
+    if (!version) return version.err();
+    if (*version > schema_version)
+      return make_error(errc::unavailable, "The event log " + file_.string() + " has schema version " +
+                                               std::to_string(*version) + ", written by a newer Dyad; this one reads " +
+                                               std::to_string(schema_version) + ". Run the newer Dyad.");
+    if (*version < 1)
+      return make_error(errc::unavailable, "The event log " + file_.string() +
+                                               " has no valid schema version; restore it from a backup.");
+  }
+  if (auto s = exec("COMMIT", "set up the schema"); !s) return s;
+  tx.committed();
+  return core::ok();
+}
+
+status sqlite_event_log::prepare_all() {
+  auto& s = *stmt_;
+  const std::pair<statement*, const char*> all[] = {
+      {&s.begin_write, "BEGIN IMMEDIATE"},
+      {&s.begin_read, "BEGIN DEFERRED"},
+      {&s.commit, "COMMIT"},
+      {&s.rollback, "ROLLBACK"},
+      {&s.find_workshop, "SELECT id, last_seq, lifecycle FROM workshops WHERE code = ?1"},
+      {&s.insert_workshop, "INSERT INTO workshops (code) VALUES (?1)"},
+      {&s.update_workshop, "UPDATE workshops SET last_seq = ?2, lifecycle = ?3 WHERE id = ?1"},
+      {&s.insert_event, "INSERT INTO events (workshop_id, seq, kind, payload) VALUES (?1, ?2, ?3, ?4)"},
+      {&s.insert_response, "INSERT INTO feedback_responses (workshop_id, shuffle_key, response) VALUES (?1, ?2, ?3)"},
+      {&s.insert_submitter,
+       "INSERT INTO feedback_submitters (workshop_id, participant_id, submission_id) VALUES (?1, ?2, ?3)"},
+      {&s.select_events, "SELECT seq, payload FROM events WHERE workshop_id = ?1 ORDER BY seq"},
+      {&s.select_submitters,
+       "SELECT participant_id, submission_id FROM feedback_submitters WHERE workshop_id = ?1 ORDER BY participant_id"},
+      {&s.select_responses, "SELECT response FROM feedback_responses WHERE workshop_id = ?1 ORDER BY shuffle_key"},
+      {&s.select_keyed_responses,
+       "SELECT shuffle_key, response FROM feedback_responses WHERE workshop_id = ?1 ORDER BY shuffle_key"},
+      {&s.delete_responses, "DELETE FROM feedback_responses WHERE workshop_id = ?1"},
+      {&s.delete_submitters, "DELETE FROM feedback_submitters WHERE workshop_id = ?1"},
+      {&s.select_codes, "SELECT code FROM workshops ORDER BY code"},
+      {&s.select_open_codes, "SELECT code FROM workshops WHERE lifecycle <> ?1 ORDER BY code"},
+      {&s.select_schema_version, "SELECT max(version) FROM schema_version"},
+  };
+  for (const auto& [target, sql] : all) {
+    sqlite3_stmt* raw = nullptr;
+    const int rc = sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &raw, nullptr);
+    if (rc != SQLITE_OK) return sqlite_error("prepare its statements", rc);
+    *target = statement(raw);
+  }
+  return core::ok();
+}
+
+result<std::uint64_t> sqlite_event_log::append(const std::string& workshop_code,
+                                               std::span<const v1::WorkshopEvent> events) {
+  if (workshop_code.empty())
+    return make_error(errc::invalid_argument, "Events need a workshop code to be stored under; nothing was written.");
+
+  // Check and serialize everything before the transaction, so a bad event costs no I/O.
+  struct row {
+    int kind = 0;
+    std::string bytes;  // the whole event, or for feedback only its response
+    const v1::FeedbackSubmitted* feedback = nullptr;
+  };
+  std::vector<row> rows;
+  rows.reserve(events.size());
+  std::optional<v1::Lifecycle> lifecycle;
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    const auto& e = events[i];
+    const auto where = "Event " + std::to_string(i + 1) + " of " + std::to_string(events.size()) +
+                       " for workshop " + quoted(workshop_code);
+    row r;
+    r.kind = static_cast<int>(e.kind_case());
+    if (e.kind_case() == v1::WorkshopEvent::KIND_NOT_SET)
+      return make_error(errc::invalid_argument, where + " has no kind; nothing was written.");
+    bool serialized = false;
+    if (e.has_feedback_submitted()) {
+      const auto& f = e.feedback_submitted();
+      if (f.participant_id().empty() || f.submission_id().empty() || !f.has_response())
+        return make_error(errc::invalid_argument,
+                          where + " is feedback without its participant, submission id or response; only a live "
+                                  "submission carrying all three can be stored. Nothing was written.");
+      r.feedback = &f;
+      serialized = f.response().SerializeToString(&r.bytes);
+    } else {
+      serialized = e.SerializeToString(&r.bytes);
+      if (e.has_lifecycle()) lifecycle = e.lifecycle().lifecycle();
+    }
+    if (!serialized)
+      return make_error(errc::invalid_argument, where + " cannot be serialized; nothing was written.");
+    rows.push_back(std::move(r));
+  }
+
+  std::lock_guard lock(mutex_);
+  if (rows.empty()) return last_sequence(workshop_code);
+
+  const auto doing = "append to workshop " + quoted(workshop_code);
+  const auto& s = *stmt_;
+  if (const int rc = use(s.begin_write).step(); rc != SQLITE_DONE) return sqlite_error(doing, rc);
+  transaction tx(db_, s.rollback);
+
+  std::int64_t workshop_id = 0;
+  std::int64_t last_seq = 0;
+  std::int64_t old_lifecycle = 0;
+  {
+    use find(s.find_workshop);
+    find.bind_text(1, workshop_code);
+    const int rc = find.step();
+    if (rc == SQLITE_ROW) {
+      workshop_id = find.int64(0);
+      last_seq = find.int64(1);
+      old_lifecycle = find.int64(2);
+    } else if (rc != SQLITE_DONE) {
+      return sqlite_error(doing, rc);
+    }
+  }
+  if (workshop_id == 0) {
+    use insert(s.insert_workshop);
+    insert.bind_text(1, workshop_code);
+    if (const int rc = insert.step(); rc != SQLITE_DONE) return sqlite_error(doing, rc);
+    workshop_id = sqlite3_last_insert_rowid(db_);
+  }
+
+  std::int64_t seq = last_seq;
+  bool has_feedback = false;
+  for (const auto& r : rows) {
+    if (r.feedback == nullptr) {
+      use insert(s.insert_event);
+      insert.bind(1, workshop_id).bind(2, ++seq).bind(3, r.kind).bind_blob(4, r.bytes);
+      if (const int rc = insert.step(); rc != SQLITE_DONE) return sqlite_error(doing, rc);
+      continue;
+    }
+    has_feedback = true;
+    {
+      use insert(s.insert_submitter);
+      insert.bind(1, workshop_id).bind_text(2, r.feedback->participant_id()).bind_text(3, r.feedback->submission_id());
+      const int rc = insert.step();
+      if (is_constraint(rc))
+        return make_error(errc::already_submitted,
+                          "Participant " + quoted(r.feedback->participant_id()) +
+                              " has already sent feedback for workshop " + quoted(workshop_code) +
+                              " (or twice in one batch); a participant gives feedback once. Nothing was written.");
+      if (rc != SQLITE_DONE) return sqlite_error(doing, rc);
+    }
+    // Two equal 63-bit keys are vanishingly unlikely, and cost only a redraw rather than a
+    // refused submission.
+    bool stored = false;
+    for (int attempt = 0; attempt < 8 && !stored; ++attempt) {
+      auto key = random_key();
+      if (!key) return key.err();
+      use insert(s.insert_response);
+      insert.bind(1, workshop_id).bind(2, *key).bind_blob(3, r.bytes);
+      const int rc = insert.step();
+      if (rc == SQLITE_DONE) stored = true;
+      else if (!is_constraint(rc)) return sqlite_error(doing, rc);
+    }
+    if (!stored)
+      return make_error(errc::unavailable, "The system's random source keeps repeating itself, so feedback for "
+                                           "workshop " + quoted(workshop_code) +
+                                               " cannot be stored anonymously; check the kernel's entropy source.");
+  }
+
+  if (has_feedback)
+    if (auto laid_out = relayout_feedback(workshop_id, doing); !laid_out) return laid_out.err();
+
+  const std::int64_t new_lifecycle = lifecycle ? static_cast<std::int64_t>(*lifecycle) : old_lifecycle;
+  // Feedback alone leaves the workshop row untouched, so its page is not rewritten by the commit.
+  if (seq != last_seq || new_lifecycle != old_lifecycle) {
+    use update(s.update_workshop);
+    update.bind(1, workshop_id).bind(2, seq).bind(3, new_lifecycle);
+    if (const int rc = update.step(); rc != SQLITE_DONE) return sqlite_error(doing, rc);
+  }
+
+  if (const int rc = use(s.commit).step(); rc != SQLITE_DONE) return sqlite_error(doing, rc);
+  tx.committed();
+
+  // The commit is durable already; the checkpoint only erases the commit-ordered trace in the
+  // WAL, so its failure must not turn an acknowledged submission into an error.
+  if (has_feedback) (void)checkpoint_and_truncate_wal();
+  return static_cast<std::uint64_t>(seq);
+}
+
+status sqlite_event_log::relayout_feedback(std::int64_t workshop_id, const std::string& doing) {
+  const auto& s = *stmt_;
+  struct response_row {
+    std::int64_t key;
+    std::string bytes;
+  };
+  std::vector<response_row> responses;
+  std::vector<std::pair<std::string, std::string>> submitters;
+  {
+    use select(s.select_keyed_responses);
+    select.bind(1, workshop_id);
+    int rc = 0;
+    while ((rc = select.step()) == SQLITE_ROW) responses.push_back({select.int64(0), std::string(select.blob(1))});
+    if (rc != SQLITE_DONE) return sqlite_error(doing, rc);
+  }
+  {
+    use select(s.select_submitters);
+    select.bind(1, workshop_id);
+    int rc = 0;
+    while ((rc = select.step()) == SQLITE_ROW) submitters.emplace_back(select.text(0), select.text(1));
+    if (rc != SQLITE_DONE) return sqlite_error(doing, rc);
+  }
+  // secure_delete (set at open) zeroes the cells as they go, so the old layout leaves no bytes.
+  for (const auto* del : {&s.delete_responses, &s.delete_submitters}) {
+    use remove(*del);
+    remove.bind(1, workshop_id);
+    if (const int rc = remove.step(); rc != SQLITE_DONE) return sqlite_error(doing, rc);
+  }
+  for (const auto& r : responses) {
+    use insert(s.insert_response);
+    insert.bind(1, workshop_id).bind(2, r.key).bind_blob(3, r.bytes);
+    if (const int rc = insert.step(); rc != SQLITE_DONE) return sqlite_error(doing, rc);
+  }
+  for (const auto& [participant, submission] : submitters) {
+    use insert(s.insert_submitter);
+    insert.bind(1, workshop_id).bind_text(2, participant).bind_text(3, submission);
+    if (const int rc = insert.step(); rc != SQLITE_DONE) return sqlite_error(doing, rc);
+  }
+  return core::ok();
+}
+
+status sqlite_event_log::checkpoint_and_truncate_wal() {
+  const int rc = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+  if (rc != SQLITE_OK) return sqlite_error("move feedback out of the write-ahead log", rc);
+  return core::ok();
+}
+
+result<std::uint64_t> sqlite_event_log::last_sequence(const std::string& workshop_code) {
+  use find(stmt_->find_workshop);
+  find.bind_text(1, workshop_code);
+  const int rc = find.step();
+  if (rc == SQLITE_ROW) return static_cast<std::uint64_t>(find.int64(1));
+  if (rc == SQLITE_DONE) return std::uint64_t{0};
+  return sqlite_error("read workshop " + quoted(workshop_code), rc);
+}
+
+result<std::vector<v1::WorkshopEvent>> sqlite_event_log::load(const std::string& workshop_code) {
+  std::lock_guard lock(mutex_);
+  const auto doing = "read workshop " + quoted(workshop_code);
+  const auto& s = *stmt_;
+  // One read transaction, so events and feedback come from the same snapshot.
+  if (const int rc = use(s.begin_read).step(); rc != SQLITE_DONE) return sqlite_error(doing, rc);
+  transaction tx(db_, s.rollback);
+
+  std::vector<v1::WorkshopEvent> out;
+  std::int64_t workshop_id = 0;
+  {
+    use find(s.find_workshop);
+    find.bind_text(1, workshop_code);
+    const int rc = find.step();
+    if (rc == SQLITE_DONE) return out;
+    if (rc != SQLITE_ROW) return sqlite_error(doing, rc);
+    workshop_id = find.int64(0);
+  }
+
+  auto damaged = [&](const std::string& what) {
+    return make_error(errc::unavailable, what + " of workshop " + quoted(workshop_code) + " in the event log " +
+                                             file_.string() +
+                                             " cannot be read: the file is damaged or was written by a newer Dyad. "
+                                             "Restore it from a backup, or run the newer Dyad.");
+  };
+
+  {
+    use select(s.select_events);
+    select.bind(1, workshop_id);
+    int rc = 0;
+    while ((rc = select.step()) == SQLITE_ROW) {
+      const auto bytes = select.blob(1);
+      v1::WorkshopEvent e;
+      if (!e.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
+        return damaged("Event " + std::to_string(select.int64(0)));
+      out.push_back(std::move(e));
+    }
+    if (rc != SQLITE_DONE) return sqlite_error(doing, rc);
+  }
+  {
+    use select(s.select_submitters);
+    select.bind(1, workshop_id);
+    int rc = 0;
+    while ((rc = select.step()) == SQLITE_ROW) {
+      v1::WorkshopEvent e;
+      auto* f = e.mutable_feedback_submitted();
+      f->set_participant_id(select.text(0));
+      f->set_submission_id(select.text(1));
+      out.push_back(std::move(e));
+    }
+    if (rc != SQLITE_DONE) return sqlite_error(doing, rc);
+  }
+  {
+    use select(s.select_responses);
+    select.bind(1, workshop_id);
+    int rc = 0;
+    while ((rc = select.step()) == SQLITE_ROW) {
+      const auto bytes = select.blob(0);
+      v1::WorkshopEvent e;
+      // mutable_response() marks the response present even when it holds no answers.
+      if (!e.mutable_feedback_submitted()->mutable_response()->ParseFromArray(bytes.data(),
+                                                                               static_cast<int>(bytes.size())))
+        return damaged("A feedback response");
+      out.push_back(std::move(e));
+    }
+    if (rc != SQLITE_DONE) return sqlite_error(doing, rc);
+  }
+
+  if (const int rc = use(s.commit).step(); rc != SQLITE_DONE) return sqlite_error(doing, rc);
+  tx.committed();
+  return out;
+}
+
+result<std::vector<std::string>> sqlite_event_log::workshop_codes(bool open_only) {
+  std::lock_guard lock(mutex_);
+  use select(open_only ? stmt_->select_open_codes : stmt_->select_codes);
+  if (open_only) select.bind(1, static_cast<std::int64_t>(v1::LIFECYCLE_CLOSED));
+  std::vector<std::string> codes;
+  int rc = 0;
+  while ((rc = select.step()) == SQLITE_ROW) codes.push_back(select.text(0));
+  if (rc != SQLITE_DONE) return sqlite_error("list the workshops", rc);
+  return codes;
+}
+
+status sqlite_event_log::healthy() {
+  std::lock_guard lock(mutex_);
+  std::error_code ec;
+  if (!std::filesystem::exists(file_, ec))
+    return make_error(errc::unavailable, "The event log " + file_.string() +
+                                             " is no longer at its path (deleted or moved?); writes would be lost "
+                                             "at restart. Restore the file or the data directory and restart the "
+                                             "server.");
+  const auto folder = file_.has_parent_path() ? file_.parent_path() : std::filesystem::path(".");
+  const auto space = std::filesystem::space(folder, ec);
+  if (!ec && space.available < min_free_bytes)
+    return make_error(errc::unavailable, "Less than " + std::to_string(min_free_bytes / (1024U * 1024U)) +
+                                             " MiB free on the disk that holds " + folder.string() +
+                                             "; free disk space so that feedback can be stored.");
+  use select(stmt_->select_schema_version);
+  if (const int rc = select.step(); rc != SQLITE_ROW) return sqlite_error("read the schema version", rc);
+  return core::ok();
+}
+
+result<sqlite_event_log::durability_settings> sqlite_event_log::durability() {
+  std::lock_guard lock(mutex_);
+  durability_settings out;
+  auto query = [&](const char* sql) -> result<std::string> {
+    sqlite3_stmt* raw = nullptr;
+    int rc = sqlite3_prepare_v2(db_, sql, -1, &raw, nullptr);
+    if (rc != SQLITE_OK) return sqlite_error("read its settings", rc);
+    statement stmt(raw);
+    use u(stmt);
+    rc = u.step();
+    if (rc != SQLITE_ROW) return sqlite_error("read its settings", rc);
+    return u.text(0);
+  };
+  auto mode = query("PRAGMA journal_mode");
+  if (!mode) return mode.err();
+  auto sync = query("PRAGMA synchronous");
+  if (!sync) return sync.err();
+  auto fk = query("PRAGMA foreign_keys");
+  if (!fk) return fk.err();
+  out.journal_mode = *mode;
+  // SQLite reports the level as a number; from_chars because nothing in the store throws.
+  const auto& level = *sync;
+  (void)std::from_chars(level.data(), level.data() + level.size(), out.synchronous);
+  out.foreign_keys = *fk == "1";
+  return out;
+}
+
+}  // namespace dyad::store

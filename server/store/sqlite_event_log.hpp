@@ -1,0 +1,112 @@
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "store/event_log.hpp"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace dyad::store {
+
+/// The event log in one SQLite file: the default store of a single Dyad server.
+///
+/// Schema (version 1; `schema_version` holds the number):
+///
+///     workshops           (id, code UNIQUE, last_seq, lifecycle)
+///     events              (workshop_id, seq, kind, payload)     PRIMARY KEY (workshop_id, seq)
+///     feedback_responses  (workshop_id, key, response)          PRIMARY KEY (workshop_id, key)
+///     feedback_submitters (workshop_id, participant_id, submission_id)
+///                                                               PRIMARY KEY (workshop_id, participant_id)
+///
+/// Anonymity is built into the schema rather than left to the callers, deliberately:
+/// - A `FeedbackSubmitted` event is split on the way in. The response alone goes to
+///   `feedback_responses`, under a key drawn from the operating system's CSPRNG, and is read back
+///   in key order, so neither a row's position nor its key says when it arrived. That table has
+///   no participant, submission id, time or sequence number, and is WITHOUT ROWID, because a
+///   rowid grows with each insert and would betray arrival order.
+/// - Who submitted goes to `feedback_submitters` with no time and no reference to a response;
+///   it is WITHOUT ROWID for the same reason. Its primary key makes a second submission by a
+///   participant fail inside the transaction, so no bug elsewhere can count someone twice.
+/// - `events` refuses feedback rows by a CHECK on `kind`, and feedback consumes no sequence
+///   number there, so the event stream shows no gap where a submission came in.
+/// - Within a page SQLite places each new row in the free space below the last, so the bytes of
+///   the file list rows in arrival order, and a submitter page read beside a response page would
+///   pair them up. So every commit that holds feedback deletes and rewrites that workshop's
+///   feedback rows, responses in key order and submitters in participant order, with
+///   secure_delete on so that the old places are zeroed. It costs O(responses of the workshop)
+///   per submission: a few hundred small rows at most.
+/// - SQLite's write-ahead log holds the pages of each commit in commit order, and one commit
+///   writes both the submitter's page and the response's page; diffing its frames would re-link
+///   them. So after every commit that holds feedback the WAL is checkpointed into the main file
+///   and truncated (best effort: the commit is already durable; if the truncation cannot run
+///   now the next feedback commit tries again).
+/// The price: a loaded log cannot say which response is whose, and `load` returns feedback in
+/// the two restore forms documented on `event_log::load`. That is the point.
+///
+/// Durability: WAL journal with synchronous=FULL, so a commit is fsynced before `append`
+/// returns; foreign keys on; a busy timeout in case another process (a backup) holds the file.
+///
+/// Thread-safety: every public function takes one mutex around the single connection, so any
+/// thread may call any function; calls are serialised. Do not open the same file twice, in one
+/// process or in two: this class assumes it is the file's only writer.
+class sqlite_event_log final : public event_log {
+public:
+  /// Opens the log at `file`, creating its folder, the file and the schema when missing.
+  /// errc::unavailable, with a sentence naming the file and what to do, when the folder cannot be
+  /// created, the file cannot be opened or written, it is not an SQLite database or is damaged,
+  /// or it was written by a newer Dyad.
+  static result<std::unique_ptr<sqlite_event_log>> open(const std::filesystem::path& file);
+
+  ~sqlite_event_log() override;
+
+  result<std::uint64_t> append(const std::string& workshop_code,
+                               std::span<const dyad::v1::WorkshopEvent> events) override;
+  result<std::vector<dyad::v1::WorkshopEvent>> load(const std::string& workshop_code) override;
+  result<std::vector<std::string>> workshop_codes(bool open_only) override;
+
+  /// Ready when the file is still at its path (a deleted data folder would otherwise swallow
+  /// writes that vanish at restart), the schema can be read, and the disk has some room left.
+  status healthy() override;
+
+  /// The durability settings as the connection reports them, for diagnostics and tests.
+  struct durability_settings {
+    std::string journal_mode;  ///< "wal"
+    int synchronous = 0;       ///< 2 is FULL
+    bool foreign_keys = false;
+  };
+  result<durability_settings> durability();
+
+  /// The file this log lives in.
+  const std::filesystem::path& file() const noexcept { return file_; }
+
+  /// The schema version this build reads and writes.
+  static constexpr int schema_version = 1;
+
+private:
+  struct statements;
+
+  sqlite_event_log(std::filesystem::path file, sqlite3* db);
+
+  status prepare_all();
+  status create_schema();
+  core::error sqlite_error(const std::string& doing) const;
+  core::error sqlite_error(const std::string& doing, int code) const;
+  status exec(const char* sql, const std::string& doing);
+  status relayout_feedback(std::int64_t workshop_id, const std::string& doing);
+  status checkpoint_and_truncate_wal();
+  result<std::uint64_t> last_sequence(const std::string& workshop_code);
+
+  std::filesystem::path file_;
+  std::mutex mutex_;
+  sqlite3* db_;
+  std::unique_ptr<statements> stmt_;
+};
+
+}  // namespace dyad::store

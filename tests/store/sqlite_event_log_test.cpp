@@ -1,0 +1,929 @@
+#include "store/sqlite_event_log.hpp"
+
+#include <google/protobuf/text_format.h>
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/workshop.hpp"
+
+namespace dyad::store {
+namespace {
+
+namespace fs = std::filesystem;
+namespace v1 = dyad::v1;
+
+// ---------------------------------------------------------------------------------------------
+// Events
+
+v1::WorkshopEvent created(const std::string& code) {
+  v1::WorkshopEvent e;
+  auto* c = e.mutable_created();
+  c->set_code(code);
+  c->mutable_plan()->set_title("Practice day");
+  c->set_seed(7);
+  c->set_at_ms(1'700'000'000'000);
+  return e;
+}
+
+v1::WorkshopEvent joined(const std::string& id, const std::string& name) {
+  v1::WorkshopEvent e;
+  auto* j = e.mutable_joined();
+  j->set_participant_id(id);
+  j->set_display_name(name);
+  j->set_at_ms(1'700'000'060'000);
+  return e;
+}
+
+v1::WorkshopEvent presence(const std::string& id, v1::Presence p) {
+  v1::WorkshopEvent e;
+  auto* c = e.mutable_presence();
+  c->set_participant_id(id);
+  c->set_presence(p);
+  c->set_at_ms(1'700'000'120'000);
+  return e;
+}
+
+v1::WorkshopEvent launched(std::uint32_t round, const std::string& a, const std::string& b) {
+  v1::WorkshopEvent e;
+  auto* r = e.mutable_round_launched();
+  r->set_round(round);
+  r->set_exercise_id("listening");
+  auto* g = r->add_groups();
+  g->set_room("Room 1");
+  auto* m1 = g->add_members();
+  m1->set_participant_id(a);
+  m1->set_role("therapist");
+  auto* m2 = g->add_members();
+  m2->set_participant_id(b);
+  m2->set_role("client");
+  r->set_at_ms(1'700'000'180'000);
+  return e;
+}
+
+v1::WorkshopEvent clock_extended(std::uint32_t round) {
+  v1::WorkshopEvent e;
+  auto* c = e.mutable_clock();
+  c->set_round(round);
+  c->set_action(v1::CLOCK_ACTION_EXTEND);
+  c->set_by_ms(120'000);
+  c->set_at_ms(1'700'000'240'000);
+  return e;
+}
+
+v1::WorkshopEvent round_ended(std::uint32_t round) {
+  v1::WorkshopEvent e;
+  e.mutable_round_ended()->set_round(round);
+  e.mutable_round_ended()->set_at_ms(1'700'000'900'000);
+  return e;
+}
+
+v1::WorkshopEvent lifecycle(v1::Lifecycle l) {
+  v1::WorkshopEvent e;
+  e.mutable_lifecycle()->set_lifecycle(l);
+  e.mutable_lifecycle()->set_at_ms(1'700'001'000'000);
+  return e;
+}
+
+v1::FeedbackResponse response(const std::string& comment) {
+  v1::FeedbackResponse r;
+  auto* a = r.add_answers();
+  a->set_question_id("overall");
+  a->set_option_id("excellent");
+  auto* t = r.add_answers();
+  t->set_question_id("comments");
+  t->set_text(comment);
+  return r;
+}
+
+v1::WorkshopEvent feedback(const std::string& participant, const std::string& submission, const std::string& comment) {
+  v1::WorkshopEvent e;
+  auto* f = e.mutable_feedback_submitted();
+  f->set_participant_id(participant);
+  f->set_submission_id(submission);
+  *f->mutable_response() = response(comment);
+  return e;
+}
+
+// One line per event, so a failed comparison shows what differs.
+std::vector<std::string> lines(const std::vector<v1::WorkshopEvent>& events) {
+  std::vector<std::string> out;
+  for (const auto& e : events) out.push_back(e.ShortDebugString());
+  return out;
+}
+
+// The free-text comments of the response-only restore events, in loaded order.
+std::vector<std::string> loaded_comments(const std::vector<v1::WorkshopEvent>& events) {
+  std::vector<std::string> out;
+  for (const auto& e : events) {
+    if (!e.has_feedback_submitted() || !e.feedback_submitted().has_response()) continue;
+    for (const auto& a : e.feedback_submitted().response().answers())
+      if (a.has_text()) out.push_back(a.text());
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The raw file, read the way someone with a copy of it would.
+
+class raw_db {
+public:
+  explicit raw_db(const fs::path& file) {
+    const int rc = sqlite3_open_v2(file.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+    EXPECT_EQ(rc, SQLITE_OK) << sqlite3_errmsg(db_);
+  }
+  ~raw_db() { sqlite3_close_v2(db_); }
+  raw_db(const raw_db&) = delete;
+  raw_db& operator=(const raw_db&) = delete;
+
+  // Every row, every column as bytes (integers as decimal text). Empty on error, with a failure.
+  std::vector<std::vector<std::string>> rows(const std::string& sql) {
+    std::vector<std::vector<std::string>> out;
+    sqlite3_stmt* s = nullptr;
+    if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &s, nullptr) != SQLITE_OK) {
+      ADD_FAILURE() << sql << ": " << sqlite3_errmsg(db_);
+      return out;
+    }
+    int rc = 0;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+      std::vector<std::string> row;
+      for (int c = 0; c < sqlite3_column_count(s); ++c) {
+        const void* p = sqlite3_column_blob(s, c);
+        const int n = sqlite3_column_bytes(s, c);
+        row.emplace_back(p == nullptr ? "" : std::string(static_cast<const char*>(p), static_cast<std::size_t>(n)));
+      }
+      out.push_back(std::move(row));
+    }
+    EXPECT_EQ(rc, SQLITE_DONE) << sql << ": " << sqlite3_errmsg(db_);
+    sqlite3_finalize(s);
+    return out;
+  }
+
+  std::string one(const std::string& sql) {
+    auto r = rows(sql);
+    return r.empty() || r[0].empty() ? std::string() : r[0][0];
+  }
+
+  // Whether `sql` compiles against this file's schema.
+  bool compiles(const std::string& sql) {
+    sqlite3_stmt* s = nullptr;
+    const int rc = sqlite3_prepare_v2(db_, sql.c_str(), -1, &s, nullptr);
+    sqlite3_finalize(s);
+    return rc == SQLITE_OK;
+  }
+
+  void exec(const std::string& sql) {
+    EXPECT_EQ(sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << sql << ": " << sqlite3_errmsg(db_);
+  }
+
+  std::set<std::string> columns(const std::string& table) {
+    std::set<std::string> out;
+    for (const auto& r : rows("SELECT name FROM pragma_table_info('" + table + "')")) out.insert(r[0]);
+    return out;
+  }
+
+private:
+  sqlite3* db_ = nullptr;
+};
+
+// The whole file, or nothing when it does not exist.
+std::string read_bytes(const fs::path& file) {
+  std::error_code ec;
+  const auto size = fs::file_size(file, ec);
+  if (ec) return {};
+  std::string bytes(static_cast<std::size_t>(size), '\0');
+  std::ifstream in(file, std::ios::binary);
+  in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  bytes.resize(static_cast<std::size_t>(in.gcount()));
+  return bytes;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+class SqliteEventLog : public ::testing::Test {
+protected:
+  void SetUp() override {
+    std::string tmpl = (fs::temp_directory_path() / "dyad-store-test-XXXXXX").string();
+    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr) << std::strerror(errno);
+    dir_ = tmpl;
+    // A folder that does not exist yet: open must create it.
+    file_ = dir_ / "data" / "events.sqlite";
+  }
+
+  void TearDown() override {
+    std::error_code ec;
+    fs::permissions(dir_, fs::perms::owner_all, ec);
+    fs::remove_all(dir_, ec);
+  }
+
+  std::unique_ptr<sqlite_event_log> open_log() {
+    auto opened = sqlite_event_log::open(file_);
+    EXPECT_TRUE(opened.ok()) << opened.err().message;
+    return opened.ok() ? std::move(*opened) : nullptr;
+  }
+
+  static std::vector<v1::WorkshopEvent> load(event_log& log, const std::string& code) {
+    auto loaded = log.load(code);
+    EXPECT_TRUE(loaded.ok()) << loaded.err().message;
+    return loaded.ok() ? std::move(*loaded) : std::vector<v1::WorkshopEvent>{};
+  }
+
+  static std::uint64_t append(event_log& log, const std::string& code, const std::vector<v1::WorkshopEvent>& events) {
+    auto seq = log.append(code, events);
+    EXPECT_TRUE(seq.ok()) << seq.err().message;
+    return seq.ok() ? *seq : 0;
+  }
+
+  fs::path dir_;
+  fs::path file_;
+};
+
+TEST_F(SqliteEventLog, AppendThenLoadKeepsEveryKindInOrder) {
+  auto log = open_log();
+  ASSERT_TRUE(log);
+  const std::vector<v1::WorkshopEvent> day = {
+      created("CALM-42"),
+      joined("p1", "Ann"),
+      joined("p2", "Ben"),
+      lifecycle(v1::LIFECYCLE_ROUNDS),
+      launched(1, "p1", "p2"),
+      clock_extended(1),
+      presence("p2", v1::PRESENCE_AWAY),
+      round_ended(1),
+      lifecycle(v1::LIFECYCLE_FEEDBACK),
+  };
+  append(*log, "CALM-42", {day.begin(), day.begin() + 3});
+  append(*log, "CALM-42", {day.begin() + 3, day.end()});
+  EXPECT_EQ(lines(load(*log, "CALM-42")), lines(day));
+}
+
+TEST_F(SqliteEventLog, SequenceNumbersGrowByOnePerEventAndFeedbackTakesNone) {
+  auto log = open_log();
+  ASSERT_TRUE(log);
+  EXPECT_EQ(append(*log, "CALM-42", {created("CALM-42")}), 1U);
+  EXPECT_EQ(append(*log, "CALM-42", {joined("p1", "Ann"), joined("p2", "Ben")}), 3U);
+  EXPECT_EQ(append(*log, "CALM-42", {lifecycle(v1::LIFECYCLE_FEEDBACK)}), 4U);
+  // A number would place the submission among the other events, so feedback has none.
+  EXPECT_EQ(append(*log, "CALM-42", {feedback("p1", "s1", "Useful")}), 4U);
+  EXPECT_EQ(append(*log, "CALM-42", {}), 4U) << "an empty batch reports where the log stands";
+  EXPECT_EQ(append(*log, "CALM-42", {lifecycle(v1::LIFECYCLE_CLOSED)}), 5U);
+  EXPECT_EQ(append(*log, "OTHER-1", {}), 0U) << "an empty batch creates no workshop";
+  auto codes = log->workshop_codes(false);
+  ASSERT_TRUE(codes.ok()) << codes.err().message;
+  EXPECT_EQ(*codes, std::vector<std::string>{"CALM-42"});
+}
+
+TEST_F(SqliteEventLog, EventsSurviveCloseAndReopen) {
+  const std::vector<v1::WorkshopEvent> events = {created("CALM-42"), joined("p1", "Ann"),
+                                                 lifecycle(v1::LIFECYCLE_FEEDBACK)};
+  {
+    auto log = open_log();
+    ASSERT_TRUE(log);
+    append(*log, "CALM-42", events);
+    append(*log, "CALM-42", {feedback("p1", "s1", "Useful")});
+  }
+  auto log = open_log();
+  ASSERT_TRUE(log);
+  auto expected = events;
+  v1::WorkshopEvent who;
+  who.mutable_feedback_submitted()->set_participant_id("p1");
+  who.mutable_feedback_submitted()->set_submission_id("s1");
+  v1::WorkshopEvent what;
+  *what.mutable_feedback_submitted()->mutable_response() = response("Useful");
+  expected.push_back(who);
+  expected.push_back(what);
+  EXPECT_EQ(lines(load(*log, "CALM-42")), lines(expected));
+  EXPECT_EQ(append(*log, "CALM-42", {joined("p2", "Ben")}), 4U) << "numbering carries on after a reopen";
+}
+
+TEST_F(SqliteEventLog, WorkshopsAreKeptApart) {
+  auto log = open_log();
+  ASSERT_TRUE(log);
+  append(*log, "CALM-42", {created("CALM-42"), joined("p1", "Ann")});
+  append(*log, "BOLD-7", {created("BOLD-7")});
+  append(*log, "CALM-42", {joined("p2", "Ben")});
+  append(*log, "BOLD-7", {joined("p1", "Cas"), lifecycle(v1::LIFECYCLE_FEEDBACK)});
+  // The same participant id in two workshops is two people: each may give feedback once.
+  append(*log, "BOLD-7", {feedback("p1", "s1", "Bold")});
+  append(*log, "CALM-42", {lifecycle(v1::LIFECYCLE_FEEDBACK), feedback("p1", "s1", "Calm")});
+
+  const auto calm = load(*log, "CALM-42");
+  const auto bold = load(*log, "BOLD-7");
+  ASSERT_EQ(calm.size(), 6U) << ::testing::PrintToString(lines(calm));
+  ASSERT_EQ(bold.size(), 5U) << ::testing::PrintToString(lines(bold));
+  EXPECT_EQ(calm[2].joined().display_name(), "Ben");
+  EXPECT_EQ(bold[1].joined().display_name(), "Cas");
+  EXPECT_EQ(loaded_comments(calm), std::vector<std::string>{"Calm"});
+  EXPECT_EQ(loaded_comments(bold), std::vector<std::string>{"Bold"});
+  EXPECT_TRUE(load(*log, "NONE-0").empty()) << "an unknown workshop has an empty log";
+  auto codes = log->workshop_codes(false);
+  ASSERT_TRUE(codes.ok()) << codes.err().message;
+  EXPECT_EQ(*codes, (std::vector<std::string>{"BOLD-7", "CALM-42"}));
+}
+
+TEST_F(SqliteEventLog, OpenOnlyListingLeavesOutClosedWorkshops) {
+  auto log = open_log();
+  ASSERT_TRUE(log);
+  append(*log, "AAA-1", {created("AAA-1")});
+  append(*log, "BBB-2", {created("BBB-2"), lifecycle(v1::LIFECYCLE_FEEDBACK), lifecycle(v1::LIFECYCLE_CLOSED)});
+  append(*log, "CCC-3", {created("CCC-3"), lifecycle(v1::LIFECYCLE_ROUNDS)});
+  append(*log, "CCC-3", {lifecycle(v1::LIFECYCLE_CLOSED)});
+  // The latest lifecycle decides: closed and then (say, by a facilitator's undo) reopened is open.
+  append(*log, "DDD-4", {created("DDD-4"), lifecycle(v1::LIFECYCLE_CLOSED), lifecycle(v1::LIFECYCLE_FEEDBACK)});
+  // Events after the close that are not lifecycle changes leave it closed.
+  append(*log, "BBB-2", {presence("p1", v1::PRESENCE_LEFT)});
+
+  auto open = log->workshop_codes(true);
+  ASSERT_TRUE(open.ok()) << open.err().message;
+  EXPECT_EQ(*open, (std::vector<std::string>{"AAA-1", "DDD-4"}));
+  auto all = log->workshop_codes(false);
+  ASSERT_TRUE(all.ok()) << all.err().message;
+  EXPECT_EQ(*all, (std::vector<std::string>{"AAA-1", "BBB-2", "CCC-3", "DDD-4"}));
+
+  log.reset();
+  log = open_log();
+  ASSERT_TRUE(log);
+  auto reopened = log->workshop_codes(true);
+  ASSERT_TRUE(reopened.ok()) << reopened.err().message;
+  EXPECT_EQ(*reopened, (std::vector<std::string>{"AAA-1", "DDD-4"})) << "a restarted server finds the same";
+}
+
+TEST_F(SqliteEventLog, LoadGivesFeedbackBackAsUnlinkedSubmittersThenResponses) {
+  auto log = open_log();
+  ASSERT_TRUE(log);
+  append(*log, "CALM-42", {created("CALM-42"), lifecycle(v1::LIFECYCLE_FEEDBACK)});
+  append(*log, "CALM-42", {feedback("p2", "s-b", "Second")});
+  append(*log, "CALM-42", {feedback("p1", "s-a", "First"), feedback("p3", "s-c", "Third")});
+  append(*log, "CALM-42", {lifecycle(v1::LIFECYCLE_CLOSED)});
+
+  const auto events = load(*log, "CALM-42");
+  ASSERT_EQ(events.size(), 9U) << ::testing::PrintToString(lines(events));
+  EXPECT_TRUE(events[0].has_created());
+  EXPECT_TRUE(events[1].has_lifecycle());
+  EXPECT_EQ(events[2].lifecycle().lifecycle(), v1::LIFECYCLE_CLOSED) << "ordinary events first, feedback after";
+  // Who, ordered by participant id, never by arrival, and without any response.
+  for (std::size_t i = 3; i < 6; ++i) {
+    const auto& f = events[i].feedback_submitted();
+    EXPECT_TRUE(events[i].has_feedback_submitted());
+    EXPECT_FALSE(f.has_response()) << events[i].ShortDebugString();
+    EXPECT_EQ(f.participant_id(), "p" + std::to_string(i - 2));
+    EXPECT_EQ(f.submission_id(), std::string("s-") + static_cast<char>('a' + (i - 3)));
+  }
+  // What, with nothing of who.
+  for (std::size_t i = 6; i < 9; ++i) {
+    const auto& f = events[i].feedback_submitted();
+    EXPECT_TRUE(f.has_response()) << events[i].ShortDebugString();
+    EXPECT_TRUE(f.participant_id().empty()) << events[i].ShortDebugString();
+    EXPECT_TRUE(f.submission_id().empty()) << events[i].ShortDebugString();
+  }
+  auto comments = loaded_comments(events);
+  std::sort(comments.begin(), comments.end());
+  EXPECT_EQ(comments, (std::vector<std::string>{"First", "Second", "Third"}));
+}
+
+TEST_F(SqliteEventLog, AResponseWithNoAnswersStillComesBackAsAResponse) {
+  auto log = open_log();
+  ASSERT_TRUE(log);
+  v1::WorkshopEvent blank;
+  blank.mutable_feedback_submitted()->set_participant_id("p1");
+  blank.mutable_feedback_submitted()->set_submission_id("s1");
+  blank.mutable_feedback_submitted()->mutable_response();  // every question optional, none answered
+  append(*log, "CALM-42", {created("CALM-42"), blank});
+  const auto events = load(*log, "CALM-42");
+  ASSERT_EQ(events.size(), 3U) << ::testing::PrintToString(lines(events));
+  EXPECT_TRUE(events[2].feedback_submitted().has_response()) << "an empty response was lost: " << events[2].ShortDebugString();
+  EXPECT_EQ(events[2].feedback_submitted().response().answers_size(), 0);
+}
+
+TEST_F(SqliteEventLog, SecondSubmissionInOneBatchWritesNothing) {
+  auto log = open_log();
+  ASSERT_TRUE(log);
+  append(*log, "CALM-42", {created("CALM-42"), lifecycle(v1::LIFECYCLE_FEEDBACK)});
+  const auto before = lines(load(*log, "CALM-42"));
+
+  auto refused = log->append("CALM-42", std::vector<v1::WorkshopEvent>{
+                                            joined("p9", "Late"),
+                                            feedback("p1", "s1", "Once"),
+                                            feedback("p2", "s2", "Other"),
+                                            feedback("p1", "s3", "Twice"),
+                                        });
+  ASSERT_FALSE(refused.ok()) << "a participant counted twice";
+  EXPECT_EQ(refused.err().code, errc::already_submitted) << refused.err().message;
+  EXPECT_NE(refused.err().message.find("p1"), std::string::npos) << refused.err().message;
+  EXPECT_NE(refused.err().message.find("Nothing was written"), std::string::npos) << refused.err().message;
+  EXPECT_EQ(lines(load(*log, "CALM-42")), before) << "the refused batch left something behind";
+  EXPECT_EQ(append(*log, "CALM-42", {joined("p9", "Late")}), 3U) << "the refused batch used sequence numbers";
+}
+
+TEST_F(SqliteEventLog, SecondSubmissionAgainstAStoredOneWritesNothing) {
+  auto log = open_log();
+  ASSERT_TRUE(log);
+  append(*log, "CALM-42", {created("CALM-42"), lifecycle(v1::LIFECYCLE_FEEDBACK)});
+  append(*log, "CALM-42", {feedback("p1", "s1", "Once")});
+  const auto before = lines(load(*log, "CALM-42"));
+
+  // Even a retry under the same submission id: the core acknowledges retries without storing.
+  for (const auto* submission : {"s1", "s2"}) {
+    auto refused = log->append("CALM-42", std::vector<v1::WorkshopEvent>{
+                                              presence("p2", v1::PRESENCE_AWAY),
+                                              feedback("p2", "s9", "Fine"),
+                                              feedback("p1", submission, "Twice"),
+                                          });
+    ASSERT_FALSE(refused.ok()) << "p1 counted twice under " << submission;
+    EXPECT_EQ(refused.err().code, errc::already_submitted) << refused.err().message;
+    EXPECT_EQ(lines(load(*log, "CALM-42")), before) << "the refused batch left something behind";
+  }
+  log.reset();
+  log = open_log();
+  ASSERT_TRUE(log);
+  EXPECT_EQ(lines(load(*log, "CALM-42")), before) << "after a reopen";
+}
+
+TEST_F(SqliteEventLog, MalformedEventsAreRefusedAndWriteNothing) {
+  auto log = open_log();
+  ASSERT_TRUE(log);
+  append(*log, "CALM-42", {created("CALM-42")});
+  const auto before = lines(load(*log, "CALM-42"));
+
+  v1::WorkshopEvent no_response = feedback("p1", "s1", "x");
+  no_response.mutable_feedback_submitted()->clear_response();
+  v1::WorkshopEvent no_participant = feedback("", "s1", "x");
+  v1::WorkshopEvent no_submission = feedback("p1", "", "x");
+  v1::WorkshopEvent response_only;
+  *response_only.mutable_feedback_submitted()->mutable_response() = response("restore form");
+  for (const auto& bad : {v1::WorkshopEvent{}, no_response, no_participant, no_submission, response_only}) {
+    auto refused = log->append("CALM-42", std::vector<v1::WorkshopEvent>{joined("p1", "Ann"), bad});
+    ASSERT_FALSE(refused.ok()) << bad.ShortDebugString();
+    EXPECT_EQ(refused.err().code, errc::invalid_argument) << refused.err().message;
+    EXPECT_NE(refused.err().message.find("Event 2 of 2"), std::string::npos) << refused.err().message;
+  }
+  auto no_code = log->append("", std::vector<v1::WorkshopEvent>{joined("p1", "Ann")});
+  ASSERT_FALSE(no_code.ok());
+  EXPECT_EQ(no_code.err().code, errc::invalid_argument) << no_code.err().message;
+  EXPECT_EQ(lines(load(*log, "CALM-42")), before);
+}
+
+TEST_F(SqliteEventLog, FeedbackTablesHoldNoParticipantSubmissionOrTime) {
+  const std::vector<std::string> participants = {"participant-ann-3141", "participant-ben-2718",
+                                                 "participant-cas-1618"};
+  const std::vector<std::string> submissions = {"submission-ann-0577", "submission-ben-1414",
+                                                "submission-cas-1732"};
+  {
+    auto log = open_log();
+    ASSERT_TRUE(log);
+    append(*log, "CALM-42", {created("CALM-42")});
+    for (std::size_t i = 0; i < participants.size(); ++i) append(*log, "CALM-42", {joined(participants[i], "Name")});
+    append(*log, "CALM-42", {lifecycle(v1::LIFECYCLE_FEEDBACK)});
+    for (std::size_t i = 0; i < participants.size(); ++i)
+      append(*log, "CALM-42", {feedback(participants[i], submissions[i], "comment " + std::to_string(i))});
+  }
+  raw_db raw(file_);
+
+  // The schema itself: what a response row can hold, and nothing that could be a time.
+  EXPECT_EQ(raw.columns("feedback_responses"), (std::set<std::string>{"workshop_id", "shuffle_key", "response"}));
+  EXPECT_EQ(raw.columns("feedback_submitters"),
+            (std::set<std::string>{"workshop_id", "participant_id", "submission_id"}));
+  for (const auto& table : {"feedback_responses", "feedback_submitters"})
+    for (const auto& column : raw.columns(table))
+      for (const auto* timeish : {"time", "_at", "_ms", "date", "seq", "created"})
+        EXPECT_EQ(column.find(timeish), std::string::npos) << table << "." << column << " looks like a time";
+
+  // Every column of every response row: no participant or submission id, in any form.
+  const auto responses = raw.rows("SELECT * FROM feedback_responses");
+  ASSERT_EQ(responses.size(), participants.size());
+  std::vector<std::string> ids = participants;
+  ids.insert(ids.end(), submissions.begin(), submissions.end());
+  for (const auto& row : responses)
+    for (const auto& value : row)
+      for (const auto& id : ids) EXPECT_EQ(value.find(id), std::string::npos) << "a response row holds " << id;
+  // The response blobs are exactly serialized FeedbackResponses: nothing appended or wrapped.
+  for (const auto& row : raw.rows("SELECT response FROM feedback_responses")) {
+    v1::FeedbackResponse r;
+    EXPECT_TRUE(r.ParseFromString(row[0]));
+    EXPECT_EQ(r.SerializeAsString(), row[0]);
+  }
+  // And the submitter rows say nothing of what was submitted.
+  for (const auto& row : raw.rows("SELECT * FROM feedback_submitters"))
+    for (const auto& value : row) EXPECT_EQ(value.find("comment"), std::string::npos) << value;
+}
+
+TEST_F(SqliteEventLog, FeedbackTablesHaveNoRowidThatWouldRecordArrival) {
+  {
+    auto log = open_log();
+    ASSERT_TRUE(log);
+  }
+  raw_db raw(file_);
+  EXPECT_FALSE(raw.compiles("SELECT rowid FROM feedback_responses")) << "a rowid grows with each insert";
+  EXPECT_FALSE(raw.compiles("SELECT rowid FROM feedback_submitters")) << "a rowid grows with each insert";
+  EXPECT_TRUE(raw.compiles("SELECT rowid FROM workshops")) << "the check above would prove nothing";
+}
+
+TEST_F(SqliteEventLog, EventsTableHoldsNothingOfASubmission) {
+  {
+    auto log = open_log();
+    ASSERT_TRUE(log);
+    append(*log, "CALM-42", {created("CALM-42"), joined("p1", "Ann"), lifecycle(v1::LIFECYCLE_FEEDBACK)});
+    append(*log, "CALM-42", {feedback("p1", "submission-7f3a", "a-distinctive-comment"), presence("p1", v1::PRESENCE_LEFT)});
+  }
+  raw_db raw(file_);
+  EXPECT_EQ(raw.one("SELECT count(*) FROM events WHERE kind = 9"), "0");
+  for (const auto& row : raw.rows("SELECT * FROM events"))
+    for (const auto& value : row) {
+      EXPECT_EQ(value.find("submission-7f3a"), std::string::npos) << "the events table holds the submission id";
+      EXPECT_EQ(value.find("a-distinctive-comment"), std::string::npos) << "the events table holds the response";
+    }
+  // The schema refuses a feedback row outright, whoever writes it.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open_v2(file_.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
+  const int rc = sqlite3_exec(db, "INSERT INTO events (workshop_id, seq, kind, payload) VALUES (1, 99, 9, x'00')",
+                              nullptr, nullptr, nullptr);
+  EXPECT_EQ(rc & 0xff, SQLITE_CONSTRAINT) << sqlite3_errmsg(db);
+  sqlite3_close_v2(db);
+}
+
+TEST_F(SqliteEventLog, ResponsesLoadInAnOrderUnrelatedToArrivalAndStable) {
+  constexpr int n = 40;
+  std::vector<std::string> arrival;
+  std::vector<std::string> participants;
+  std::vector<v1::WorkshopEvent> loaded_a, loaded_b;
+  {
+    auto log = open_log();
+    ASSERT_TRUE(log);
+    for (const auto* code : {"AAA-1", "BBB-2"}) {
+      append(*log, code, {created(code), lifecycle(v1::LIFECYCLE_FEEDBACK)});
+      arrival.clear();
+      participants.clear();
+      for (int i = 0; i < n; ++i) {
+        // Participants arrive in an order unlike their ids; comments are numbered by arrival.
+        const std::string who = "p" + std::to_string(100 + (i * 17) % n);
+        const std::string comment = "comment " + std::to_string(100 + i);
+        arrival.push_back(comment);
+        participants.push_back(who);
+        append(*log, code, {feedback(who, "s-" + who, comment)});
+      }
+    }
+    loaded_a = load(*log, "AAA-1");
+    loaded_b = load(*log, "BBB-2");
+    EXPECT_EQ(lines(load(*log, "AAA-1")), lines(loaded_a)) << "the order changed between two loads";
+  }
+  const auto order_a = loaded_comments(loaded_a);
+  const auto order_b = loaded_comments(loaded_b);
+  ASSERT_EQ(order_a.size(), static_cast<std::size_t>(n));
+  EXPECT_TRUE(std::is_permutation(order_a.begin(), order_a.end(), arrival.begin()));
+  // 1 in 40! that a random order equals arrival; a stored order that follows arrival always does.
+  EXPECT_NE(order_a, arrival) << "responses come back in arrival order";
+  EXPECT_NE(order_b, arrival) << "responses come back in arrival order";
+  // The same arrival in two workshops gives two unrelated orders: the order comes from random
+  // keys, not from anything the arrival determines.
+  EXPECT_NE(order_a, order_b) << "the order is a function of arrival";
+
+  // Submitters come back ordered by participant id, not by arrival either.
+  std::vector<std::string> submitters;
+  for (const auto& e : loaded_a)
+    if (e.has_feedback_submitted() && !e.feedback_submitted().participant_id().empty())
+      submitters.push_back(e.feedback_submitted().participant_id());
+  auto sorted = participants;
+  std::sort(sorted.begin(), sorted.end());
+  EXPECT_EQ(submitters, sorted);
+
+  auto log = open_log();
+  ASSERT_TRUE(log);
+  EXPECT_EQ(loaded_comments(load(*log, "AAA-1")), order_a) << "the order changed across a reopen";
+}
+
+// Someone with a copy of the file reads its bytes, not only its rows: the place of each row in
+// the file must not follow arrival either, or the n-th response and the n-th submitter pair up.
+TEST_F(SqliteEventLog, FileLayoutOfFeedbackFollowsKeysNotArrival) {
+  constexpr int n = 40;
+  std::vector<std::string> arrival_comments, arrival_submitters;
+  std::vector<std::string> key_order;
+  {
+    auto log = open_log();
+    ASSERT_TRUE(log);
+    append(*log, "CALM-42", {created("CALM-42"), lifecycle(v1::LIFECYCLE_FEEDBACK)});
+    for (int i = 0; i < n; ++i) {
+      const std::string who = "submitter-" + std::to_string(100 + (i * 17) % n);
+      const std::string comment = "comment-" + std::to_string(100 + i);
+      arrival_submitters.push_back(who);
+      arrival_comments.push_back(comment);
+      append(*log, "CALM-42", {feedback(who, "s-" + std::to_string(i), comment)});
+    }
+    key_order = loaded_comments(load(*log, "CALM-42"));
+  }
+  const std::string bytes = read_bytes(file_);
+  ASSERT_FALSE(bytes.empty());
+  // Each string's place in the file; exactly one copy, so no stale bytes keep an old layout.
+  auto by_place = [&](const std::vector<std::string>& strings) {
+    std::vector<std::pair<std::size_t, std::string>> placed;
+    for (const auto& str : strings) {
+      const auto at = bytes.find(str);
+      EXPECT_NE(at, std::string::npos) << str << " is not in the file";
+      EXPECT_EQ(bytes.find(str, at + 1), std::string::npos) << str << " is in the file twice";
+      placed.emplace_back(at, str);
+    }
+    std::sort(placed.begin(), placed.end());
+    std::vector<std::string> out;
+    for (auto& [at, str] : placed) out.push_back(str);
+    return out;
+  };
+  auto reversed = [](std::vector<std::string> v) {
+    std::reverse(v.begin(), v.end());
+    return v;
+  };
+
+  const auto comments = by_place(arrival_comments);
+  EXPECT_NE(comments, arrival_comments) << "responses lie in the file in arrival order";
+  EXPECT_NE(comments, reversed(arrival_comments)) << "responses lie in the file in arrival order";
+  EXPECT_TRUE(comments == key_order || comments == reversed(key_order)) << "responses lie in the file out of key order";
+
+  auto sorted = arrival_submitters;
+  std::sort(sorted.begin(), sorted.end());
+  const auto submitters = by_place(arrival_submitters);
+  EXPECT_NE(submitters, arrival_submitters) << "submitters lie in the file in arrival order";
+  EXPECT_NE(submitters, reversed(arrival_submitters)) << "submitters lie in the file in arrival order";
+  EXPECT_TRUE(submitters == sorted || submitters == reversed(sorted)) << "submitters lie in the file out of id order";
+}
+
+TEST_F(SqliteEventLog, WriteAheadLogKeepsNoTraceOfWhoSubmittedWhat) {
+  auto log = open_log();
+  ASSERT_TRUE(log);
+  append(*log, "CALM-42", {created("CALM-42"), lifecycle(v1::LIFECYCLE_FEEDBACK)});
+  append(*log, "CALM-42", {feedback("participant-in-wal", "s1", "comment-in-wal")});
+  // One commit wrote the submitter's page and the response's page side by side; while the log is
+  // still open, the WAL must not hold them.
+  fs::path wal = file_;
+  wal += "-wal";
+  std::error_code ec;
+  const auto size = fs::exists(wal, ec) ? fs::file_size(wal, ec) : 0U;
+  EXPECT_EQ(size, 0U) << "the WAL still holds the feedback commit";
+  const auto bytes = read_bytes(wal);
+  EXPECT_EQ(bytes.find("participant-in-wal"), std::string::npos);
+  EXPECT_EQ(bytes.find("comment-in-wal"), std::string::npos);
+  EXPECT_EQ(loaded_comments(load(*log, "CALM-42")), std::vector<std::string>{"comment-in-wal"});
+}
+
+TEST_F(SqliteEventLog, CorruptFileIsUnavailableAndSaysWhatToDo) {
+  fs::create_directories(file_.parent_path());
+  {
+    std::ofstream out(file_, std::ios::binary);
+    for (int i = 0; i < 512; ++i) out << "this is not an SQLite database, just text. ";
+  }
+  auto opened = sqlite_event_log::open(file_);
+  ASSERT_FALSE(opened.ok());
+  EXPECT_EQ(opened.err().code, errc::unavailable) << opened.err().message;
+  EXPECT_NE(opened.err().message.find(file_.string()), std::string::npos) << opened.err().message;
+  EXPECT_NE(opened.err().message.find("backup"), std::string::npos) << opened.err().message;
+}
+
+TEST_F(SqliteEventLog, UnwritablePathIsUnavailableAndSaysWhatToDo) {
+  // A regular file where the data folder should be: refused even to root.
+  const fs::path blocker = dir_ / "blocker";
+  std::ofstream(blocker) << "a file, not a folder";
+  const fs::path under_file = blocker / "events.sqlite";
+  auto opened = sqlite_event_log::open(under_file);
+  ASSERT_FALSE(opened.ok());
+  EXPECT_EQ(opened.err().code, errc::unavailable) << opened.err().message;
+  EXPECT_NE(opened.err().message.find(under_file.string()), std::string::npos) << opened.err().message;
+  EXPECT_NE(opened.err().message.find("right to write"), std::string::npos) << opened.err().message;
+
+  // A folder the server may not write to. Root ignores permissions, so only as anyone else.
+  if (::geteuid() != 0) {
+    const fs::path locked = dir_ / "locked";
+    fs::create_directories(locked);
+    fs::permissions(locked, fs::perms::owner_read | fs::perms::owner_exec);
+    const fs::path inside = locked / "events.sqlite";
+    auto refused = sqlite_event_log::open(inside);
+    fs::permissions(locked, fs::perms::owner_all);
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.err().code, errc::unavailable) << refused.err().message;
+    EXPECT_NE(refused.err().message.find(inside.string()), std::string::npos) << refused.err().message;
+    EXPECT_NE(refused.err().message.find("read and write"), std::string::npos) << refused.err().message;
+  }
+
+  // A folder where the file should be.
+  fs::create_directories(dir_ / "a-folder");
+  auto folder = sqlite_event_log::open(dir_ / "a-folder");
+  ASSERT_FALSE(folder.ok());
+  EXPECT_EQ(folder.err().code, errc::unavailable) << folder.err().message;
+  EXPECT_NE(folder.err().message.find((dir_ / "a-folder").string()), std::string::npos) << folder.err().message;
+}
+
+TEST_F(SqliteEventLog, AnotherDatabaseOrANewerSchemaIsRefused) {
+  fs::create_directories(file_.parent_path());
+  {
+    raw_db raw(file_);
+    raw.exec("CREATE TABLE recipes (name TEXT)");
+  }
+  auto foreign = sqlite_event_log::open(file_);
+  ASSERT_FALSE(foreign.ok());
+  EXPECT_EQ(foreign.err().code, errc::unavailable) << foreign.err().message;
+  EXPECT_NE(foreign.err().message.find("not a Dyad event log"), std::string::npos) << foreign.err().message;
+
+  fs::remove(file_);
+  { auto log = open_log(); }
+  {
+    raw_db raw(file_);
+    raw.exec("UPDATE schema_version SET version = 99");
+  }
+  auto newer = sqlite_event_log::open(file_);
+  ASSERT_FALSE(newer.ok());
+  EXPECT_EQ(newer.err().code, errc::unavailable) << newer.err().message;
+  EXPECT_NE(newer.err().message.find("newer Dyad"), std::string::npos) << newer.err().message;
+}
+
+TEST_F(SqliteEventLog, JournalIsWalAndSynchronousIsFull) {
+  auto log = open_log();
+  ASSERT_TRUE(log);
+  auto settings = log->durability();
+  ASSERT_TRUE(settings.ok()) << settings.err().message;
+  EXPECT_EQ(settings->journal_mode, "wal");
+  EXPECT_EQ(settings->synchronous, 2) << "2 is FULL: every commit is fsynced";
+  EXPECT_TRUE(settings->foreign_keys);
+  // WAL is a property of the file, seen by any connection.
+  raw_db raw(file_);
+  EXPECT_EQ(raw.one("PRAGMA journal_mode"), "wal");
+}
+
+TEST_F(SqliteEventLog, HealthyUntilTheFileDisappears) {
+  auto log = open_log();
+  ASSERT_TRUE(log);
+  auto ok = log->healthy();
+  EXPECT_TRUE(ok.ok()) << ok.err().message;
+  fs::remove_all(file_.parent_path());
+  auto gone = log->healthy();
+  ASSERT_FALSE(gone.ok()) << "writes to a deleted file would vanish at restart";
+  EXPECT_EQ(gone.err().code, errc::unavailable);
+  EXPECT_NE(gone.err().message.find(file_.string()), std::string::npos) << gone.err().message;
+}
+
+TEST_F(SqliteEventLog, CallsFromSeveralThreadsAreSerialised) {
+  auto log = open_log();
+  ASSERT_TRUE(log);
+  append(*log, "CALM-42", {created("CALM-42")});
+  constexpr int threads = 4, each = 10;
+  std::vector<std::thread> workers;
+  for (int t = 0; t < threads; ++t)
+    workers.emplace_back([&log, t] {
+      for (int i = 0; i < each; ++i) {
+        const auto id = "p" + std::to_string(t) + "-" + std::to_string(i);
+        EXPECT_TRUE(log->append("CALM-42", std::vector<v1::WorkshopEvent>{joined(id, "Name")}).ok());
+        EXPECT_TRUE(log->load("CALM-42").ok());
+        EXPECT_TRUE(log->healthy().ok());
+      }
+    });
+  for (auto& w : workers) w.join();
+  EXPECT_EQ(load(*log, "CALM-42").size(), static_cast<std::size_t>(1 + threads * each));
+  EXPECT_EQ(append(*log, "CALM-42", {}), static_cast<std::uint64_t>(1 + threads * each));
+}
+
+// Acknowledged means durable: a writer killed the instant after append returned ok has lost
+// nothing. (SIGKILL leaves the kernel's page cache; power loss is covered by synchronous=FULL,
+// checked above.)
+TEST_F(SqliteEventLog, AcknowledgedAppendSurvivesSigkill) {
+  const std::vector<v1::WorkshopEvent> first = {created("CALM-42"), joined("p1", "Ann"),
+                                                lifecycle(v1::LIFECYCLE_FEEDBACK), feedback("p1", "s1", "Kept")};
+  const std::vector<v1::WorkshopEvent> second = {joined("p2", "Ben"), presence("p2", v1::PRESENCE_AWAY)};
+  int ready[2];
+  ASSERT_EQ(::pipe(ready), 0) << std::strerror(errno);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0) << std::strerror(errno);
+  if (child == 0) {
+    ::close(ready[0]);
+    // The child opens its own connection: an SQLite connection must not cross a fork.
+    auto opened = sqlite_event_log::open(file_);
+    // The second batch holds no feedback, so it sits in the WAL, uncheckpointed, when killed.
+    const bool stored = opened.ok() && (*opened)->append("CALM-42", first).ok() &&
+                        (*opened)->append("CALM-42", second).ok();
+    const char byte = stored ? 'k' : 'f';
+    if (::write(ready[1], &byte, 1) != 1) ::_exit(3);
+    if (!stored) ::_exit(1);
+    for (;;) ::pause();  // acknowledged; now wait to be killed mid-flight
+  }
+  ::close(ready[1]);
+  pollfd p{ready[0], POLLIN, 0};
+  const int polled = ::poll(&p, 1, 30'000);
+  char byte = 0;
+  const bool got = polled == 1 && ::read(ready[0], &byte, 1) == 1;
+  ::kill(child, SIGKILL);
+  int wstatus = 0;
+  ASSERT_EQ(::waitpid(child, &wstatus, 0), child);
+  ::close(ready[0]);
+  ASSERT_TRUE(got) << "the child never reported its append";
+  ASSERT_EQ(byte, 'k') << "the child's append failed";
+  ASSERT_TRUE(WIFSIGNALED(wstatus) && WTERMSIG(wstatus) == SIGKILL) << "the child was not killed but ended by itself";
+
+  auto log = open_log();
+  ASSERT_TRUE(log);
+  const auto events = load(*log, "CALM-42");
+  ASSERT_EQ(events.size(), 7U) << ::testing::PrintToString(lines(events));
+  EXPECT_EQ(events[3].ShortDebugString(), second[0].ShortDebugString());
+  EXPECT_EQ(events[4].ShortDebugString(), second[1].ShortDebugString());
+  EXPECT_EQ(events[5].feedback_submitted().participant_id(), "p1");
+  EXPECT_EQ(loaded_comments(events), std::vector<std::string>{"Kept"});
+  EXPECT_EQ(append(*log, "CALM-42", {joined("p3", "Cas")}), 6U);
+}
+
+// ---------------------------------------------------------------------------------------------
+// With the real core: a workshop rebuilt from what the store gives back.
+
+constexpr const char* plan_text = R"pb(
+  title: "Practice day"
+  series: "practice-day"
+  exercises {
+    id: "listening"
+    title: "Listening for the rupture"
+    group_size: GROUP_SIZE_PAIRS
+    roles { id: "therapist" name: "Therapist" kind: ROLE_KIND_THERAPIST instructions: "Notice the shift." }
+    roles { id: "client" name: "Client" kind: ROLE_KIND_CLIENT instructions: "Play the client's lines." }
+    excerpt_id: "first-session"
+    phases { name: "Practice" minutes: 10 }
+  }
+  transcripts {
+    id: "session"
+    turns { speaker: "Therapist" paragraphs: "You went quiet just then." }
+    turns { speaker: "Client" paragraphs: "It doesn't matter." }
+    excerpts { id: "first-session" title: "Going quiet" first_turn: 1 last_turn: 2 }
+  }
+  questionnaire {
+    questions {
+      id: "overall" text: "Overall?" required: true
+      choice {
+        options { id: "excellent" label: "Excellent" }
+        options { id: "good" label: "Good" }
+        summary_phrase: "rated the workshop as {option}"
+        summary_continuation: "as {option}"
+      }
+    }
+    questions { id: "comments" text: "Comments?" text_answer {} }
+  }
+)pb";
+
+TEST_F(SqliteEventLog, WorkshopRebuildsFromTheLoadedLog) {
+  core::manual_clock clock;
+  v1::Plan plan;
+  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(plan_text, &plan));
+  auto log = open_log();
+  ASSERT_TRUE(log);
+  auto store = [&](const core::event_list& events) { append(*log, "CALM-42", events); };
+
+  auto created_now = core::workshop::create(clock, plan, "CALM-42", 7, 11);
+  ASSERT_TRUE(created_now.ok()) << created_now.err().message;
+  auto w = std::move(created_now->first);
+  store(created_now->second);
+  std::vector<std::string> ids;
+  for (const auto* name : {"Ann", "Ben", "Cas", "Dee"}) {
+    auto j = w.join(name, "");
+    ASSERT_TRUE(j.ok()) << j.err().message;
+    ids.push_back(j->participant_id);
+    store(j->events);
+  }
+  auto opened = w.open_feedback();
+  ASSERT_TRUE(opened.ok()) << opened.err().message;
+  store(*opened);
+  for (std::size_t i = 0; i < 3; ++i) {
+    auto sent = w.submit_feedback(ids[i], "s" + std::to_string(i), response("from " + std::to_string(i)));
+    ASSERT_TRUE(sent.ok()) << sent.err().message;
+    store(sent->events);
+  }
+
+  log.reset();
+  log = open_log();
+  ASSERT_TRUE(log);
+  const auto events = load(*log, "CALM-42");
+  auto rebuilt = core::workshop::replay(clock, events, 11);
+  ASSERT_TRUE(rebuilt.ok()) << rebuilt.err().message;
+  EXPECT_EQ(rebuilt->responses(), 3U);
+  EXPECT_EQ(rebuilt->lifecycle(), v1::LIFECYCLE_FEEDBACK);
+  for (std::size_t i = 0; i < 3; ++i) EXPECT_TRUE(rebuilt->feedback().has_submitted(ids[i])) << ids[i];
+  EXPECT_FALSE(rebuilt->feedback().has_submitted(ids[3]));
+  // A retry is still recognised after the restart, and a second submission still refused.
+  auto retry = rebuilt->submit_feedback(ids[0], "s0", response("from 0"));
+  ASSERT_TRUE(retry.ok()) << retry.err().message;
+  EXPECT_EQ(retry->outcome, core::submit_outcome::duplicate);
+  auto again = rebuilt->submit_feedback(ids[1], "another", response("twice"));
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.err().code, errc::already_submitted);
+  // The one who had not submitted still can, and the store takes it.
+  auto last = rebuilt->submit_feedback(ids[3], "s3", response("from 3"));
+  ASSERT_TRUE(last.ok()) << last.err().message;
+  store(last->events);
+  EXPECT_EQ(loaded_comments(load(*log, "CALM-42")).size(), 4U);
+}
+
+}  // namespace
+}  // namespace dyad::store
