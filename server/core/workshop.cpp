@@ -90,7 +90,8 @@ workshop::workshop(const clock& time, v1::Plan plan, std::string code, std::uint
       feedback_(plan_.questionnaire(), private_seed) {}
 
 result<std::pair<workshop, event_list>> workshop::create(const clock& time, v1::Plan plan, std::string code,
-                                                         std::uint64_t seed, std::uint64_t private_seed) {
+                                                         std::uint64_t seed, std::uint64_t private_seed,
+                                                         std::string facilitator_token_sha256) {
   if (code.empty()) return make_error(errc::invalid_argument, "A workshop needs a join code.");
   if (plan.exercises_size() == 0)
     return make_error(errc::invalid_argument, "The plan has no exercises; add at least one (see `dyad plan check`).");
@@ -100,7 +101,9 @@ result<std::pair<workshop, event_list>> workshop::create(const clock& time, v1::
   *created->mutable_plan() = plan;
   created->set_seed(seed);
   created->set_at_ms(time.now());
+  created->set_facilitator_token_sha256(facilitator_token_sha256);
   workshop w(time, std::move(plan), std::move(code), seed, private_seed, time.now());
+  w.facilitator_token_sha256_ = std::move(facilitator_token_sha256);
   return std::pair<workshop, event_list>{std::move(w), event_list{std::move(event)}};
 }
 
@@ -110,6 +113,7 @@ result<workshop> workshop::replay(const clock& time, std::span<const v1::Worksho
     return make_error(errc::invalid_argument, "A workshop's event log must start with its creation; this one does not.");
   const auto& c = events.front().created();
   workshop w(time, c.plan(), c.code(), c.seed(), private_seed, c.at_ms());
+  w.facilitator_token_sha256_ = c.facilitator_token_sha256();
   for (std::size_t i = 1; i < events.size(); ++i) {
     auto applied = w.apply(events[i]);
     if (!applied)
@@ -155,7 +159,17 @@ std::optional<round_clock::view> workshop::phase() const {
 // ---------------------------------------------------------------------------------------------
 // People
 
-result<workshop::joined> workshop::join(std::string display_name, std::string email) {
+std::optional<std::string> workshop::participant_by_resume_hash(const std::string& sha256) const {
+  if (sha256.empty()) return std::nullopt;
+  const auto it = participant_by_resume_hash_.find(sha256);
+  if (it == participant_by_resume_hash_.end()) return std::nullopt;
+  return it->second;
+}
+
+result<workshop::joined> workshop::join(std::string display_name, std::string email,
+                                        std::string resume_token_sha256) {
+  if (!resume_token_sha256.empty() && participant_by_resume_hash_.contains(resume_token_sha256))
+    return make_error(errc::invalid_argument, "That resume token is already in use; the page should make a new one.");
   if (auto open = check_open("join"); !open) return open.err();
   // Validate on a copy so that a refused join leaves the roster untouched.
   roster trial = roster_;
@@ -168,6 +182,7 @@ result<workshop::joined> workshop::join(std::string display_name, std::string em
   j->set_display_name(p->display_name);
   j->set_email(p->email);
   j->set_at_ms(time_->now());
+  j->set_resume_token_sha256(resume_token_sha256);
   event_list events{event};
   auto applied = commit(events);
   if (!applied) return applied.err();
@@ -486,7 +501,10 @@ status workshop::apply(const v1::WorkshopEvent& event) {
       return make_error(errc::wrong_state, "The workshop already exists; a second creation cannot apply.");
     case v1::WorkshopEvent::kJoined: {
       const auto& j = event.joined();
-      return roster_.add(j.participant_id(), j.display_name(), j.email(), j.at_ms());
+      auto added = roster_.add(j.participant_id(), j.display_name(), j.email(), j.at_ms());
+      if (added && !j.resume_token_sha256().empty())
+        participant_by_resume_hash_[j.resume_token_sha256()] = j.participant_id();
+      return added;
     }
     case v1::WorkshopEvent::kPresence: {
       const auto& p = event.presence();

@@ -4,6 +4,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "core/clock.hpp"
@@ -59,7 +60,8 @@ public:
   /// order from it. Give it a fresh random number in the server; tests give a fixed one.
   static result<std::pair<workshop, event_list>> create(const clock& time, dyad::v1::Plan plan,
                                                          std::string code, std::uint64_t seed,
-                                                         std::uint64_t private_seed);
+                                                         std::uint64_t private_seed,
+                                                         std::string facilitator_token_sha256 = {});
 
   /// Rebuilds a workshop from its stored events; the first must be `created`.
   static result<workshop> replay(const clock& time, std::span<const dyad::v1::WorkshopEvent> events,
@@ -70,7 +72,14 @@ public:
     std::string participant_id;
     event_list events;
   };
-  result<joined> join(std::string display_name, std::string email);
+  /// `resume_token_sha256` is kept so that the participant can resume after a drop or a restart
+  /// (the server hashes the token it hands out; the core never sees the token).
+  result<joined> join(std::string display_name, std::string email, std::string resume_token_sha256 = {});
+
+  /// The participant whose resume token has this SHA-256, if any.
+  std::optional<std::string> participant_by_resume_hash(const std::string& sha256) const;
+  /// SHA-256 of the facilitator's token, as given at creation.
+  const std::string& facilitator_token_sha256() const noexcept { return facilitator_token_sha256_; }
 
   /// Present, away (facilitator or self; not paired), disconnected, or left. Someone away or
   /// gone is taken out of the running round at once and their partner regrouped; someone
@@ -163,6 +172,8 @@ private:
   std::uint64_t seed_;
   std::uint64_t private_seed_;
   millis created_at_;
+  std::string facilitator_token_sha256_;
+  std::unordered_map<std::string, std::string> participant_by_resume_hash_;
   dyad::v1::Lifecycle lifecycle_ = dyad::v1::LIFECYCLE_LOBBY;
   roster roster_;
   pairing_history history_;

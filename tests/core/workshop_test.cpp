@@ -373,6 +373,25 @@ TEST_F(WorkshopTest, ReplayFromTheStoredSplitFormRestoresFeedbackWithoutLinkingI
   EXPECT_EQ(rebuilt->responses(), 3U);
 }
 
+TEST_F(WorkshopTest, ResumeTokensAndTheFacilitatorHashSurviveReplay) {
+  auto j = w_->join("Ann", "", "hash-of-ann");
+  ASSERT_TRUE(j.ok());
+  keep(j->events);
+  EXPECT_EQ(w_->participant_by_resume_hash("hash-of-ann"), std::optional<std::string>("p1"));
+  EXPECT_FALSE(w_->participant_by_resume_hash("unknown").has_value());
+  EXPECT_FALSE(w_->join("Ben", "", "hash-of-ann").ok()) << "a resume token is one person's";
+  auto rebuilt = workshop::replay(clock_, log_, 99);
+  ASSERT_TRUE(rebuilt.ok());
+  EXPECT_EQ(rebuilt->participant_by_resume_hash("hash-of-ann"), std::optional<std::string>("p1"));
+
+  manual_clock clock;
+  auto created = workshop::create(clock, test_plan(), "X", 1, 2, "facilitator-hash");
+  ASSERT_TRUE(created.ok());
+  auto again = workshop::replay(clock, created->second, 3);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->facilitator_token_sha256(), "facilitator-hash");
+}
+
 TEST(Workshop, ReplayRefusesALogThatDoesNotStartWithCreation) {
   manual_clock clock;
   v1::WorkshopEvent joined;
