@@ -5,9 +5,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bash deploy/install-deps.sh
-cmake --preset release
-cmake --build --preset release --target dyad_bench
+# Set-up and build output go to stderr, so stdout is the table alone.
+{
+  bash deploy/install-deps.sh
+  cmake --preset release
+  cmake --build --preset release --target dyad_bench
+} >&2
 out=build/release/bench.csv
 build/release/client/dyad_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true \
   --benchmark_out="$out" --benchmark_out_format=csv "$@" >&2
