@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <array>
+#include <cerrno>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -43,7 +45,10 @@ cli_result run_dyad(const std::vector<std::string>& args) {
   std::array<std::string*, 2> sinks{&r.out, &r.err};
   int open_fds = 2;
   while (open_fds > 0) {
-    if (poll(fds.data(), fds.size(), -1) < 0) break;
+    if (poll(fds.data(), fds.size(), -1) < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
     for (std::size_t i = 0; i < fds.size(); ++i) {
       if (fds[i].fd < 0 || (fds[i].revents & (POLLIN | POLLHUP)) == 0) continue;
       std::array<char, 65536> buf{};
@@ -63,10 +68,28 @@ cli_result run_dyad(const std::vector<std::string>& args) {
   return r;
 }
 
+namespace {
+
+std::filesystem::path temp_dir() {
+  static const std::filesystem::path dir = [] {
+    auto d = std::filesystem::temp_directory_path() / ("dyad-cli-test-" + std::to_string(getpid()));
+    std::filesystem::create_directories(d);
+    // Leave nothing behind in /tmp when the test program ends.
+    std::atexit([] {
+      std::error_code ignored;
+      std::filesystem::remove_all(std::filesystem::temp_directory_path() /
+                                      ("dyad-cli-test-" + std::to_string(getpid())),
+                                  ignored);
+    });
+    return d;
+  }();
+  return dir;
+}
+
+}  // namespace
+
 std::string write_temp_file(const std::string& name, const std::string& text) {
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("dyad-cli-test-" + std::to_string(getpid()));
-  std::filesystem::create_directories(dir);
+  const auto dir = temp_dir();
   const auto path = dir / name;
   std::ofstream(path) << text;
   return path.string();
