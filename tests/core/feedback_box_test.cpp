@@ -1,6 +1,5 @@
 #include "core/feedback_box.hpp"
 
-#include <google/protobuf/text_format.h>
 #include <google/protobuf/unknown_field_set.h>
 #include <gtest/gtest.h>
 
@@ -9,41 +8,19 @@
 #include <string>
 #include <vector>
 
+#include "feedback_fixtures.hpp"
+
 namespace dyad::core {
 namespace {
 
-using dyad::v1::FeedbackResponse;
-using dyad::v1::Questionnaire;
+using namespace dyad::core::test;
 
-Questionnaire form() {
-  Questionnaire q;
-  const bool parsed = google::protobuf::TextFormat::ParseFromString(R"pb(
-    questions {
-      id: "overall" text: "How would you rate the workshop?" required: true
-      choice {
-        options { id: "excellent" label: "Excellent" }
-        options { id: "good" label: "Good" }
-      }
-    }
-    questions {
-      id: "useful" text: "What did you find most useful?"
-      text_answer {}
-    }
-  )pb", &q);
-  EXPECT_TRUE(parsed);
-  return q;
-}
+// The end-of-day form cut down to the overall rating and one free-text question.
+Questionnaire form() { return with_questions(end_of_day(), {"overall", "useful"}); }
 
 // A valid response whose comment tells responses apart.
 FeedbackResponse response(const std::string& comment, const std::string& option = "good") {
-  FeedbackResponse r;
-  auto* overall = r.add_answers();
-  overall->set_question_id("overall");
-  overall->set_option_id(option);
-  auto* useful = r.add_answers();
-  useful->set_question_id("useful");
-  useful->set_text(comment);
-  return r;
+  return response_of({choice("overall", option), text("useful", comment)});
 }
 
 std::string message_of(const result<submit_outcome>& r) {
@@ -180,13 +157,8 @@ TEST(FeedbackBox, SameSeedGivesSameOrder) {
 
 TEST(FeedbackBox, StoresAnswersInQuestionnaireOrder) {
   feedback_box box(form(), 1);
-  FeedbackResponse reversed;
-  auto* useful = reversed.add_answers();
-  useful->set_question_id("useful");
-  useful->set_text("pairs");
-  auto* overall = reversed.add_answers();
-  overall->set_question_id("overall");
-  overall->set_option_id("good");
+  const FeedbackResponse reversed =
+      response_of({text("useful", "pairs"), choice("overall", "good")});
   ASSERT_TRUE(box.submit("p", "s", reversed));
   ASSERT_EQ(box.responses()[0].answers_size(), 2);
   EXPECT_EQ(box.responses()[0].answers(0).question_id(), "overall");

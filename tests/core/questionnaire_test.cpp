@@ -1,65 +1,26 @@
 #include "core/questionnaire.hpp"
 
-#include <google/protobuf/text_format.h>
 #include <gtest/gtest.h>
 
 #include <string>
 
+#include "feedback_fixtures.hpp"
+
 namespace dyad::core {
 namespace {
 
-using dyad::v1::FeedbackResponse;
-using dyad::v1::Questionnaire;
+using namespace dyad::core::test;
 
+// The end-of-day form as a participant meets it, with "useful" capped at ten characters so that
+// the length limit can be tested.
 Questionnaire form() {
-  Questionnaire q;
-  const bool parsed = google::protobuf::TextFormat::ParseFromString(R"pb(
-    questions {
-      id: "overall" text: "How would you rate the workshop?" required: true
-      choice {
-        options { id: "excellent" label: "Excellent" }
-        options { id: "good" label: "Good" }
-        options { id: "fair" label: "Fair" }
-        options { id: "poor" label: "Poor" }
-      }
-    }
-    questions {
-      id: "cat" text: "Are you a CAT therapist?" required: true
-      choice {
-        options { id: "yes" label: "Yes" }
-        options { id: "no" label: "No" }
-      }
-    }
-    questions {
-      id: "relevance_other" text: "How relevant was the day to your non-CAT work?" required: true
-      condition { question_id: "cat" option_ids: "no" }
-      choice {
-        options { id: "extremely" label: "Extremely relevant" }
-        options { id: "some" label: "Of some relevance" }
-      }
-    }
-    questions {
-      id: "pace" text: "How was the pace of the day?"
-      scale { min: 1 max: 5 }
-    }
-    questions {
-      id: "useful" text: "What did you find most useful?"
-      text_answer { max_length: 10 }
-    }
-    questions {
-      id: "anything" text: "Anything else?"
-      text_answer {}
-    }
-  )pb", &q);
-  EXPECT_TRUE(parsed);
+  Questionnaire q = with_questions(
+      end_of_day(), {"overall", "cat", "relevance_other", "pace", "useful", "anything"});
+  question(q, "useful").mutable_text_answer()->set_max_length(10);
   return q;
 }
 
-FeedbackResponse response(const std::string& text) {
-  FeedbackResponse r;
-  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &r)) << text;
-  return r;
-}
+FeedbackResponse response(const std::string& pb) { return parse<FeedbackResponse>(pb); }
 
 const char* minimal = R"pb(
   answers { question_id: "overall" option_id: "good" }
@@ -92,9 +53,7 @@ TEST(Questionnaire, AcceptsResponseWithoutOptionalAnswers) {
 
 TEST(Questionnaire, RejectsUnknownQuestion) {
   auto r = response(minimal);
-  auto* a = r.add_answers();
-  a->set_question_id("venue");
-  a->set_option_id("good");
+  add_answer(r, choice("venue", "good"));
   const std::string message = refusal(r);
   EXPECT_NE(message.find("\u201cvenue\u201d"), std::string::npos) << message;
   EXPECT_NE(message.find("reload the feedback form"), std::string::npos) << message;
@@ -109,9 +68,7 @@ TEST(Questionnaire, RejectsAnswerWithoutQuestionId) {
 
 TEST(Questionnaire, RejectsSecondAnswerToSameQuestion) {
   auto r = response(minimal);
-  auto* a = r.add_answers();
-  a->set_question_id("overall");
-  a->set_option_id("poor");
+  add_answer(r, choice("overall", "poor"));
   const std::string message = refusal(r);
   EXPECT_NE(message.find("How would you rate the workshop?"), std::string::npos) << message;
   EXPECT_NE(message.find("more than once"), std::string::npos) << message;
@@ -156,16 +113,12 @@ TEST(Questionnaire, RejectsOptionNotOffered) {
 TEST(Questionnaire, RejectsScaleOutsideRangeAndAcceptsItsEnds) {
   for (const int value : {1, 5}) {
     auto r = response(minimal);
-    auto* a = r.add_answers();
-    a->set_question_id("pace");
-    a->set_scale(value);
+    add_answer(r, scale("pace", value));
     EXPECT_EQ(refusal(r), "") << "value " << value;
   }
   for (const int value : {0, 6, -3}) {
     auto r = response(minimal);
-    auto* a = r.add_answers();
-    a->set_question_id("pace");
-    a->set_scale(value);
+    add_answer(r, scale("pace", value));
     const std::string message = refusal(r);
     EXPECT_NE(message.find("must be a whole number from 1 to 5; " + std::to_string(value) +
                            " is outside that range"),
@@ -177,9 +130,7 @@ TEST(Questionnaire, RejectsScaleOutsideRangeAndAcceptsItsEnds) {
 TEST(Questionnaire, RejectsBlankText) {
   for (const char* blank : {"", "   ", "\n\t ", "\xC2\xA0 "}) {
     auto r = response(minimal);
-    auto* a = r.add_answers();
-    a->set_question_id("anything");
-    a->set_text(blank);
+    add_answer(r, text("anything", blank));
     const std::string message = refusal(r);
     EXPECT_NE(message.find("\u201cAnything else?\u201d is blank"), std::string::npos)
         << "text \"" << blank << "\": " << message;

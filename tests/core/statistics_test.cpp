@@ -1,117 +1,66 @@
 #include "core/statistics.hpp"
 
-#include <google/protobuf/text_format.h>
 #include <google/protobuf/util/message_differencer.h>
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
+#include "feedback_fixtures.hpp"
+
 namespace dyad::core {
 namespace {
 
-using dyad::v1::FeedbackResponse;
+using namespace dyad::core::test;
 using dyad::v1::Plan;
 
-Plan parse_plan(const char* text) {
-  Plan plan;
-  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &plan)) << text;
-  return plan;
-}
-
-// The plan of the first runs: four ratings and a question about the online room.
+// The plan of the first runs: the end-of-day form's two ratings and a question about the online
+// room.
 Plan first_plan() {
-  return parse_plan(R"pb(
+  Plan plan = parse<Plan>(R"pb(
     title: "Resolving ruptures in the therapeutic relationship"
     series: "ruptures-one-day"
-    questionnaire {
-      questions {
-        id: "overall" text: "How would you rate the workshop?" required: true
-        choice {
-          options { id: "excellent" label: "Excellent" }
-          options { id: "good" label: "Good" }
-          options { id: "fair" label: "Fair" }
-          options { id: "poor" label: "Poor" }
-          summary_phrase: "rated the workshop as {option}"
-          summary_continuation: "as {option}"
-        }
-      }
-      questions {
-        id: "recommend" text: "Would you recommend it to a colleague?" required: true
-        choice {
-          options { id: "definitely" label: "Definitely" }
-          options { id: "perhaps" label: "Perhaps" }
-          options { id: "no" label: "No" }
-          summary_phrase: "would {option} recommend the workshop to a colleague"
-        }
-      }
-      questions {
-        id: "room" text: "How well did the online room work?"
-        scale { min: 1 max: 5 summary_phrase: "rated the online room {mean} out of {max}" }
-      }
-    }
   )pb");
+  *plan.mutable_questionnaire() = with_questions(end_of_day(), {"overall", "recommend"});
+  plan.mutable_questionnaire()->MergeFrom(parse<Questionnaire>(R"pb(
+    questions {
+      id: "room" text: "How well did the online room work?"
+      scale { min: 1 max: 5 summary_phrase: "rated the online room {mean} out of {max}" }
+    }
+  )pb"));
+  return plan;
 }
 
 // The newest plan: "poor" dropped, "good" reworded, the room question gone.
 Plan newest_plan() {
-  return parse_plan(R"pb(
-    title: "Understanding and resolving ruptures"
-    series: "ruptures-one-day"
-    questionnaire {
-      questions {
-        id: "overall" text: "How would you rate the day overall?" required: true
-        choice {
-          options { id: "excellent" label: "Excellent" }
-          options { id: "good" label: "Very good" }
-          options { id: "fair" label: "Fair" }
-          summary_phrase: "rated the workshop as {option}"
-          summary_continuation: "as {option}"
-        }
-      }
-      questions {
-        id: "recommend" text: "Would you recommend the day to a colleague?" required: true
-        choice {
-          options { id: "definitely" label: "Definitely" }
-          options { id: "perhaps" label: "Perhaps" }
-          options { id: "no" label: "No" }
-          summary_phrase: "would {option} recommend the workshop to a colleague"
-        }
-      }
-    }
-  )pb");
+  Plan plan = first_plan();
+  plan.set_title("Understanding and resolving ruptures");
+  Questionnaire& form = *plan.mutable_questionnaire();
+  form = with_questions(form, {"overall", "recommend"});
+  Question& overall = question(form, "overall");
+  overall.set_text("How would you rate the day overall?");
+  EXPECT_EQ(overall.choice().options(3).id(), "poor");
+  overall.mutable_choice()->mutable_options()->RemoveLast();
+  overall.mutable_choice()->mutable_options(1)->set_label("Very good");
+  question(form, "recommend").set_text("Would you recommend the day to a colleague?");
+  return plan;
 }
 
 FeedbackResponse answer(const std::string& overall, const std::string& recommend, int room = 0) {
-  FeedbackResponse r;
-  auto* a = r.add_answers();
-  a->set_question_id("overall");
-  a->set_option_id(overall);
-  auto* b = r.add_answers();
-  b->set_question_id("recommend");
-  b->set_option_id(recommend);
-  if (room != 0) {
-    auto* c = r.add_answers();
-    c->set_question_id("room");
-    c->set_scale(room);
-  }
+  FeedbackResponse r = response_of({choice("overall", overall), choice("recommend", recommend)});
+  if (room != 0) add_answer(r, scale("room", room));
   return r;
 }
 
 // The first plan with a free-text question, for the comments a combination must not leak.
 Plan plan_with_comments() {
   Plan plan = first_plan();
-  auto* useful = plan.mutable_questionnaire()->add_questions();
-  useful->set_id("useful");
-  useful->set_text("What did you find most useful?");
-  useful->mutable_text_answer();
+  plan.mutable_questionnaire()->MergeFrom(with_questions(end_of_day(), {"useful"}));
   return plan;
 }
 
 FeedbackResponse with_comment(FeedbackResponse r, const std::string& comment) {
-  auto* a = r.add_answers();
-  a->set_question_id("useful");
-  a->set_text(comment);
+  add_answer(r, text("useful", comment));
   return r;
 }
 
@@ -156,7 +105,7 @@ TEST(Statistics, RunCarriesTalliesAndSummary) {
 TEST(Statistics, RunUsesThePlansThreshold) {
   Plan plan = first_plan();
   plan.set_anonymity_threshold(5);
-  const std::vector<FeedbackResponse> four(4, answer("good", "definitely"));
+  const std::vector<FeedbackResponse> four = copies(4, answer("good", "definitely"));
   const auto stats = run_statistics(plan, {"RUPT-1", "2024-01-01", 4}, four, 1);
   EXPECT_TRUE(stats.tallies().hidden());
   EXPECT_EQ(stats.tallies().anonymity_threshold(), 5U);
@@ -348,8 +297,8 @@ TEST(Statistics, SeriesCombinedUsesTheLargestThreshold) {
   Plan strict = first_plan();
   strict.set_anonymity_threshold(6);
   const FeedbackResponse good = answer("good", "definitely");
-  runs[0] = {first_plan(), {"A", "2024-01-01", 3}, std::vector<FeedbackResponse>(3, good), 1};
-  runs[1] = {strict, {"B", "2024-02-01", 2}, std::vector<FeedbackResponse>(2, good), 2};
+  runs[0] = {first_plan(), {"A", "2024-01-01", 3}, copies(3, good), 1};
+  runs[1] = {strict, {"B", "2024-02-01", 2}, copies(2, good), 2};
   const auto stats = series_statistics("ruptures-one-day", runs);
   EXPECT_FALSE(stats.runs(0).tallies().hidden());
   EXPECT_EQ(stats.combined().anonymity_threshold(), 6U);

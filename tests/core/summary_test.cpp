@@ -1,75 +1,21 @@
 #include "core/summary.hpp"
 
-#include <google/protobuf/text_format.h>
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
 #include "core/tally.hpp"
+#include "feedback_fixtures.hpp"
 
 namespace dyad::core {
 namespace {
 
-using dyad::v1::FeedbackResponse;
-using dyad::v1::Questionnaire;
+using namespace dyad::core::test;
 
 // The end-of-day form phrased so that the summary reads as organisers publish it.
 Questionnaire form() {
-  Questionnaire q;
-  const bool parsed = google::protobuf::TextFormat::ParseFromString(R"pb(
-    questions {
-      id: "overall" text: "How would you rate the workshop overall?" required: true
-      choice {
-        options { id: "excellent" label: "Excellent" }
-        options { id: "good" label: "Good" }
-        options { id: "fair" label: "Fair" }
-        options { id: "poor" label: "Poor" }
-        summary_phrase: "rated the workshop as {option}"
-        summary_continuation: "as {option}"
-      }
-    }
-    questions {
-      id: "recommend" text: "Would you recommend the workshop to a colleague?" required: true
-      choice {
-        options { id: "definitely" label: "Definitely" }
-        options { id: "perhaps" label: "Perhaps" }
-        options { id: "no" label: "No" }
-        summary_phrase: "would {option} recommend the workshop to a colleague"
-      }
-    }
-    questions {
-      id: "cat" text: "Are you a CAT therapist?" required: true
-      choice {
-        options { id: "yes" label: "Yes" }
-        options { id: "no" label: "No" }
-      }
-    }
-    questions {
-      id: "relevance_other" text: "How relevant was the day to your non-CAT work?"
-      condition { question_id: "cat" option_ids: "no" }
-      summary_lead: "And if you are not a CAT therapist:"
-      choice {
-        options { id: "extremely" label: "Extremely relevant" }
-        options { id: "some" label: "Some relevance" summary_label: "of some relevance" }
-        options { id: "none" label: "Not relevant" }
-        summary_phrase: "rated the workshop as {option} to their non-CAT work"
-        summary_continuation: "{option}"
-      }
-    }
-    questions {
-      id: "useful" text: "What did you find most useful?"
-      text_answer {}
-    }
-  )pb", &q);
-  EXPECT_TRUE(parsed);
-  return q;
-}
-
-void choose(FeedbackResponse& r, const std::string& question, const std::string& option) {
-  auto* a = r.add_answers();
-  a->set_question_id(question);
-  a->set_option_id(option);
+  return with_questions(end_of_day(), {"overall", "recommend", "cat", "relevance_other", "useful"});
 }
 
 // Eleven responses: 6 excellent and 5 good; 9 definitely and 2 perhaps; `not_cat` of them not
@@ -77,16 +23,22 @@ void choose(FeedbackResponse& r, const std::string& question, const std::string&
 std::vector<FeedbackResponse> eleven(std::size_t not_cat) {
   std::vector<FeedbackResponse> out(11);
   for (std::size_t i = 0; i < out.size(); ++i) {
-    choose(out[i], "overall", i < 6 ? "excellent" : "good");
-    choose(out[i], "recommend", i < 9 ? "definitely" : "perhaps");
+    add_answer(out[i], choice("overall", i < 6 ? "excellent" : "good"));
+    add_answer(out[i], choice("recommend", i < 9 ? "definitely" : "perhaps"));
     const bool cat = i < out.size() - not_cat;
-    choose(out[i], "cat", cat ? "yes" : "no");
-    if (!cat) choose(out[i], "relevance_other", i < 9 ? "extremely" : "some");
-    auto* useful = out[i].add_answers();
-    useful->set_question_id("useful");
-    useful->set_text("the transcripts");
+    add_answer(out[i], choice("cat", cat ? "yes" : "no"));
+    if (!cat) add_answer(out[i], choice("relevance_other", i < 9 ? "extremely" : "some"));
+    add_answer(out[i], text("useful", "the transcripts"));
   }
   return out;
+}
+
+// The end-of-day form's pace question alone, rated from 1 to 10 and summarised by `phrase`.
+Questionnaire pace_out_of_ten(const std::string& phrase) {
+  Questionnaire q = with_questions(end_of_day(), {"pace"});
+  question(q, "pace").mutable_scale()->set_max(10);
+  question(q, "pace").mutable_scale()->set_summary_phrase(phrase);
+  return q;
 }
 
 std::string summary_of(const Questionnaire& q, const std::vector<FeedbackResponse>& responses,
@@ -134,19 +86,11 @@ TEST(Summary, UsesLowerCaseLabelWithoutSummaryLabel) {
 }
 
 TEST(Summary, DescribesScaleMean) {
-  Questionnaire q;
-  auto* pace = q.add_questions();
-  pace->set_id("pace");
-  pace->set_text("How was the pace of the day?");
-  pace->mutable_scale()->set_min(1);
-  pace->mutable_scale()->set_max(10);
-  pace->mutable_scale()->set_summary_phrase("rated the pace {mean} out of {max} on average");
-  std::vector<FeedbackResponse> responses(4);
-  const int values[] = {7, 8, 8, 6};  // mean 7.25 → 7.3
-  for (std::size_t i = 0; i < responses.size(); ++i) {
-    auto* a = responses[i].add_answers();
-    a->set_question_id("pace");
-    a->set_scale(values[i]);
+  Questionnaire q = pace_out_of_ten("rated the pace {mean} out of {max} on average");
+  auto* pace = q.mutable_questions(0);
+  std::vector<FeedbackResponse> responses;
+  for (const int value : {7, 8, 8, 6}) {  // mean 7.25 → 7.3
+    responses.push_back(response_of({scale("pace", value)}));
   }
   EXPECT_EQ(summary_of(q, responses),
             "Of the four participants: 4 rated the pace 7.3 out of 10 on average.");
@@ -160,20 +104,10 @@ TEST(Summary, DescribesScaleMean) {
 // Only the summary's very first character is capitalised; a phrase after the opening's colon
 // reads as written, keeping a proper noun's capital and a lower-case start alike.
 TEST(Summary, CapitalisesOnlyTheFirstCharacter) {
-  Questionnaire q;
+  Questionnaire q = pace_out_of_ten("on a scale of {min} to {max}, {count} gave {mean}");
   q.set_summary_opening("of the {count} participants:");
-  auto* pace = q.add_questions();
-  pace->set_id("pace");
-  pace->set_text("How was the pace of the day?");
-  pace->mutable_scale()->set_min(1);
-  pace->mutable_scale()->set_max(10);
-  pace->mutable_scale()->set_summary_phrase("on a scale of {min} to {max}, {count} gave {mean}");
-  std::vector<FeedbackResponse> responses(4);
-  for (auto& r : responses) {
-    auto* a = r.add_answers();
-    a->set_question_id("pace");
-    a->set_scale(7);
-  }
+  auto* pace = q.mutable_questions(0);
+  const std::vector<FeedbackResponse> responses = copies(4, response_of({scale("pace", 7)}));
   EXPECT_EQ(summary_of(q, responses),
             "Of the four participants: on a scale of 1 to 10, 4 gave 7.0.");
 

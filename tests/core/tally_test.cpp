@@ -1,81 +1,28 @@
 #include "core/tally.hpp"
 
-#include <google/protobuf/text_format.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <string>
 #include <vector>
 
+#include "feedback_fixtures.hpp"
+
 namespace dyad::core {
 namespace {
 
-using dyad::v1::FeedbackResponse;
-using dyad::v1::Questionnaire;
+using namespace dyad::core::test;
 
+// The end-of-day form without the recommendation: overall, cat, relevance_other, pace, useful.
 Questionnaire form() {
-  Questionnaire q;
-  const bool parsed = google::protobuf::TextFormat::ParseFromString(R"pb(
-    questions {
-      id: "overall" text: "How would you rate the workshop?" required: true
-      choice {
-        options { id: "excellent" label: "Excellent" }
-        options { id: "good" label: "Good" }
-        options { id: "fair" label: "Fair" }
-        options { id: "poor" label: "Poor" }
-      }
-    }
-    questions {
-      id: "cat" text: "Are you a CAT therapist?"
-      choice {
-        options { id: "yes" label: "Yes" }
-        options { id: "no" label: "No" }
-      }
-    }
-    questions {
-      id: "relevance_other" text: "How relevant was the day to your non-CAT work?"
-      condition { question_id: "cat" option_ids: "no" }
-      choice {
-        options { id: "extremely" label: "Extremely relevant" }
-        options { id: "some" label: "Of some relevance" }
-      }
-    }
-    questions {
-      id: "pace" text: "How was the pace of the day?"
-      scale { min: 1 max: 5 }
-    }
-    questions {
-      id: "useful" text: "What did you find most useful?"
-      text_answer {}
-    }
-  )pb", &q);
-  EXPECT_TRUE(parsed);
-  return q;
-}
-
-void choose(FeedbackResponse& r, const std::string& question, const std::string& option) {
-  auto* a = r.add_answers();
-  a->set_question_id(question);
-  a->set_option_id(option);
-}
-
-void rate(FeedbackResponse& r, const std::string& question, int value) {
-  auto* a = r.add_answers();
-  a->set_question_id(question);
-  a->set_scale(value);
-}
-
-void write(FeedbackResponse& r, const std::string& question, const std::string& text) {
-  auto* a = r.add_answers();
-  a->set_question_id(question);
-  a->set_text(text);
+  return with_questions(end_of_day(), {"overall", "cat", "relevance_other", "pace", "useful"});
 }
 
 // n responses rating the workshop overall; the first `excellent` say excellent, the rest good.
 std::vector<FeedbackResponse> overall_only(std::size_t n, std::size_t excellent) {
   std::vector<FeedbackResponse> out(n);
   for (std::size_t i = 0; i < n; ++i) {
-    choose(out[i], "overall", i < excellent ? "excellent" : "good");
+    add_answer(out[i], choice("overall", i < excellent ? "excellent" : "good"));
   }
   return out;
 }
@@ -112,7 +59,9 @@ TEST(Tally, RoundsPercentHalfUpToOneDecimal) {
 TEST(Tally, ScaleHasMeanAndCountPerValue) {
   std::vector<FeedbackResponse> responses(4);
   const int values[] = {5, 4, 4, 2};
-  for (std::size_t i = 0; i < responses.size(); ++i) rate(responses[i], "pace", values[i]);
+  for (std::size_t i = 0; i < responses.size(); ++i) {
+    add_answer(responses[i], scale("pace", values[i]));
+  }
   const auto t = tally(form(), responses, 3, 1);
   const auto& pace = t.questions(3);
   ASSERT_FALSE(pace.hidden());
@@ -129,10 +78,10 @@ TEST(Tally, CommentsAreTrimmedUnattributedAndOrderedBySeed) {
   std::vector<FeedbackResponse> responses(8);
   for (std::size_t i = 0; i < responses.size(); ++i) {
     written.push_back("comment " + std::to_string(i));
-    write(responses[i], "useful", "  " + written.back() + "\n");
+    add_answer(responses[i], text("useful", "  " + written.back() + "\n"));
   }
   // Text given to a choice question is of the wrong kind and counts for nothing.
-  for (std::size_t i = 0; i < 3; ++i) write(responses[i], "cat", "yes");
+  for (std::size_t i = 0; i < 3; ++i) add_answer(responses[i], text("cat", "yes"));
 
   bool some_order_differs = false;
   for (std::uint64_t seed = 1; seed <= 5; ++seed) {
@@ -156,7 +105,7 @@ TEST(Tally, CommentsAreTrimmedUnattributedAndOrderedBySeed) {
 
 TEST(Tally, EverythingHiddenWhenFewerThanKResponses) {
   std::vector<FeedbackResponse> responses = overall_only(2, 1);
-  write(responses[0], "useful", "the transcripts");
+  add_answer(responses[0], text("useful", "the transcripts"));
   const auto t = tally(form(), responses, 3, 1);
   EXPECT_TRUE(t.hidden());
   EXPECT_EQ(t.responses(), 2U);
@@ -185,11 +134,11 @@ TEST(Tally, ShownOnceKHaveResponded) {
 TEST(Tally, QuestionHiddenWhenFewerThanKAnswerIt) {
   std::vector<FeedbackResponse> responses = overall_only(11, 6);
   for (std::size_t i = 0; i < responses.size(); ++i) {
-    choose(responses[i], "cat", i < 9 ? "yes" : "no");
+    add_answer(responses[i], choice("cat", i < 9 ? "yes" : "no"));
   }
-  choose(responses[9], "relevance_other", "extremely");
-  choose(responses[10], "relevance_other", "some");
-  write(responses[3], "useful", "the role-play");
+  add_answer(responses[9], choice("relevance_other", "extremely"));
+  add_answer(responses[10], choice("relevance_other", "some"));
+  add_answer(responses[3], text("useful", "the role-play"));
 
   const auto t = tally(form(), responses, 3, 1);
   EXPECT_FALSE(t.hidden());

@@ -1,15 +1,17 @@
 #include "core/workshop.hpp"
 
-#include <google/protobuf/text_format.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <set>
 
+#include "feedback_fixtures.hpp"
+
 namespace dyad::core {
 namespace {
 
 namespace v1 = dyad::v1;
+using namespace dyad::core::test;
 
 constexpr const char* plan_text = R"pb(
   title: "Practice day"
@@ -43,34 +45,20 @@ constexpr const char* plan_text = R"pb(
     turns { speaker: "Therapist" paragraphs: "It seems to matter." }
     excerpts { id: "first-session" title: "Going quiet" first_turn: 1 last_turn: 2 }
   }
-  questionnaire {
-    questions {
-      id: "overall" text: "Overall?" required: true
-      choice {
-        options { id: "excellent" label: "Excellent" }
-        options { id: "good" label: "Good" }
-        summary_phrase: "rated the workshop as {option}"
-        summary_continuation: "as {option}"
-      }
-    }
-    questions { id: "comments" text: "Comments?" text_answer {} }
-  }
 )pb";
 
 constexpr millis minute = 60'000;
 
+// The plan above, asking at the end of the day the end-of-day form's overall rating and one
+// free-text question.
 v1::Plan test_plan() {
-  v1::Plan plan;
-  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(plan_text, &plan));
+  auto plan = parse<v1::Plan>(plan_text);
+  *plan.mutable_questionnaire() = with_questions(end_of_day(), {"overall", "useful"});
   return plan;
 }
 
 v1::FeedbackResponse rating(const std::string& option) {
-  v1::FeedbackResponse r;
-  auto* a = r.add_answers();
-  a->set_question_id("overall");
-  a->set_option_id(option);
-  return r;
+  return response_of({choice("overall", option)});
 }
 
 class WorkshopTest : public ::testing::Test {
