@@ -1,11 +1,14 @@
-// The `dyad` command line: offline work on plans now, the server's client later.
+// The `dyad` command line: offline work on plans, and work with a running server.
 #include <iostream>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "create_command.hpp"
+#include "export_command.hpp"
 #include "plan_check_command.hpp"
 #include "rehearse_command.hpp"
+#include "simulate_command.hpp"
 #include "transcript_command.hpp"
 
 namespace {
@@ -20,6 +23,15 @@ Commands:
   transcript import FILE --id ID [--title TITLE] [--source TEXT] [--excerpt ID:FIRST-LAST]...
                              Turn a plain-text transcript ("Name, 12:34" then the turn) into a
                              plan's transcript block, optionally cut into excerpts.
+
+With a server:
+  create PLAN --server URL [--admin-token T]
+                             Create a workshop from a plan; print its code and links.
+  export CODE --server URL --token T --format csv|json|summary
+                             Print a workshop's statistics.
+  simulate CODE --server URL --participants N [--answers FILE] [--answer Q=OPT:W,...]
+                [--seed S] [--leave-after ROUNDS]
+                             Simulated participants join, follow the rounds and give feedback.
 
 Run `dyad COMMAND --help` for the options of one command.
 )";
@@ -36,6 +48,10 @@ int main(int argc, char** argv) {
   if (args[0] == "plan" && args.size() >= 2 && args[1] == "check") return dyad::cli::plan_check(rest2);
   if (args[0] == "plan" && args.size() >= 2 && args[1] == "rehearse") return dyad::cli::plan_rehearse(rest2);
   if (args[0] == "transcript" && args.size() >= 2 && args[1] == "import") return dyad::cli::transcript_import(rest2);
+  const std::vector<std::string> rest1(args.begin() + 1, args.end());
+  if (args[0] == "create") return dyad::cli::create_workshop(rest1);
+  if (args[0] == "export") return dyad::cli::export_statistics(rest1);
+  if (args[0] == "simulate") return dyad::cli::simulate(rest1);
   std::cerr << "dyad: unknown command '" << args[0] << (args.size() >= 2 ? " " + args[1] : "")
             << "'. Run `dyad --help` for the list of commands.\n";
   return 2;
