@@ -1,0 +1,373 @@
+#include "net/http_routes.hpp"
+
+#include <boost/beast/http/field.hpp>
+#include <boost/beast/version.hpp>
+#include <google/protobuf/util/json_util.h>
+#include <spdlog/spdlog.h>
+
+#include <charconv>
+#include <ctime>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string_view>
+
+#include "core/plan_loader.hpp"
+#include "core/workshop.hpp"
+#include "dyad/v1/api.pb.h"
+#include "dyad/v1/wire.pb.h"
+#include "net/metrics.hpp"
+#include "net/secrets.hpp"
+#include "net/store_worker.hpp"
+#include "net/workshop_host.hpp"
+#include "net/workshop_registry.hpp"
+
+namespace dyad::net {
+
+namespace v1 = dyad::v1;
+namespace http = boost::beast::http;
+
+namespace {
+
+http_response make_response(const http_request& req, http::status status, std::string body,
+                            std::string_view content_type) {
+  http_response res{status, req.version()};
+  res.set(http::field::server, "dyad");
+  res.set(http::field::content_type, content_type);
+  res.set(http::field::cache_control, "no-store");
+  res.keep_alive(req.keep_alive());
+  res.body() = std::move(body);
+  res.prepare_payload();
+  return res;
+}
+
+std::string to_json(const google::protobuf::Message& m) {
+  std::string out;
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = false;
+  (void)google::protobuf::util::MessageToJsonString(m, &out, options);
+  return out;
+}
+
+http::status status_for(v1::ErrorCode code) {
+  switch (code) {
+    case v1::ERROR_CODE_UNAUTHORIZED: return http::status::unauthorized;
+    case v1::ERROR_CODE_FORBIDDEN: return http::status::forbidden;
+    case v1::ERROR_CODE_NOT_FOUND: return http::status::not_found;
+    case v1::ERROR_CODE_WRONG_STATE:
+    case v1::ERROR_CODE_ALREADY_SUBMITTED: return http::status::conflict;
+    case v1::ERROR_CODE_TOO_LARGE: return http::status::payload_too_large;
+    case v1::ERROR_CODE_RATE_LIMITED: return http::status::too_many_requests;
+    case v1::ERROR_CODE_UNAVAILABLE: return http::status::service_unavailable;
+    default: return http::status::bad_request;
+  }
+}
+
+/// An error in the JSON of dyad.v1.Error, with the matching status.
+http_response error_response(const http_request& req, v1::ErrorCode code, std::string message) {
+  v1::Error e;
+  e.set_code(code);
+  e.set_message(std::move(message));
+  auto res = make_response(req, status_for(code), to_json(e) + "\n", "application/json");
+  if (code == v1::ERROR_CODE_UNAUTHORIZED) res.set(http::field::www_authenticate, "Bearer");
+  return res;
+}
+
+v1::ErrorCode code_of(core::errc c) {
+  switch (c) {
+    case core::errc::invalid_argument: return v1::ERROR_CODE_INVALID_ARGUMENT;
+    case core::errc::not_found: return v1::ERROR_CODE_NOT_FOUND;
+    case core::errc::wrong_state: return v1::ERROR_CODE_WRONG_STATE;
+    case core::errc::already_submitted: return v1::ERROR_CODE_ALREADY_SUBMITTED;
+    case core::errc::forbidden: return v1::ERROR_CODE_FORBIDDEN;
+    case core::errc::unavailable: return v1::ERROR_CODE_UNAVAILABLE;
+  }
+  return v1::ERROR_CODE_UNSPECIFIED;
+}
+
+std::string csv_field(std::string_view v) {
+  // Quote when needed; a leading formula character is defused so a spreadsheet shows it as text.
+  std::string s(v);
+  if (!s.empty() && (s.front() == '=' || s.front() == '+' || s.front() == '-' || s.front() == '@')) s.insert(0, "'");
+  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out.push_back('"');
+    out.push_back(c);
+  }
+  out.push_back('"');
+  return out;
+}
+
+std::string date_of(core::millis at_ms) {
+  const std::time_t t = static_cast<std::time_t>(at_ms / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[16];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+  return buf;
+}
+
+bool is_admin(const http_context& ctx, const std::string& token) {
+  return !token.empty() && constant_time_equal(token, ctx.admin_token);
+}
+
+std::string content_type_for(const std::filesystem::path& p) {
+  static const std::map<std::string, std::string> types{
+      {".html", "text/html; charset=utf-8"}, {".js", "text/javascript"}, {".mjs", "text/javascript"},
+      {".css", "text/css"}, {".json", "application/json"}, {".svg", "image/svg+xml"},
+      {".png", "image/png"}, {".ico", "image/x-icon"}, {".txt", "text/plain; charset=utf-8"},
+      {".map", "application/json"}, {".wasm", "application/wasm"}, {".woff2", "font/woff2"}};
+  auto it = types.find(p.extension().string());
+  return it == types.end() ? "application/octet-stream" : it->second;
+}
+
+std::optional<std::string> read_file(const std::filesystem::path& p) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(p, ec)) return std::nullopt;
+  std::ifstream in(p, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::vector<std::string_view> split_path(std::string_view path) {
+  std::vector<std::string_view> parts;
+  while (!path.empty()) {
+    while (path.starts_with('/')) path.remove_prefix(1);
+    if (path.empty()) break;
+    const auto slash = path.find('/');
+    parts.push_back(path.substr(0, slash));
+    if (slash == std::string_view::npos) break;
+    path.remove_prefix(slash);
+  }
+  return parts;
+}
+
+std::string query_param(std::string_view query, std::string_view name) {
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    auto pair = query.substr(0, amp);
+    const auto eq = pair.find('=');
+    if (pair.substr(0, eq) == name) return eq == std::string_view::npos ? std::string{} : std::string(pair.substr(eq + 1));
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return {};
+}
+
+// ---------------------------------------------------------------------------------------------
+
+void serve_static(const http_context& ctx, const http_request& req, std::string_view path,
+                  const std::function<void(http_response)>& send) {
+  std::string file;
+  const auto parts = split_path(path);
+  if (parts.empty()) file = "index.html";
+  else if (parts.size() == 2 && parts[0] == "j") file = "join.html";
+  else if (parts.size() == 2 && parts[0] == "f") file = "facilitate.html";
+  else {
+    for (auto p : parts) {
+      if (p == ".." || p == "." || p.find('\0') != std::string_view::npos || p.find('\\') != std::string_view::npos)
+        return send(make_response(req, http::status::bad_request, "Bad path.\n", "text/plain"));
+    }
+    file = std::string(path.substr(1));
+  }
+  const auto full = ctx.web_root / file;
+  auto body = read_file(full);
+  if (!body) return send(make_response(req, http::status::not_found, "Not found: " + std::string(path) + "\n", "text/plain"));
+  auto res = make_response(req, http::status::ok, std::move(*body), content_type_for(full));
+  res.set(http::field::cache_control, "no-cache");
+  if (req.method() == http::verb::head) res.body().clear();
+  send(std::move(res));
+}
+
+void create_workshop(const http_context& ctx, http_request req, std::function<void(http_response)> send) {
+  if (!is_admin(ctx, bearer_token(req)))
+    return send(error_response(req, v1::ERROR_CODE_UNAUTHORIZED,
+                               "Creating a workshop needs the admin token: send 'Authorization: Bearer <token>' as printed at the server's start."));
+  const auto type = std::string(req[http::field::content_type]);
+  const auto format = type.find("json") != std::string::npos ? core::plan_format::json : core::plan_format::text;
+  auto loaded = core::parse_plan(req.body(), "plan", format);
+  if (!loaded.ok()) {
+    std::string all;
+    for (const auto& d : loaded.diagnostics) all += d.to_string() + "\n";
+    if (!all.empty()) all.pop_back();
+    return send(error_response(req, v1::ERROR_CODE_INVALID_ARGUMENT, all));
+  }
+  const std::string base = ctx.base_url;
+  ctx.registry.create(std::move(*loaded.plan), [req = std::move(req), send = std::move(send), base](
+                                                    core::result<created_workshop> r) {
+    if (!r) return send(error_response(req, code_of(r.err().code), r.err().message));
+    v1::CreateWorkshopResponse out;
+    out.set_code(r->code);
+    out.set_facilitator_token(r->facilitator_token);
+    out.set_facilitator_url(base + "/f/" + r->code + "#t=" + r->facilitator_token);
+    out.set_participant_url(base + "/j/" + r->code);
+    send(make_response(req, http::status::ok, to_json(out) + "\n", "application/json"));
+  });
+}
+
+void list_workshops(const http_context& ctx, const http_request& req, const std::function<void(http_response)>& send) {
+  if (!is_admin(ctx, bearer_token(req)))
+    return send(error_response(req, v1::ERROR_CODE_UNAUTHORIZED, "Listing workshops needs the admin token."));
+  v1::WorkshopList list;
+  for (const auto& h : ctx.registry.all()) {
+    auto* e = list.add_workshops();
+    e->set_code(h->code());
+    e->set_title(h->title());
+    e->set_series(h->series());
+    e->set_open(true);
+  }
+  send(make_response(req, http::status::ok, to_json(list) + "\n", "application/json"));
+}
+
+/// Exports read the durable log on the store's thread: what they show is what was acknowledged.
+void export_from_log(const http_context& ctx, http_request req, std::string code, std::vector<std::string> rest,
+                     std::function<void(http_response)> send) {
+  const auto token = bearer_token(req);
+  const bool admin = is_admin(ctx, token);
+  ctx.store.run([req = std::move(req), code = std::move(code), rest = std::move(rest), send = std::move(send), token,
+                 admin](store::event_log& log) {
+    auto events = log.load(code);
+    if (!events) return send(error_response(req, v1::ERROR_CODE_UNAVAILABLE, events.err().message));
+    if (events->empty() || !events->front().has_created())
+      return send(error_response(req, v1::ERROR_CODE_NOT_FOUND, "No workshop '" + code + "' on this server; check the code."));
+    const auto& created = events->front().created();
+    if (!admin && (token.empty() || !constant_time_equal(sha256(token), created.facilitator_token_sha256())))
+      return send(error_response(req, v1::ERROR_CODE_UNAUTHORIZED,
+                                 "Exports need this workshop's facilitator token or the admin token as 'Authorization: Bearer <token>'."));
+    static const core::system_clock wall;
+    auto w = core::workshop::replay(wall, *events, random_u64());
+    if (!w) return send(error_response(req, v1::ERROR_CODE_UNAVAILABLE, w.err().message));
+
+    if (rest.size() == 1 && rest[0] == "statistics") {
+      const auto target = std::string(req.target());
+      const auto q = target.find('?');
+      auto format = q == std::string::npos ? std::string("json") : query_param(std::string_view(target).substr(q + 1), "format");
+      if (format.empty()) format = "json";
+      const auto stats = w->statistics(date_of(created.at_ms()));
+      if (format == "json") return send(make_response(req, http::status::ok, to_json(stats) + "\n", "application/json"));
+      if (format == "summary") return send(make_response(req, http::status::ok, stats.summary() + "\n", "text/plain; charset=utf-8"));
+      if (format == "csv") {
+        std::string csv = "question_id,question,answered,option_id,option,count,percent\n";
+        for (const auto& q2 : stats.tallies().questions()) {
+          const auto head = csv_field(q2.question_id()) + "," + csv_field(q2.text()) + "," + std::to_string(q2.answered()) + ",";
+          if (q2.hidden()) {
+            csv += head + ",(withheld: fewer answers than the anonymity threshold),,\n";
+            continue;
+          }
+          for (const auto& o : q2.options()) {
+            std::ostringstream pct;
+            pct << o.percent();
+            csv += head + csv_field(o.option_id()) + "," + csv_field(o.label()) + "," + std::to_string(o.count()) + "," + pct.str() + "\n";
+          }
+          if (q2.has_scale())
+            for (int i = 0; i < q2.scale().counts_size(); ++i) {
+              const auto value = std::to_string(q2.scale().min() + i);
+              csv += head + value + "," + value + "," + std::to_string(q2.scale().counts(i)) + ",\n";
+            }
+        }
+        auto res = make_response(req, http::status::ok, std::move(csv), "text/csv; charset=utf-8");
+        res.set(http::field::content_disposition, "attachment; filename=\"" + code + "-statistics.csv\"");
+        return send(std::move(res));
+      }
+      return send(error_response(req, v1::ERROR_CODE_INVALID_ARGUMENT, "format must be csv, json or summary."));
+    }
+
+    if (rest.size() == 3 && rest[0] == "rounds" && (rest[2] == "zoom.csv" || rest[2] == "list")) {
+      std::uint32_t n = 0;
+      const auto [end, ec] = std::from_chars(rest[1].data(), rest[1].data() + rest[1].size(), n);
+      if (ec != std::errc{} || end != rest[1].data() + rest[1].size() || n == 0)
+        return send(error_response(req, v1::ERROR_CODE_INVALID_ARGUMENT, "The round number must be 1 or more."));
+      // The round's groups as they last stood: launched, then regrouped.
+      const v1::RoundLaunched* launched = nullptr;
+      const google::protobuf::RepeatedPtrField<v1::Group>* groups = nullptr;
+      for (const auto& e : *events) {
+        if (e.has_round_launched() && e.round_launched().round() == n) {
+          launched = &e.round_launched();
+          groups = &e.round_launched().groups();
+        } else if (e.has_groups_changed() && e.groups_changed().round() == n) {
+          groups = &e.groups_changed().groups();
+        }
+      }
+      if (launched == nullptr)
+        return send(error_response(req, v1::ERROR_CODE_NOT_FOUND, "Round " + rest[1] + " has not been launched in workshop " + code + "."));
+      const auto& people = w->people();
+      if (rest[2] == "zoom.csv") {
+        std::string csv = "Pre-assign Room Name,Email Address\n";
+        for (const auto& g : *groups)
+          for (const auto& m : g.members())
+            if (const auto* p = people.find(m.participant_id()); p != nullptr && !p->email.empty())
+              csv += csv_field(g.room()) + "," + csv_field(p->email) + "\n";
+        auto res = make_response(req, http::status::ok, std::move(csv), "text/csv; charset=utf-8");
+        res.set(http::field::content_disposition, "attachment; filename=\"" + code + "-round-" + rest[1] + "-zoom.csv\"");
+        return send(std::move(res));
+      }
+      const auto* exercise = core::find_exercise(w->plan(), launched->exercise_id());
+      std::string text = "Round " + rest[1] + ": " + (exercise ? exercise->title() : launched->exercise_id()) + "\n";
+      for (const auto& g : *groups) {
+        text += "\n" + g.room() + (g.with_facilitator() ? " (with the facilitator)" : "") + "\n";
+        for (const auto& m : g.members()) {
+          const auto* p = people.find(m.participant_id());
+          std::string role = m.role();
+          if (exercise)
+            for (const auto& r : exercise->roles())
+              if (r.id() == m.role() && !r.name().empty()) role = r.name();
+          text += "  " + (p ? p->shown_name : m.participant_id()) + " — " + role + "\n";
+        }
+      }
+      return send(make_response(req, http::status::ok, std::move(text), "text/plain; charset=utf-8"));
+    }
+    send(error_response(req, v1::ERROR_CODE_NOT_FOUND, "No such export; see dyad-server --help for the endpoints."));
+  });
+}
+
+}  // namespace
+
+std::string bearer_token(const http_request& request) {
+  const auto auth = request[http::field::authorization];
+  constexpr std::string_view prefix = "Bearer ";
+  if (auth.size() <= prefix.size() || !auth.substr(0, prefix.size()).starts_with(prefix)) return {};
+  std::string token(auth.substr(prefix.size()));
+  while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.pop_back();
+  return token;
+}
+
+void handle_http(const http_context& ctx, http_request req, std::function<void(http_response)> send) {
+  ctx.counters.http_requests_total.fetch_add(1, std::memory_order_relaxed);
+  const std::string target(req.target());
+  const auto q = target.find('?');
+  const std::string path = target.substr(0, q);
+  const auto parts = split_path(path);
+  const bool get = req.method() == http::verb::get || req.method() == http::verb::head;
+
+  if (path == "/livez" && get) return send(make_response(req, http::status::ok, "ok\n", "text/plain"));
+  if (path == "/readyz" && get) {
+    if (ctx.draining.load()) return send(make_response(req, http::status::service_unavailable, "draining: the server is shutting down\n", "text/plain"));
+    return ctx.store.run([req = std::move(req), send = std::move(send)](store::event_log& log) {
+      auto h = log.healthy();
+      if (!h) return send(make_response(req, http::status::service_unavailable, "store unavailable: " + h.err().message + "\n", "text/plain"));
+      send(make_response(req, http::status::ok, "ready\n", "text/plain"));
+    });
+  }
+  if (path == "/metrics" && get)
+    return send(make_response(req, http::status::ok, ctx.counters.render(), "text/plain; version=0.0.4"));
+
+  if (!parts.empty() && parts[0] == "api") {
+    if (parts.size() == 2 && parts[1] == "workshops") {
+      if (req.method() == http::verb::post) return create_workshop(ctx, std::move(req), std::move(send));
+      if (get) return list_workshops(ctx, req, send);
+      return send(error_response(req, v1::ERROR_CODE_INVALID_ARGUMENT, "Use POST to create a workshop or GET to list them."));
+    }
+    if (parts.size() >= 4 && parts[1] == "workshops" && get) {
+      std::vector<std::string> rest(parts.begin() + 3, parts.end());
+      return export_from_log(ctx, std::move(req), normalize_code(parts[2]), std::move(rest), std::move(send));
+    }
+    return send(error_response(req, v1::ERROR_CODE_NOT_FOUND, "No such API endpoint; see dyad-server --help."));
+  }
+  if (!get) return send(make_response(req, http::status::method_not_allowed, "Only GET here.\n", "text/plain"));
+  serve_static(ctx, req, path, send);
+}
+
+}  // namespace dyad::net

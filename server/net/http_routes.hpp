@@ -1,0 +1,43 @@
+#pragma once
+
+// The HTTP side of the one port: health, metrics, the workshop API, exports and static pages.
+
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+
+namespace dyad::net {
+
+class metrics;
+class store_worker;
+class workshop_registry;
+
+using http_request = boost::beast::http::request<boost::beast::http::string_body>;
+using http_response = boost::beast::http::response<boost::beast::http::string_body>;
+
+/// What the routes need of the server. The references outlive every session.
+struct http_context {
+  workshop_registry& registry;
+  store_worker& store;
+  metrics& counters;
+  std::string admin_token;
+  std::filesystem::path web_root;
+  /// "http://HOST:PORT", for the links a created workshop returns.
+  std::string base_url;
+  /// Set when the server is shutting down: readiness fails.
+  const std::atomic<bool>& draining;
+};
+
+/// Answers one request (not a WebSocket upgrade). `send` may be called on another thread, later
+/// (store work runs on the store's thread); it is called exactly once.
+void handle_http(const http_context& ctx, http_request request, std::function<void(http_response)> send);
+
+/// The Bearer token of a request's Authorization header; empty when there is none.
+std::string bearer_token(const http_request& request);
+
+}  // namespace dyad::net

@@ -1,0 +1,129 @@
+#include "net/http_session.hpp"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include "net/secrets.hpp"
+#include "net/websocket_session.hpp"
+#include "net/workshop_host.hpp"
+#include "net/workshop_registry.hpp"
+
+namespace dyad::net {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace asio = boost::asio;
+
+namespace {
+
+// Plans, transcripts included, are a few hundred kilobytes; nothing else posts a body.
+constexpr std::uint64_t body_limit = 1024 * 1024;
+constexpr auto read_timeout = std::chrono::seconds(30);
+
+http_response plain(const http_request& req, http::status status, std::string body) {
+  http_response res{status, req.version()};
+  res.set(http::field::server, "dyad");
+  res.set(http::field::content_type, "text/plain; charset=utf-8");
+  res.keep_alive(false);
+  res.body() = std::move(body);
+  res.prepare_payload();
+  return res;
+}
+
+}  // namespace
+
+http_session::http_session(asio::ip::tcp::socket&& socket, const session_context& ctx)
+    : stream_(std::move(socket)), ctx_(ctx) {}
+
+void http_session::run() {
+  asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->do_read(); });
+}
+
+void http_session::do_read() {
+  parser_.emplace();
+  parser_->body_limit(body_limit);
+  stream_.expires_after(read_timeout);
+  http::async_read(stream_, buffer_, *parser_,
+                   [self = shared_from_this()](beast::error_code ec, std::size_t n) { self->on_read(ec, n); });
+}
+
+void http_session::on_read(beast::error_code ec, std::size_t) {
+  if (ec == http::error::end_of_stream) return do_close();
+  if (ec == http::error::body_limit) {
+    http_request req;
+    return send(plain(req, http::status::payload_too_large, "The body is larger than 1 MiB; send a smaller plan.\n"));
+  }
+  if (ec) return fail(ec, "read");
+  if (beast::websocket::is_upgrade(parser_->get())) return upgrade();
+  handle_http(ctx_.http, parser_->release(), [self = shared_from_this()](http_response res) {
+    asio::post(self->stream_.get_executor(), [self, res = std::move(res)]() mutable { self->send(std::move(res)); });
+  });
+}
+
+void http_session::upgrade() {
+  auto req = parser_->release();
+  const std::string target(req.target());
+  const auto q = target.find('?');
+  if (target.substr(0, q) != "/ws")
+    return send(plain(req, http::status::not_found, "WebSockets are served at /ws?w=CODE.\n"));
+  // Browsers always send Origin; a page from another site must not speak for its visitor.
+  const auto origin = std::string(req[http::field::origin]);
+  if (!origin.empty() &&
+      std::find(ctx_.allowed_origins.begin(), ctx_.allowed_origins.end(), origin) == ctx_.allowed_origins.end()) {
+    spdlog::warn("WebSocket upgrade refused: origin '{}' is not allowed", origin);
+    return send(plain(req, http::status::forbidden,
+                      "This page's origin may not connect; start the server with --allowed-origin " + origin + " if it should.\n"));
+  }
+  std::string code;
+  if (q != std::string::npos) {
+    std::string_view query = std::string_view(target).substr(q + 1);
+    while (!query.empty()) {
+      const auto amp = query.find('&');
+      const auto pair = query.substr(0, amp);
+      if (pair.starts_with("w=")) code = std::string(pair.substr(2));
+      if (amp == std::string_view::npos) break;
+      query.remove_prefix(amp + 1);
+    }
+  }
+  auto host = ctx_.http.registry.find(normalize_code(code));
+  if (!host)
+    return send(plain(req, http::status::not_found, "No open workshop '" + code + "'; check the code you were given.\n"));
+  std::make_shared<websocket_session>(std::move(stream_), std::move(host), ctx_.http.counters)->run(std::move(req));
+}
+
+void http_session::send(http_response response) {
+  pending_ = std::make_shared<http_response>(std::move(response));
+  const bool keep_alive = pending_->keep_alive();
+  stream_.expires_after(read_timeout);
+  http::async_write(stream_, *pending_, [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t n) {
+    self->on_write(keep_alive, ec, n);
+  });
+}
+
+void http_session::on_write(bool keep_alive, beast::error_code ec, std::size_t) {
+  if (ec) return fail(ec, "write");
+  pending_.reset();
+  if (!keep_alive) return do_close();
+  do_read();
+}
+
+void http_session::do_close() {
+  beast::error_code ignored;
+  stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+}
+
+void http_session::fail(beast::error_code ec, const char* what) {
+  if (ec == asio::error::operation_aborted || ec == beast::error::timeout || ec == asio::error::eof ||
+      ec == asio::error::connection_reset)
+    return;
+  spdlog::info("http {}: {}", what, ec.message());
+}
+
+}  // namespace dyad::net

@@ -1,0 +1,184 @@
+// GCC 12 reports a "potential null pointer dereference" inside Asio's any_executor comparison
+// once it is inlined here; the pointer cannot be null there (a false positive in system headers
+// that the usual system-header suppression misses after inlining).
+#pragma GCC diagnostic ignored "-Wnull-dereference"
+
+#include "net/server.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/plan_loader.hpp"
+#include "net/listener.hpp"
+#include "net/metrics.hpp"
+#include "net/secrets.hpp"
+#include "net/session_context.hpp"
+#include "net/store_worker.hpp"
+#include "net/workshop_host.hpp"
+#include "net/workshop_registry.hpp"
+#include "store/sqlite_event_log.hpp"
+
+namespace dyad::net {
+
+namespace asio = boost::asio;
+
+namespace {
+constexpr auto tick_interval = std::chrono::seconds(1);
+constexpr auto stop_deadline = std::chrono::seconds(3);
+}  // namespace
+
+struct server::impl {
+  server_config config;
+  metrics counters;
+  core::system_clock clock;
+  asio::io_context ioc;
+  std::unique_ptr<store_worker> store;
+  std::unique_ptr<workshop_registry> registry;
+  std::atomic<bool> draining{false};
+  std::unique_ptr<session_context> ctx;
+  std::shared_ptr<listener> accept;
+  asio::signal_set signals{ioc, SIGINT, SIGTERM};
+  asio::steady_timer tick_timer{ioc};
+  asio::steady_timer stop_timer{ioc};
+  std::chrono::steady_clock::time_point stop_started;
+  std::string base_url;
+  std::uint16_t port = 0;
+  bool admin_generated = false;
+
+  explicit impl(server_config c) : config(std::move(c)), ioc(static_cast<int>(config.threads)) {}
+
+  void schedule_tick() {
+    tick_timer.expires_after(tick_interval);
+    tick_timer.async_wait([this](const boost::system::error_code& ec) {
+      if (ec || draining) return;
+      for (const auto& h : registry->all()) h->tick();
+      schedule_tick();
+    });
+  }
+
+  void begin_stop() {
+    if (draining.exchange(true)) return;
+    spdlog::info("stopping: no new connections; telling clients goodbye");
+    accept->stop();
+    tick_timer.cancel();
+    for (const auto& h : registry->all())
+      h->shutdown("The server is restarting; your page reconnects by itself in a moment.");
+    stop_started = std::chrono::steady_clock::now();
+    wait_for_sessions();
+  }
+
+  // Stops the loop once every WebSocket has closed, or at the deadline (idle HTTP keep-alive
+  // connections do not hold the stop back).
+  void wait_for_sessions() {
+    if (counters.websocket_connections.load() == 0 || std::chrono::steady_clock::now() - stop_started > stop_deadline) {
+      ioc.stop();
+      return;
+    }
+    stop_timer.expires_after(std::chrono::milliseconds(20));
+    stop_timer.async_wait([this](const boost::system::error_code&) { wait_for_sessions(); });
+  }
+};
+
+server::server(server_config config) : impl_(std::make_unique<impl>(std::move(config))) {
+  auto& s = *impl_;
+  const auto file = s.config.data_dir / "dyad.sqlite";
+  auto log = store::sqlite_event_log::open(file);
+  if (!log) throw std::runtime_error(log.err().message);
+  s.store = std::make_unique<store_worker>(std::move(*log), s.counters);
+  s.registry = std::make_unique<workshop_registry>(s.ioc, *s.store, s.counters, s.clock);
+  s.registry->restore();
+
+  if (s.config.admin_token.empty()) {
+    s.config.admin_token = random_hex(16);
+    s.admin_generated = true;
+  }
+
+  boost::system::error_code ec;
+  const auto address = asio::ip::make_address(s.config.bind, ec);
+  if (ec) throw std::runtime_error("--bind '" + s.config.bind + "' is not an IP address; use e.g. 127.0.0.1 or 0.0.0.0.");
+  // The context the listener hands to every session; it must exist before the listener.
+  s.ctx = std::make_unique<session_context>(session_context{
+      http_context{*s.registry, *s.store, s.counters, s.config.admin_token, s.config.web_root, {}, s.draining}, {}});
+  try {
+    s.accept = std::make_shared<listener>(s.ioc, asio::ip::tcp::endpoint(address, s.config.port), *s.ctx);
+  } catch (const boost::system::system_error& e) {
+    throw std::runtime_error("Cannot listen on " + s.config.bind + ":" + std::to_string(s.config.port) + ": " +
+                             e.code().message() + ". Pick another --port (0 picks a free one).");
+  }
+  s.port = s.accept->local_endpoint().port();
+  std::string host = s.config.public_host;
+  if (host.empty()) host = (s.config.bind == "0.0.0.0" || s.config.bind == "::") ? "localhost" : s.config.bind;
+  s.base_url = "http://" + host + ":" + std::to_string(s.port);
+  s.ctx->http.base_url = s.base_url;
+  auto& origins = s.ctx->allowed_origins;
+  origins = s.config.allowed_origins;
+  if (origins.empty()) {
+    const auto p = std::to_string(s.port);
+    origins = {s.base_url, "http://" + s.config.bind + ":" + p, "http://localhost:" + p, "http://127.0.0.1:" + p};
+  }
+}
+
+server::~server() {
+  if (impl_ && impl_->store) impl_->store->stop();
+}
+
+std::uint16_t server::port() const noexcept { return impl_->port; }
+const std::string& server::base_url() const noexcept { return impl_->base_url; }
+
+std::string server::open_demo_workshop() {
+  auto& s = *impl_;
+  std::string out;
+  if (s.admin_generated)
+    out += "Admin token (generated for this run; pass --admin-token to keep one): " + s.config.admin_token + "\n";
+  if (s.config.demo_plan.empty()) return out;
+  auto loaded = core::load_plan_file(s.config.demo_plan.string());
+  if (!loaded.ok()) {
+    std::string all = "The demo plan has problems:\n";
+    for (const auto& d : loaded.diagnostics) all += "  " + d.to_string() + "\n";
+    throw std::runtime_error(all);
+  }
+  const auto series = loaded.plan->series();
+  if (s.registry->has_open_series(series)) {
+    for (const auto& h : s.registry->all())
+      if (h->series() == series)
+        out += "Demo workshop " + h->code() + " is already open. Participants: " + s.base_url + "/j/" + h->code() +
+               " (the facilitator link was printed when it was created).\n";
+    return out;
+  }
+  auto created = s.registry->create_now(std::move(*loaded.plan));
+  if (!created) throw std::runtime_error("Cannot create the demo workshop: " + created.err().message);
+  out += "Demo workshop " + created->code + " is open.\n";
+  out += "  Facilitator (keep this link private): " + s.base_url + "/f/" + created->code + "#t=" +
+         created->facilitator_token + "\n";
+  out += "  Participants: " + s.base_url + "/j/" + created->code + "\n";
+  return out;
+}
+
+int server::run() {
+  auto& s = *impl_;
+  s.signals.async_wait([&s](const boost::system::error_code& ec, int) {
+    if (!ec) s.begin_stop();
+  });
+  s.schedule_tick();
+  s.accept->run();
+  spdlog::info("serving on {} with data in {}", s.base_url, s.config.data_dir.string());
+  std::vector<std::thread> threads;
+  for (unsigned i = 1; i < s.config.threads; ++i) threads.emplace_back([&s] { s.ioc.run(); });
+  s.ioc.run();
+  for (auto& t : threads) t.join();
+  // Every acknowledged change is already committed; this waits for any commit still running.
+  s.store->stop();
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace dyad::net

@@ -1,0 +1,140 @@
+#include "net/server_config.hpp"
+
+#include <charconv>
+#include <cstdlib>
+#include <string_view>
+
+namespace dyad::net {
+
+namespace {
+
+std::string env(const char* name) {
+  const char* v = std::getenv(name);
+  return v == nullptr ? std::string{} : std::string{v};
+}
+
+std::uint16_t parse_port(std::string_view text) {
+  unsigned value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || end != text.data() + text.size() || value > 65535)
+    throw config_error("--port must be a number from 0 to 65535 (0 picks a free port), not '" + std::string(text) + "'.");
+  return static_cast<std::uint16_t>(value);
+}
+
+log_format parse_log_format(std::string_view text) {
+  if (text == "text") return log_format::text;
+  if (text == "json") return log_format::json;
+  throw config_error("--log-format must be 'text' or 'json', not '" + std::string(text) + "'.");
+}
+
+void add_origins(std::vector<std::string>& out, std::string_view list) {
+  while (!list.empty()) {
+    const auto comma = list.find(',');
+    auto item = list.substr(0, comma);
+    if (!item.empty()) out.emplace_back(item);
+    if (comma == std::string_view::npos) break;
+    list.remove_prefix(comma + 1);
+  }
+}
+
+}  // namespace
+
+std::string help_text() {
+  return R"(dyad-server: the Dyad workshop server (HTTP and WebSocket on one port).
+
+Usage: dyad-server [options]
+
+Quick start (a demo workshop on this laptop):
+  dyad-server --demo-plan deploy/demo/ruptures-one-day.textproto
+  Open the facilitator link it prints in your browser; share the participant link.
+
+Options (each also read from the environment variable in brackets; flags win):
+  --port N               Port to listen on; 0 picks a free one (DYAD_PORT, default 8080).
+  --bind ADDR            Address to listen on (DYAD_BIND, default 127.0.0.1; 0.0.0.0 for
+                         every interface, e.g. behind a reverse proxy).
+  --data-dir DIR         Where the event log lives: DIR/dyad.sqlite (DYAD_DATA_DIR,
+                         default ./dyad-data). Restarting on the same folder restores every
+                         open workshop.
+  --allowed-origin URL   A page origin allowed to open WebSockets, e.g. https://dyad.example.org;
+                         repeatable (DYAD_ALLOWED_ORIGINS, comma-separated). Default: the
+                         server's own http://HOST:PORT and http://localhost:PORT.
+  --admin-token TOKEN    Token for creating workshops and exports (DYAD_ADMIN_TOKEN). When
+                         absent one is generated and printed at start.
+  --public-host HOST     Host name used in the links printed and returned (DYAD_PUBLIC_HOST,
+                         default: the bind address).
+  --web-root DIR         Static files to serve (DYAD_WEB_ROOT, default: the repository's web/).
+  --demo-plan FILE       At start, open a workshop from this plan unless one of its series is
+                         already open, and print its links (DYAD_DEMO_PLAN).
+  --log-format FORMAT    text or json (DYAD_LOG_FORMAT, default text). Logs go to stderr.
+  --threads N            Network threads (DYAD_THREADS, default 2).
+  --help                 This text.
+
+Creating a workshop by hand:
+  curl -H "Authorization: Bearer $ADMIN_TOKEN" -H "Content-Type: text/plain" \
+       --data-binary @plan.textproto http://127.0.0.1:8080/api/workshops
+
+Endpoints: GET /livez, /readyz, /metrics; POST /api/workshops; GET
+/api/workshops/CODE/statistics?format=csv|json|summary, /api/workshops/CODE/rounds/N/zoom.csv,
+/api/workshops/CODE/rounds/N/list; WebSocket /ws?w=CODE; pages /, /j/CODE, /f/CODE.
+SIGTERM or Ctrl-C stops gracefully: clients are told, the log is flushed, exit status 0.
+)";
+}
+
+parsed_args parse_args(int argc, const char* const argv[], const std::filesystem::path& default_web_root) {
+  parsed_args out;
+  auto& c = out.config;
+  c.web_root = default_web_root;
+
+  // The environment first, so that flags override it.
+  if (auto v = env("DYAD_PORT"); !v.empty()) c.port = parse_port(v);
+  if (auto v = env("DYAD_BIND"); !v.empty()) c.bind = v;
+  if (auto v = env("DYAD_DATA_DIR"); !v.empty()) c.data_dir = v;
+  if (auto v = env("DYAD_ALLOWED_ORIGINS"); !v.empty()) add_origins(c.allowed_origins, v);
+  if (auto v = env("DYAD_LOG_FORMAT"); !v.empty()) c.logs = parse_log_format(v);
+  if (auto v = env("DYAD_ADMIN_TOKEN"); !v.empty()) c.admin_token = v;
+  if (auto v = env("DYAD_WEB_ROOT"); !v.empty()) c.web_root = v;
+  if (auto v = env("DYAD_DEMO_PLAN"); !v.empty()) c.demo_plan = v;
+  if (auto v = env("DYAD_PUBLIC_HOST"); !v.empty()) c.public_host = v;
+  if (auto v = env("DYAD_THREADS"); !v.empty()) c.threads = parse_port(v);
+
+  bool origins_from_flags = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      out.show_help = true;
+      continue;
+    }
+    if (!arg.starts_with("--"))
+      throw config_error("Unexpected argument '" + std::string(arg) + "'; see dyad-server --help.");
+    std::string name(arg.substr(2));
+    std::string value;
+    if (const auto eq = name.find('='); eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name.resize(eq);
+    } else {
+      if (i + 1 >= argc) throw config_error("--" + name + " needs a value; see dyad-server --help.");
+      value = argv[++i];
+    }
+    if (name == "port") c.port = parse_port(value);
+    else if (name == "bind") c.bind = value;
+    else if (name == "data-dir") c.data_dir = value;
+    else if (name == "allowed-origin") {
+      if (!origins_from_flags) c.allowed_origins.clear();  // flags replace the environment's list
+      origins_from_flags = true;
+      c.allowed_origins.push_back(value);
+    } else if (name == "log-format") c.logs = parse_log_format(value);
+    else if (name == "admin-token") c.admin_token = value;
+    else if (name == "web-root") c.web_root = value;
+    else if (name == "demo-plan") c.demo_plan = value;
+    else if (name == "public-host") c.public_host = value;
+    else if (name == "threads") c.threads = parse_port(value);
+    else throw config_error("Unknown option --" + name + "; see dyad-server --help.");
+  }
+  if (c.threads == 0) c.threads = 1;
+  if (c.data_dir.empty()) throw config_error("--data-dir must not be empty.");
+  if (!c.admin_token.empty() && c.admin_token.size() < 16)
+    throw config_error("The admin token is too short to be safe; use at least 16 characters, or leave it out to have one generated.");
+  return out;
+}
+
+}  // namespace dyad::net

@@ -1,0 +1,56 @@
+#pragma once
+
+// The server's configuration, from flags and the environment. Parsing throws: configuration is
+// start-up, where exceptions are the rule (STYLE.md §5).
+
+#include <cstdint>
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace dyad::net {
+
+enum class log_format { text, json };
+
+/// Everything the server reads at start. Defaults suit a facilitator running Dyad on a laptop.
+struct server_config {
+  std::string bind = "127.0.0.1";
+  /// 0: the operating system picks a free port (tests read it from the "listening on" line).
+  std::uint16_t port = 8080;
+  std::filesystem::path data_dir = "dyad-data";
+  /// Origins allowed to open a WebSocket. Empty: the server's own http://HOST:PORT and
+  /// http://localhost:PORT, filled in once the port is known.
+  std::vector<std::string> allowed_origins;
+  log_format logs = log_format::text;
+  /// Empty: one is generated at start and printed.
+  std::string admin_token;
+  std::filesystem::path web_root;
+  /// A plan to open at start unless a workshop of its series is already open.
+  std::filesystem::path demo_plan;
+  unsigned threads = 2;
+  /// The URL host printed in links; defaults to the bind address (localhost for 0.0.0.0).
+  std::string public_host;
+};
+
+/// A configuration mistake, with a sentence saying what to fix.
+struct config_error : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+/// What the command line asked for.
+struct parsed_args {
+  server_config config;
+  bool show_help = false;
+};
+
+/// Reads flags (`--port 8080` or `--port=8080`) over environment variables (DYAD_PORT, DYAD_BIND,
+/// DYAD_DATA_DIR, DYAD_ALLOWED_ORIGINS comma-separated, DYAD_LOG_FORMAT, DYAD_ADMIN_TOKEN,
+/// DYAD_WEB_ROOT, DYAD_DEMO_PLAN) over defaults. `default_web_root` is the repository's web/.
+/// Throws config_error.
+parsed_args parse_args(int argc, const char* const argv[], const std::filesystem::path& default_web_root);
+
+/// The text of --help.
+std::string help_text();
+
+}  // namespace dyad::net

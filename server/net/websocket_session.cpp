@@ -1,0 +1,199 @@
+#include "net/websocket_session.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/beast/core/buffers_to_string.hpp>
+#include <boost/beast/version.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+
+#include "dyad/v1/wire.pb.h"
+#include "net/metrics.hpp"
+#include "net/wire_mapping.hpp"
+#include "net/workshop_host.hpp"
+
+namespace dyad::net {
+
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+namespace asio = boost::asio;
+namespace v1 = dyad::v1;
+
+namespace {
+
+std::atomic<std::uint64_t> next_session_id{1};
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+websocket_session::websocket_session(beast::tcp_stream&& stream, std::shared_ptr<workshop_host> host, metrics& counters)
+    : ws_(std::move(stream)), host_(std::move(host)), metrics_(counters), id_(next_session_id.fetch_add(1)) {}
+
+websocket_session::~websocket_session() {
+  if (attached_) metrics_.websocket_connections.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void websocket_session::run(http_request upgrade) {
+  beast::get_lowest_layer(ws_).expires_never();  // the websocket's own timeouts take over
+  ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+  ws_.set_option(websocket::stream_base::decorator(
+      [](websocket::response_type& res) { res.set(beast::http::field::server, "dyad"); }));
+  ws_.read_message_max(max_message_bytes);
+  ws_.binary(true);
+  ws_.async_accept(upgrade, [self = shared_from_this()](beast::error_code ec) { self->on_accept(ec); });
+}
+
+void websocket_session::on_accept(beast::error_code ec) {
+  if (ec) return fail(ec, "accept");
+  attached_ = true;
+  metrics_.websocket_connections.fetch_add(1, std::memory_order_relaxed);
+  metrics_.websocket_connections_total.fetch_add(1, std::memory_order_relaxed);
+  host_->attach(shared_from_this());
+  do_read();
+}
+
+void websocket_session::do_read() {
+  ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec, std::size_t n) { self->on_read(ec, n); });
+}
+
+void websocket_session::on_read(beast::error_code ec, std::size_t) {
+  if (ec) {
+    closed_ = true;
+    leave_host();
+    if (ec == websocket::error::message_too_big)
+      spdlog::warn("connection {}: frame larger than {} bytes; closed", id_, max_message_bytes);
+    return fail(ec, "read");
+  }
+  metrics_.messages_in_total.fetch_add(1, std::memory_order_relaxed);
+  const bool binary = ws_.got_binary();
+  const auto bytes = beast::buffers_to_string(buffer_.data());
+  buffer_.consume(buffer_.size());
+
+  v1::ClientMessage request;
+  if (!take_token()) {
+    metrics_.rate_limited_total.fetch_add(1, std::memory_order_relaxed);
+    if (++refused_in_row_ > max_refused_in_row) {
+      spdlog::warn("connection {}: still sending far over the rate limit; closed", id_);
+      return do_close();
+    }
+    (void)request.ParseFromString(bytes);  // best effort, only to echo the request id
+    refuse(request.request_id(), v1::ERROR_CODE_RATE_LIMITED,
+           "Too many requests; slow down (at most 20 a second) and retry.");
+  } else if (!binary) {
+    ++refused_in_row_;
+    refuse(0, v1::ERROR_CODE_MALFORMED, "Send binary frames holding a dyad.v1.ClientMessage; text frames are not accepted.");
+  } else if (!request.ParseFromString(bytes)) {
+    ++refused_in_row_;
+    refuse(0, v1::ERROR_CODE_MALFORMED, "That frame is not a dyad.v1.ClientMessage; check the client's protocol version.");
+  } else if (request.kind_case() == v1::ClientMessage::KIND_NOT_SET) {
+    ++refused_in_row_;
+    refuse(request.request_id(), v1::ERROR_CODE_UNKNOWN_MESSAGE,
+           "This server does not know that request; the page may be newer than the server — reload it.");
+  } else {
+    refused_in_row_ = 0;
+    host_->handle(id_, std::move(request));
+  }
+  if (refused_in_row_ > max_refused_in_row) {
+    spdlog::warn("connection {}: too many refused frames in a row; closed", id_);
+    return do_close();
+  }
+  do_read();
+}
+
+bool websocket_session::take_token() {
+  const auto now = std::chrono::steady_clock::now();
+  tokens_ = std::min(burst, tokens_ + std::chrono::duration<double>(now - refilled_).count() * rate_per_second);
+  refilled_ = now;
+  if (tokens_ < 1) return false;
+  tokens_ -= 1;
+  return true;
+}
+
+void websocket_session::refuse(std::uint64_t request_id, int code, std::string text) {
+  metrics_.errors_total.fetch_add(1, std::memory_order_relaxed);
+  // A flood is logged once in a while, not once per frame.
+  if (code != v1::ERROR_CODE_RATE_LIMITED || refused_in_row_ % 100 == 1)
+    spdlog::info("connection {}: refused: {} ({})", id_, v1::ErrorCode_Name(static_cast<v1::ErrorCode>(code)), text);
+  answer(error_message(request_id, static_cast<v1::ErrorCode>(code), std::move(text)));
+}
+
+void websocket_session::answer(const v1::ServerMessage& message) {
+  v1::ServerMessage m = message;
+  m.set_server_ms(now_ms());
+  queue(std::make_shared<const std::string>(m.SerializeAsString()));
+}
+
+void websocket_session::deliver(std::shared_ptr<const std::string> frame) {
+  asio::post(ws_.get_executor(), [self = shared_from_this(), frame = std::move(frame)]() mutable {
+    self->queue(std::move(frame));
+  });
+}
+
+void websocket_session::close_after(std::shared_ptr<const std::string> last_frame) {
+  asio::post(ws_.get_executor(), [self = shared_from_this(), frame = std::move(last_frame)]() mutable {
+    if (self->closed_ || self->close_requested_) return;
+    self->queue(std::move(frame));
+    self->close_requested_ = true;
+    if (self->queue_.empty()) self->do_close();
+  });
+}
+
+void websocket_session::queue(std::shared_ptr<const std::string> frame) {
+  if (closed_ || close_requested_) return;
+  if (queue_.size() >= max_queued_frames || queued_bytes_ + frame->size() > max_queued_bytes) {
+    // A client this far behind is dropped; its page reconnects and resumes from a snapshot.
+    metrics_.slow_clients_dropped_total.fetch_add(1, std::memory_order_relaxed);
+    spdlog::warn("connection {}: send queue full ({} frames); dropped", id_, queue_.size());
+    closed_ = true;
+    beast::get_lowest_layer(ws_).close();
+    return;
+  }
+  queued_bytes_ += frame->size();
+  queue_.push_back(std::move(frame));
+  if (queue_.size() == 1) do_write();
+}
+
+void websocket_session::do_write() {
+  ws_.async_write(asio::buffer(*queue_.front()),
+                  [self = shared_from_this()](beast::error_code ec, std::size_t n) { self->on_write(ec, n); });
+}
+
+void websocket_session::on_write(beast::error_code ec, std::size_t) {
+  if (ec) {
+    closed_ = true;
+    return fail(ec, "write");
+  }
+  metrics_.messages_out_total.fetch_add(1, std::memory_order_relaxed);
+  queued_bytes_ -= queue_.front()->size();
+  queue_.pop_front();
+  if (!queue_.empty()) return do_write();
+  if (close_requested_) do_close();
+}
+
+void websocket_session::do_close() {
+  if (closed_) return;
+  closed_ = true;
+  ws_.async_close(websocket::close_code::normal, [self = shared_from_this()](beast::error_code ec) {
+    self->leave_host();
+    if (ec) self->fail(ec, "close");
+  });
+}
+
+void websocket_session::leave_host() {
+  if (!attached_ || detached_) return;
+  detached_ = true;
+  host_->detach(id_);
+}
+
+void websocket_session::fail(beast::error_code ec, const char* what) {
+  if (ec == asio::error::operation_aborted || ec == websocket::error::closed || ec == beast::error::timeout ||
+      ec == asio::error::eof || ec == asio::error::connection_reset || ec == asio::error::bad_descriptor)
+    return;
+  spdlog::info("connection {} {}: {}", id_, what, ec.message());
+}
+
+}  // namespace dyad::net

@@ -1,0 +1,78 @@
+#pragma once
+
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/websocket/stream.hpp>
+
+#include <chrono>
+#include <deque>
+#include <memory>
+#include <string>
+
+#include "net/http_routes.hpp"
+#include "net/peer.hpp"
+
+namespace dyad::v1 {
+class ServerMessage;
+}
+
+namespace dyad::net {
+
+class metrics;
+class workshop_host;
+
+/// One WebSocket connection to one workshop. Reads binary frames, each a ClientMessage; refuses
+/// what is malformed, unknown, or too fast by itself; passes the rest to the workshop's host.
+/// Writes one frame at a time from a bounded queue: a client too slow to drain it is dropped
+/// (its page reconnects and resumes).
+class websocket_session : public peer, public std::enable_shared_from_this<websocket_session> {
+public:
+  websocket_session(boost::beast::tcp_stream&& stream, std::shared_ptr<workshop_host> host, metrics& counters);
+  ~websocket_session() override;
+
+  void run(http_request upgrade);
+
+  void deliver(std::shared_ptr<const std::string> frame) override;
+  void close_after(std::shared_ptr<const std::string> last_frame) override;
+  std::uint64_t id() const noexcept override { return id_; }
+
+  /// Limits, public for tests and documentation.
+  static constexpr std::size_t max_message_bytes = 64 * 1024;
+  static constexpr std::size_t max_queued_frames = 512;
+  static constexpr std::size_t max_queued_bytes = 4 * 1024 * 1024;
+  static constexpr double rate_per_second = 20;
+  static constexpr double burst = 40;
+  /// Refused requests in a row after which the connection is closed.
+  static constexpr unsigned max_refused_in_row = 200;
+
+private:
+  void on_accept(boost::beast::error_code ec);
+  void do_read();
+  void on_read(boost::beast::error_code ec, std::size_t bytes);
+  void queue(std::shared_ptr<const std::string> frame);
+  void do_write();
+  void on_write(boost::beast::error_code ec, std::size_t bytes);
+  void do_close();
+  void answer(const dyad::v1::ServerMessage& message);
+  void refuse(std::uint64_t request_id, int code, std::string text);
+  bool take_token();
+  void leave_host();
+  void fail(boost::beast::error_code ec, const char* what);
+
+  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+  std::shared_ptr<workshop_host> host_;
+  metrics& metrics_;
+  const std::uint64_t id_;
+  boost::beast::flat_buffer buffer_;
+  std::deque<std::shared_ptr<const std::string>> queue_;
+  std::size_t queued_bytes_ = 0;
+  bool attached_ = false;
+  bool detached_ = false;
+  bool close_requested_ = false;
+  bool closed_ = false;
+  double tokens_ = burst;
+  std::chrono::steady_clock::time_point refilled_ = std::chrono::steady_clock::now();
+  unsigned refused_in_row_ = 0;
+};
+
+}  // namespace dyad::net

@@ -1,0 +1,712 @@
+// GCC 12 reports a "potential null pointer dereference" inside Asio's any_executor comparison
+// once it is inlined here; the pointer cannot be null there (a false positive in system headers
+// that the usual system-header suppression misses after inlining).
+#pragma GCC diagnostic ignored "-Wnull-dereference"
+
+#include "net/workshop_host.hpp"
+
+#include <boost/asio/post.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include "core/plan_validator.hpp"
+#include "net/metrics.hpp"
+#include "net/secrets.hpp"
+#include "net/store_worker.hpp"
+#include "net/wire_mapping.hpp"
+
+namespace dyad::net {
+
+namespace v1 = dyad::v1;
+namespace asio = boost::asio;
+
+namespace {
+
+constexpr std::size_t max_help_note_chars = 500;
+constexpr std::size_t max_broadcast_chars = 2000;
+constexpr auto tally_interval = std::chrono::milliseconds(250);
+
+bool has_kind(const core::event_list& events, v1::WorkshopEvent::KindCase kind) {
+  return std::any_of(events.begin(), events.end(), [&](const v1::WorkshopEvent& e) { return e.kind_case() == kind; });
+}
+
+}  // namespace
+
+workshop_host::workshop_host(asio::io_context& ioc, store_worker& store, metrics& counters, const core::clock& time,
+                             core::workshop workshop, core::millis created_at_ms)
+    : strand_(asio::make_strand(ioc)),
+      store_(store),
+      metrics_(counters),
+      time_(time),
+      workshop_(std::move(workshop)),
+      code_(workshop_.code()),
+      series_(workshop_.plan().series()),
+      title_(workshop_.plan().title()),
+      created_at_ms_(created_at_ms),
+      phase_timer_(strand_),
+      tally_timer_(strand_) {}
+
+// ---------------------------------------------------------------------------------------------
+// Entry points: each posts onto the strand.
+
+void workshop_host::start() {
+  asio::post(strand_, [self = shared_from_this()] { self->schedule_phase_timer(); });
+}
+
+void workshop_host::attach(std::shared_ptr<peer> connection) {
+  asio::post(strand_, [self = shared_from_this(), connection = std::move(connection)] {
+    if (self->stopping_) return;
+    self->connections_[connection->id()] = connection_state{connection, role::anonymous, {}};
+  });
+}
+
+void workshop_host::detach(std::uint64_t peer_id) {
+  asio::post(strand_, [self = shared_from_this(), peer_id] { self->enqueue([self, peer_id] { self->on_detach(peer_id); }); });
+}
+
+void workshop_host::handle(std::uint64_t peer_id, v1::ClientMessage request) {
+  asio::post(strand_, [self = shared_from_this(), peer_id, request = std::move(request)]() mutable {
+    self->enqueue([self, peer_id, request = std::move(request)] { self->on_request(peer_id, request); });
+  });
+}
+
+void workshop_host::tick() {
+  asio::post(strand_, [self = shared_from_this()] { self->enqueue([self] { self->on_tick(); }); });
+}
+
+void workshop_host::inspect(std::function<void(const core::workshop&)> fn) {
+  asio::post(strand_, [self = shared_from_this(), fn = std::move(fn)]() mutable {
+    self->enqueue([self, fn = std::move(fn)] { fn(self->workshop_); });
+  });
+}
+
+void workshop_host::shutdown(std::string reason) {
+  asio::post(strand_, [self = shared_from_this(), reason = std::move(reason)] {
+    self->stopping_ = true;
+    self->phase_timer_.cancel();
+    self->tally_timer_.cancel();
+    v1::ServerMessage bye;
+    bye.set_server_ms(self->time_.now());
+    bye.mutable_goodbye()->set_reason(reason);
+    auto frame = std::make_shared<const std::string>(bye.SerializeAsString());
+    for (auto& [id, c] : self->connections_)
+      if (auto p = c.link.lock()) p->close_after(frame);
+    self->connections_.clear();
+    self->connection_of_.clear();
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The queue: one job at a time; a job waiting on the store holds the rest back.
+
+void workshop_host::enqueue(job j) {
+  jobs_.push_back(std::move(j));
+  pump();
+}
+
+void workshop_host::pump() {
+  while (!busy_ && !jobs_.empty()) {
+    auto j = std::move(jobs_.front());
+    jobs_.pop_front();
+    j();
+  }
+}
+
+void workshop_host::commit(core::event_list events, std::function<void(core::status)> then) {
+  if (events.empty()) {
+    then(core::ok());
+    return;
+  }
+  busy_ = true;
+  store_.append(code_, std::move(events), [self = shared_from_this(), then = std::move(then)](core::status s) mutable {
+    asio::post(self->strand_, [self, s = std::move(s), then = std::move(then)] {
+      if (!s) {
+        spdlog::error("workshop {}: store commit failed: {}", self->code_, s.err().message);
+        then(s);
+        self->rebuild();  // stays busy until memory matches the log again
+        return;
+      }
+      then(s);
+      self->busy_ = false;
+      self->pump();
+    });
+  });
+}
+
+void workshop_host::rebuild() {
+  store_.run([self = shared_from_this()](store::event_log& log) {
+    auto events = log.load(self->code_);
+    std::optional<core::workshop> rebuilt;
+    std::string problem;
+    if (!events) {
+      problem = events.err().message;
+    } else {
+      auto w = core::workshop::replay(self->time_, *events, random_u64());
+      if (w) rebuilt.emplace(std::move(*w));
+      else problem = w.err().message;
+    }
+    asio::post(self->strand_, [self, rebuilt = std::move(rebuilt), problem]() mutable {
+      if (rebuilt) {
+        self->workshop_ = std::move(*rebuilt);
+        spdlog::warn("workshop {}: rebuilt from the log after a failed commit", self->code_);
+        self->refresh_assignments();
+        self->send_phase();
+        self->send_roster();
+        self->schedule_phase_timer();
+      } else {
+        // Memory may hold a change the log lacks; the next commit or a restart settles it.
+        spdlog::error("workshop {}: cannot rebuild from the log: {}", self->code_, problem);
+      }
+      self->busy_ = false;
+      self->pump();
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Requests
+
+void workshop_host::on_request(std::uint64_t peer_id, const v1::ClientMessage& m) {
+  if (stopping_) return;
+  auto it = connections_.find(peer_id);
+  if (it == connections_.end()) return;  // closed meanwhile
+  auto& c = it->second;
+  const auto rid = m.request_id();
+  using K = v1::ClientMessage::KindCase;
+  switch (m.kind_case()) {
+    case K::kJoin:
+      if (c.as != role::anonymous)
+        return reply_error(peer_id, rid, v1::ERROR_CODE_WRONG_STATE, "This connection has already joined; reload the page to join afresh.");
+      return do_join(peer_id, rid, m.join());
+    case K::kResume:
+      if (c.as != role::anonymous)
+        return reply_error(peer_id, rid, v1::ERROR_CODE_WRONG_STATE, "This connection has already joined; reload the page to resume.");
+      return do_resume(peer_id, rid, m.resume());
+    case K::kAttach:
+      if (c.as != role::anonymous)
+        return reply_error(peer_id, rid, v1::ERROR_CODE_WRONG_STATE, "This connection is already attached; reload the page to attach afresh.");
+      return do_attach(peer_id, rid, m.attach());
+    default: break;
+  }
+  if (c.as == role::anonymous)
+    return reply_error(peer_id, rid, v1::ERROR_CODE_UNAUTHORIZED,
+                       "Join, resume or attach as the facilitator first; this connection is not yet part of the workshop.");
+  if (m.kind_case() == K::kPing) {
+    v1::ServerMessage pong;
+    pong.set_request_id(rid);
+    pong.mutable_pong()->set_client_ms(m.ping().client_ms());
+    return send(peer_id, std::move(pong));
+  }
+  switch (m.kind_case()) {
+    case K::kDone:
+    case K::kHelp:
+    case K::kSubmitFeedback:
+    case K::kSetAway:
+    case K::kLeave:
+      if (c.as != role::participant)
+        return reply_error(peer_id, rid, v1::ERROR_CODE_FORBIDDEN, "Only participants can do this; the facilitator's dashboard cannot.");
+      return do_participant_request(peer_id, c, rid, m);
+    default:
+      if (c.as != role::facilitator)
+        return reply_error(peer_id, rid, v1::ERROR_CODE_FORBIDDEN,
+                           "Only the facilitator can do this; ask your facilitator if something should change.");
+      return do_facilitator_request(peer_id, rid, m);
+  }
+}
+
+void workshop_host::do_join(std::uint64_t peer_id, std::uint64_t rid, const v1::Join& join) {
+  const auto token = random_hex(16);
+  auto joined = workshop_.join(join.display_name(), join.email(), sha256(token));
+  if (!joined) return reply_error(peer_id, rid, joined.err());
+  auto pid = joined->participant_id;
+  auto events = std::move(joined->events);
+  commit(events, [this, peer_id, rid, pid, token, events](core::status s) {
+    if (!s) return reply_error(peer_id, rid, v1::ERROR_CODE_UNAVAILABLE,
+                               "The server could not save your join; nothing was changed. Try again in a moment.");
+    spdlog::info("workshop {}: {} joined", code_, pid);
+    auto it = connections_.find(peer_id);
+    if (it != connections_.end()) {
+      it->second.as = role::participant;
+      it->second.participant_id = pid;
+      connection_of_[pid] = peer_id;
+      v1::ServerMessage answer;
+      answer.set_request_id(rid);
+      *answer.mutable_participant_snapshot() = participant_snapshot(pid);
+      answer.mutable_participant_snapshot()->set_resume_token(token);
+      last_assignment_[pid] = answer.participant_snapshot().assignment().SerializeAsString();
+      send(peer_id, std::move(answer));
+    }
+    publish(events);
+  });
+}
+
+void workshop_host::do_resume(std::uint64_t peer_id, std::uint64_t rid, const v1::Resume& resume) {
+  auto pid = workshop_.participant_by_resume_hash(sha256(resume.resume_token()));
+  if (!pid) return reply_error(peer_id, rid, v1::ERROR_CODE_NOT_FOUND,
+                               "This resume token is not known in this workshop; join again with your name.");
+  const auto* p = workshop_.people().find(*pid);
+  if (p != nullptr && p->presence == v1::PRESENCE_LEFT)
+    return reply_error(peer_id, rid, v1::ERROR_CODE_WRONG_STATE, "You left this workshop; join again with your name to come back.");
+  // Someone away stays away when their page reconnects; anyone else is present again.
+  const bool away = p != nullptr && p->presence == v1::PRESENCE_AWAY;
+  auto changed = away ? core::result<core::event_list>(core::event_list{})
+                      : workshop_.set_presence(*pid, v1::PRESENCE_PRESENT);
+  if (!changed) return reply_error(peer_id, rid, changed.err());
+  auto events = std::move(*changed);
+  commit(events, [this, peer_id, rid, pid = *pid, token = resume.resume_token(), events](core::status s) {
+    if (!s) return reply_error(peer_id, rid, v1::ERROR_CODE_UNAVAILABLE,
+                               "The server could not save your return; try again in a moment.");
+    auto it = connections_.find(peer_id);
+    if (it != connections_.end()) {
+      // The participant's older connection (another tab, a half-dead socket) is told and closed.
+      if (auto old = connection_of_.find(pid); old != connection_of_.end() && old->second != peer_id) {
+        if (auto o = connections_.find(old->second); o != connections_.end()) {
+          v1::ServerMessage bye;
+          bye.set_server_ms(time_.now());
+          bye.mutable_goodbye()->set_reason("You opened this workshop in another window; this one is closed.");
+          if (auto link = o->second.link.lock()) link->close_after(std::make_shared<const std::string>(bye.SerializeAsString()));
+          connections_.erase(o);
+        }
+      }
+      it->second.as = role::participant;
+      it->second.participant_id = pid;
+      connection_of_[pid] = peer_id;
+      v1::ServerMessage answer;
+      answer.set_request_id(rid);
+      *answer.mutable_participant_snapshot() = participant_snapshot(pid);
+      answer.mutable_participant_snapshot()->set_resume_token(token);
+      last_assignment_[pid] = answer.participant_snapshot().assignment().SerializeAsString();
+      send(peer_id, std::move(answer));
+    }
+    publish(events);
+  });
+}
+
+void workshop_host::do_attach(std::uint64_t peer_id, std::uint64_t rid, const v1::AttachFacilitator& attach) {
+  const auto& expected = workshop_.facilitator_token_sha256();
+  if (expected.empty() || !constant_time_equal(sha256(attach.facilitator_token()), expected)) {
+    spdlog::warn("workshop {}: facilitator attach refused (wrong token)", code_);
+    return reply_error(peer_id, rid, v1::ERROR_CODE_UNAUTHORIZED,
+                       "That facilitator token is not right for this workshop; open the facilitator link you were given.");
+  }
+  connections_[peer_id].as = role::facilitator;
+  v1::ServerMessage answer;
+  answer.set_request_id(rid);
+  *answer.mutable_facilitator_snapshot() = facilitator_snapshot();
+  send(peer_id, std::move(answer));
+}
+
+void workshop_host::do_participant_request(std::uint64_t peer_id, const connection_state& c, std::uint64_t rid,
+                                           const v1::ClientMessage& m) {
+  const auto pid = c.participant_id;
+  using K = v1::ClientMessage::KindCase;
+  switch (m.kind_case()) {
+    case K::kDone:
+    case K::kHelp: {
+      const auto a = workshop_.assignment_of(pid);
+      if (!a || !workshop_.round_running())
+        return reply_error(peer_id, rid, v1::ERROR_CODE_WRONG_STATE, "You are not in a group right now; wait for the next round.");
+      if (status_round_ != workshop_.round_number()) {
+        statuses_.clear();
+        status_round_ = workshop_.round_number();
+      }
+      auto& st = statuses_[a->room];
+      st.set_room(a->room);
+      if (m.kind_case() == K::kDone) {
+        st.set_done(true);
+      } else {
+        st.set_needs_help(true);
+        auto note = m.help().note();
+        if (note.size() > max_help_note_chars) note.resize(max_help_note_chars);
+        st.set_help_note(note);
+        const auto name = workshop_.people().shown_name(pid);
+        st.set_help_from(name ? *name : pid);
+      }
+      reply_ack(peer_id, rid);
+      return send_group_statuses();
+    }
+    case K::kSubmitFeedback: {
+      auto r = workshop_.submit_feedback(pid, m.submit_feedback().submission_id(), m.submit_feedback().response());
+      if (!r) return reply_error(peer_id, rid, r.err());
+      if (r->events.empty()) return reply_ack(peer_id, rid);  // a retry, stored the first time
+      auto events = std::move(r->events);
+      commit(events, [this, peer_id, rid, pid, events](core::status s) {
+        if (!s) return reply_error(peer_id, rid, v1::ERROR_CODE_UNAVAILABLE,
+                                   "Your feedback could not be saved just now and was not counted; please send it again.");
+        metrics_.feedback_submissions_total.fetch_add(1, std::memory_order_relaxed);
+        reply_ack(peer_id, rid);
+        v1::ServerMessage state;
+        *state.mutable_feedback() = feedback_state_for(pid);
+        send(peer_id, std::move(state));
+        publish(events);
+      });
+      return;
+    }
+    case K::kSetAway:
+      return commit_and_ack(peer_id, rid,
+                            workshop_.set_presence(pid, m.set_away().away() ? v1::PRESENCE_AWAY : v1::PRESENCE_PRESENT));
+    case K::kLeave:
+      return commit_and_ack(peer_id, rid, workshop_.set_presence(pid, v1::PRESENCE_LEFT), [this, pid] {
+        connection_of_.erase(pid);
+        last_assignment_.erase(pid);
+      });
+    default: return;
+  }
+}
+
+void workshop_host::do_facilitator_request(std::uint64_t peer_id, std::uint64_t rid, const v1::ClientMessage& m) {
+  using K = v1::ClientMessage::KindCase;
+  switch (m.kind_case()) {
+    case K::kPreviewRound: {
+      const auto* exercise = core::find_exercise(workshop_.plan(), m.preview_round().exercise_id());
+      if (exercise == nullptr)
+        return reply_error(peer_id, rid, v1::ERROR_CODE_NOT_FOUND,
+                           "The plan has no exercise '" + m.preview_round().exercise_id() + "'; choose one of the plan's exercises.");
+      std::vector<core::pairing_group> locked;
+      for (const auto& g : m.preview_round().locked_groups()) {
+        auto converted = core::from_proto(g, *exercise);
+        if (!converted) return reply_error(peer_id, rid, converted.err());
+        locked.push_back(std::move(*converted));
+      }
+      auto preview = workshop_.preview_round(exercise->id(), locked);
+      if (!preview) return reply_error(peer_id, rid, preview.err());
+      v1::ServerMessage answer;
+      answer.set_request_id(rid);
+      auto* out = answer.mutable_round_preview();
+      out->set_exercise_id(exercise->id());
+      for (const auto& g : preview->groups) *out->add_groups() = core::to_proto(g, *exercise);
+      out->set_repeated_pairs(preview->repeated_pairs);
+      out->set_keep_apart_relaxed(preview->keep_apart_relaxed);
+      return send(peer_id, std::move(answer));
+    }
+    case K::kLaunchRound: {
+      const auto* exercise = core::find_exercise(workshop_.plan(), m.launch_round().exercise_id());
+      if (exercise == nullptr)
+        return reply_error(peer_id, rid, v1::ERROR_CODE_NOT_FOUND,
+                           "The plan has no exercise '" + m.launch_round().exercise_id() + "'; choose one of the plan's exercises.");
+      std::vector<core::pairing_group> groups;
+      for (const auto& g : m.launch_round().groups()) {
+        auto converted = core::from_proto(g, *exercise);
+        if (!converted) return reply_error(peer_id, rid, converted.err());
+        groups.push_back(std::move(*converted));
+      }
+      return commit_and_ack(peer_id, rid, workshop_.launch_round(exercise->id(), std::move(groups)), [this] {
+        metrics_.rounds_launched_total.fetch_add(1, std::memory_order_relaxed);
+        spdlog::info("workshop {}: round {} launched", code_, workshop_.round_number());
+      });
+    }
+    case K::kControlClock: {
+      const auto& cc = m.control_clock();
+      switch (cc.action()) {
+        case v1::CLOCK_ACTION_EXTEND: return commit_and_ack(peer_id, rid, workshop_.extend_phase(cc.by_ms()));
+        case v1::CLOCK_ACTION_PAUSE: return commit_and_ack(peer_id, rid, workshop_.pause_phase());
+        case v1::CLOCK_ACTION_RESUME: return commit_and_ack(peer_id, rid, workshop_.resume_phase());
+        case v1::CLOCK_ACTION_NEXT_PHASE: return commit_and_ack(peer_id, rid, workshop_.next_phase());
+        default:
+          return reply_error(peer_id, rid, v1::ERROR_CODE_INVALID_ARGUMENT,
+                             "Say what to do with the clock: extend, pause, resume or next phase.");
+      }
+    }
+    case K::kEndRound: return commit_and_ack(peer_id, rid, workshop_.end_round());
+    case K::kBroadcast: {
+      const auto& text = m.broadcast().text();
+      if (text.empty() || text.size() > max_broadcast_chars)
+        return reply_error(peer_id, rid, v1::ERROR_CODE_INVALID_ARGUMENT,
+                           "A broadcast needs some text, at most " + std::to_string(max_broadcast_chars) + " characters.");
+      v1::BroadcastMessage b;
+      b.set_text(text);
+      b.set_sent_ms(time_.now());
+      last_broadcast_ = b;
+      reply_ack(peer_id, rid);
+      v1::ServerMessage event;
+      *event.mutable_broadcast() = b;
+      return send_to_all(std::move(event), true, true);
+    }
+    case K::kMarkAway:
+      return commit_and_ack(peer_id, rid,
+                            workshop_.set_presence(m.mark_away().participant_id(),
+                                                   m.mark_away().away() ? v1::PRESENCE_AWAY : v1::PRESENCE_PRESENT));
+    case K::kOpenFeedback: return commit_and_ack(peer_id, rid, workshop_.open_feedback());
+    case K::kCloseWorkshop:
+      return commit_and_ack(peer_id, rid, workshop_.close(), [this] {
+        spdlog::info("workshop {}: closed", code_);
+        metrics_.workshops_open.fetch_sub(1, std::memory_order_relaxed);
+      });
+    default:
+      return reply_error(peer_id, rid, v1::ERROR_CODE_UNKNOWN_MESSAGE, "This server does not know that request; update the page.");
+  }
+}
+
+void workshop_host::commit_and_ack(std::uint64_t peer_id, std::uint64_t rid, core::result<core::event_list> outcome,
+                                   std::function<void()> after) {
+  if (!outcome) return reply_error(peer_id, rid, outcome.err());
+  auto events = std::move(*outcome);
+  commit(events, [this, peer_id, rid, events, after = std::move(after)](core::status s) {
+    if (!s) return reply_error(peer_id, rid, v1::ERROR_CODE_UNAVAILABLE,
+                               "The server could not save that change, so nothing changed; try again in a moment.");
+    reply_ack(peer_id, rid);
+    if (after) after();
+    publish(events);
+  });
+}
+
+void workshop_host::on_detach(std::uint64_t peer_id) {
+  auto it = connections_.find(peer_id);
+  if (it == connections_.end() || stopping_) return;
+  const auto c = it->second;
+  connections_.erase(it);
+  if (c.as != role::participant) return;
+  auto current = connection_of_.find(c.participant_id);
+  if (current == connection_of_.end() || current->second != peer_id) return;  // resumed elsewhere
+  connection_of_.erase(current);
+  const auto* p = workshop_.people().find(c.participant_id);
+  if (p == nullptr || p->presence != v1::PRESENCE_PRESENT) return;  // away or left stays so
+  auto changed = workshop_.set_presence(c.participant_id, v1::PRESENCE_DISCONNECTED);
+  if (!changed) return;
+  auto events = std::move(*changed);
+  commit(events, [this, events](core::status s) {
+    if (s) publish(events);
+  });
+}
+
+void workshop_host::on_tick() {
+  if (stopping_) return;
+  auto events = workshop_.tick();
+  if (events.empty()) return;
+  commit(events, [this, events](core::status s) {
+    if (s) publish(events);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Publishing what changed
+
+void workshop_host::publish(const core::event_list& events) {
+  if (events.empty() || stopping_) return;
+  using K = v1::WorkshopEvent::KindCase;
+  if (has_kind(events, K::kJoined) || has_kind(events, K::kPresence)) send_roster();
+  if (has_kind(events, K::kRoundLaunched) || has_kind(events, K::kGroupsChanged) || has_kind(events, K::kRoundEnded)) {
+    if (status_round_ != workshop_.round_number()) {
+      statuses_.clear();
+      status_round_ = workshop_.round_number();
+    }
+    send_group_statuses();
+  }
+  refresh_assignments();
+  if (has_kind(events, K::kRoundLaunched) || has_kind(events, K::kClock) || has_kind(events, K::kRoundEnded)) {
+    send_phase();
+    schedule_phase_timer();
+  }
+  if (has_kind(events, K::kLifecycle)) {
+    send_feedback_states();
+    if (workshop_.lifecycle() == v1::LIFECYCLE_CLOSED) {
+      v1::ServerMessage bye;
+      bye.set_server_ms(time_.now());
+      bye.mutable_goodbye()->set_reason("The workshop has closed. Thank you for taking part.");
+      auto frame = std::make_shared<const std::string>(bye.SerializeAsString());
+      for (auto it = connections_.begin(); it != connections_.end();) {
+        if (it->second.as == role::participant) {
+          if (auto p = it->second.link.lock()) p->close_after(frame);
+          it = connections_.erase(it);
+        } else {
+          ++it;
+        }
+      }
+      connection_of_.clear();
+    }
+  }
+  if (has_kind(events, K::kFeedbackSubmitted)) {
+    // The submitter hears of their own submission with the Ack; facilitators see the count.
+    v1::ServerMessage m;
+    *m.mutable_feedback() = feedback_state_for({});
+    send_to_all(std::move(m), false, true);
+    schedule_tallies();
+  }
+}
+
+void workshop_host::refresh_assignments() {
+  for (const auto& [pid, peer_id] : connection_of_) {
+    const auto a = workshop_.assignment_of(pid);
+    v1::Assignment wire = a ? to_wire(*a) : v1::Assignment{};
+    auto bytes = wire.SerializeAsString();
+    auto& last = last_assignment_[pid];
+    if (bytes == last) continue;
+    last = std::move(bytes);
+    v1::ServerMessage m;
+    *m.mutable_assignment() = std::move(wire);
+    send(peer_id, std::move(m));
+  }
+}
+
+void workshop_host::send_roster() {
+  v1::ServerMessage m;
+  *m.mutable_roster() = roster_of(workshop_.people());
+  send_to_all(std::move(m), false, true);
+}
+
+void workshop_host::send_group_statuses() {
+  v1::ServerMessage m;
+  *m.mutable_group_statuses() = group_statuses();
+  send_to_all(std::move(m), false, true);
+}
+
+void workshop_host::send_phase() {
+  v1::ServerMessage m;
+  *m.mutable_phase() = phase_of(workshop_);
+  send_to_all(std::move(m), true, true);
+}
+
+void workshop_host::send_feedback_states() {
+  for (const auto& [pid, peer_id] : connection_of_) {
+    v1::ServerMessage m;
+    *m.mutable_feedback() = feedback_state_for(pid);
+    send(peer_id, std::move(m));
+  }
+  v1::ServerMessage m;
+  *m.mutable_feedback() = feedback_state_for({});
+  send_to_all(std::move(m), false, true);
+}
+
+void workshop_host::schedule_phase_timer() {
+  phase_timer_.cancel();
+  const auto view = workshop_.phase();
+  if (!view || view->finished || view->paused || !workshop_.round_running()) return;
+  const auto wait = std::max<core::millis>(view->deadline - time_.now(), 0) + 5;
+  phase_timer_.expires_after(std::chrono::milliseconds(wait));
+  phase_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+    if (ec || self->stopping_) return;
+    // A phase boundary changes no stored state; it is queued so that it is seen in order.
+    self->enqueue([self] {
+      self->send_phase();
+      self->refresh_assignments();
+      self->schedule_phase_timer();
+    });
+  });
+}
+
+void workshop_host::schedule_tallies() {
+  if (tallies_pending_) return;
+  tallies_pending_ = true;
+  tally_timer_.expires_after(tally_interval);
+  tally_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+    self->tallies_pending_ = false;
+    if (ec || self->stopping_) return;
+    v1::ServerMessage m;
+    *m.mutable_tallies() = self->workshop_.tallies();
+    self->send_to_all(std::move(m), false, true);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Snapshots
+
+v1::FeedbackState workshop_host::feedback_state_for(const std::string& participant_id) const {
+  v1::FeedbackState f;
+  f.set_open(workshop_.lifecycle() == v1::LIFECYCLE_FEEDBACK);
+  if (f.open()) *f.mutable_questionnaire() = workshop_.plan().questionnaire();
+  if (participant_id.empty()) f.set_responses(static_cast<std::uint32_t>(workshop_.responses()));
+  else f.set_submitted(workshop_.feedback().has_submitted(participant_id));
+  return f;
+}
+
+v1::GroupStatuses workshop_host::group_statuses() const {
+  v1::GroupStatuses out;
+  out.set_round(workshop_.round_number());
+  for (const auto& g : workshop_.groups()) {
+    auto* s = out.add_groups();
+    s->set_room(g.room);
+    if (status_round_ == workshop_.round_number())
+      if (auto it = statuses_.find(g.room); it != statuses_.end()) *s = it->second;
+  }
+  return out;
+}
+
+v1::ParticipantSnapshot workshop_host::participant_snapshot(const std::string& pid) const {
+  v1::ParticipantSnapshot s;
+  s.set_participant_id(pid);
+  if (const auto* p = workshop_.people().find(pid)) {
+    s.set_shown_name(p->shown_name);
+    s.set_away(p->presence == v1::PRESENCE_AWAY);
+  }
+  const auto& plan = workshop_.plan();
+  s.set_workshop_title(plan.title());
+  s.set_presenter(plan.presenter());
+  for (const auto& b : plan.agenda()) *s.add_agenda() = b;
+  s.set_lifecycle(workshop_.lifecycle());
+  if (auto a = workshop_.assignment_of(pid)) *s.mutable_assignment() = to_wire(*a);
+  if (workshop_.round_number() > 0) *s.mutable_phase() = phase_of(workshop_);
+  if (last_broadcast_) *s.mutable_last_broadcast() = *last_broadcast_;
+  *s.mutable_feedback() = feedback_state_for(pid);
+  return s;
+}
+
+v1::FacilitatorSnapshot workshop_host::facilitator_snapshot() const {
+  v1::FacilitatorSnapshot s;
+  s.set_code(code_);
+  *s.mutable_plan() = workshop_.plan();
+  s.set_lifecycle(workshop_.lifecycle());
+  *s.mutable_roster() = roster_of(workshop_.people());
+  s.set_round(workshop_.round_number());
+  const auto& groups = workshop_.groups();
+  if (!groups.empty() && !groups.front().members.empty()) {
+    if (auto a = workshop_.assignment_of(groups.front().members.front().participant)) {
+      s.set_exercise_id(a->exercise_id);
+      if (const auto* ex = core::find_exercise(workshop_.plan(), a->exercise_id))
+        for (const auto& g : groups) *s.add_groups() = core::to_proto(g, *ex);
+    }
+  }
+  if (workshop_.round_number() > 0) *s.mutable_phase() = phase_of(workshop_);
+  *s.mutable_group_statuses() = group_statuses();
+  *s.mutable_tallies() = workshop_.tallies();
+  if (last_broadcast_) *s.mutable_last_broadcast() = *last_broadcast_;
+  return s;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sending
+
+void workshop_host::send(std::uint64_t peer_id, v1::ServerMessage message) {
+  auto it = connections_.find(peer_id);
+  if (it == connections_.end()) return;
+  auto link = it->second.link.lock();
+  if (!link) return;
+  message.set_server_ms(time_.now());
+  link->deliver(std::make_shared<const std::string>(message.SerializeAsString()));
+}
+
+void workshop_host::reply_error(std::uint64_t peer_id, std::uint64_t rid, const core::error& e) {
+  reply_error(peer_id, rid, to_error_code(e.code), e.message);
+}
+
+void workshop_host::reply_error(std::uint64_t peer_id, std::uint64_t rid, v1::ErrorCode code, std::string text) {
+  metrics_.errors_total.fetch_add(1, std::memory_order_relaxed);
+  spdlog::info("workshop {}: connection {} request {} refused: {} ({})", code_, peer_id, rid,
+               v1::ErrorCode_Name(code), text);
+  send(peer_id, error_message(rid, code, std::move(text)));
+}
+
+void workshop_host::reply_ack(std::uint64_t peer_id, std::uint64_t rid) {
+  v1::ServerMessage m;
+  m.set_request_id(rid);
+  m.mutable_ack();
+  send(peer_id, std::move(m));
+}
+
+void workshop_host::send_to_all(v1::ServerMessage message, bool participants, bool facilitators) {
+  message.set_server_ms(time_.now());
+  auto frame = std::make_shared<const std::string>(message.SerializeAsString());
+  for (const auto& [id, c] : connections_) {
+    const bool wanted = (c.as == role::participant && participants) || (c.as == role::facilitator && facilitators);
+    if (!wanted) continue;
+    // A participant's older connection, superseded by a resume, hears nothing more.
+    if (c.as == role::participant) {
+      auto cur = connection_of_.find(c.participant_id);
+      if (cur == connection_of_.end() || cur->second != id) continue;
+    }
+    if (auto p = c.link.lock()) p->deliver(frame);
+  }
+}
+
+}  // namespace dyad::net

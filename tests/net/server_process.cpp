@@ -1,0 +1,128 @@
+#include "net/server_process.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <fstream>
+#include <random>
+#include <regex>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+namespace dyad::test {
+
+namespace fs = std::filesystem;
+
+temp_dir::temp_dir() {
+  std::random_device rd;
+  path_ = fs::temp_directory_path() / ("dyad-net-test-" + std::to_string(getpid()) + "-" + std::to_string(rd()));
+  fs::create_directories(path_);
+}
+
+temp_dir::~temp_dir() {
+  std::error_code ignored;
+  fs::remove_all(path_, ignored);
+}
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+server_process::server_process(const fs::path& data_dir, std::vector<std::string> extra_args) {
+  static int counter = 0;
+  log_file_ = data_dir.parent_path() / (data_dir.filename().string() + "-server-" + std::to_string(++counter) + ".log");
+  std::vector<std::string> args{DYAD_SERVER, "--port", "0", "--data-dir", data_dir.string(), "--admin-token",
+                                admin_token};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+
+  int out[2];
+  if (pipe(out) != 0) throw std::runtime_error("pipe failed");
+  const int err_fd = open(log_file_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (err_fd < 0) throw std::runtime_error("cannot create " + log_file_.string());
+  pid_ = fork();
+  if (pid_ < 0) throw std::runtime_error("fork failed");
+  if (pid_ == 0) {
+    dup2(out[1], STDOUT_FILENO);
+    dup2(err_fd, STDERR_FILENO);
+    close(out[0]);
+    close(out[1]);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  close(out[1]);
+  close(err_fd);
+  stdout_fd_ = out[0];
+
+  // Read until the listening line, with a deadline; never a fixed sleep.
+  const std::regex listening(R"(dyad-server listening on http://[^\s:]+:(\d+)\n)");
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  std::smatch m;
+  while (!std::regex_search(banner_, m, listening)) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    pollfd p{stdout_fd_, POLLIN, 0};
+    if (left.count() <= 0 || poll(&p, 1, static_cast<int>(left.count())) <= 0) {
+      kill();
+      throw std::runtime_error("dyad-server did not print its listening line in time; stdout: " + banner_ +
+                               "\nstderr: " + logs());
+    }
+    std::array<char, 4096> buf{};
+    const auto n = read(stdout_fd_, buf.data(), buf.size());
+    if (n <= 0) {
+      int status = 0;
+      waitpid(pid_, &status, 0);
+      pid_ = -1;
+      throw std::runtime_error("dyad-server exited before listening; stdout: " + banner_ + "\nstderr: " + logs());
+    }
+    banner_.append(buf.data(), static_cast<std::size_t>(n));
+  }
+  port_ = static_cast<std::uint16_t>(std::stoi(m[1].str()));
+}
+
+server_process::~server_process() {
+  if (pid_ > 0) stop();
+  if (stdout_fd_ >= 0) close(stdout_fd_);
+}
+
+int server_process::stop(std::chrono::milliseconds timeout) {
+  if (pid_ <= 0) return -1;
+  ::kill(pid_, SIGTERM);
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  int status = 0;
+  while (true) {
+    const auto r = waitpid(pid_, &status, WNOHANG);
+    if (r == pid_) break;
+    if (std::chrono::steady_clock::now() > deadline) {
+      ::kill(pid_, SIGKILL);
+      waitpid(pid_, &status, 0);
+      pid_ = -1;
+      return -1;
+    }
+    // Polling a child's exit has no event to wait on short of SIGCHLD plumbing; 10 ms steps.
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  pid_ = -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+void server_process::kill() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGKILL);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+}
+
+std::string server_process::logs() const { return read_text(log_file_); }
+
+}  // namespace dyad::test

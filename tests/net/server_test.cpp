@@ -1,0 +1,431 @@
+// The real dyad-server, run as a separate process on an ephemeral port, driven through the
+// client library as the pages and the `dyad` command line drive it.
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <future>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "dyad_client.hpp"
+#include "net/server_process.hpp"
+
+namespace dyad::test {
+namespace {
+
+namespace v1 = dyad::v1;
+using namespace std::chrono_literals;
+using client::connection;
+
+constexpr auto answer_deadline = 10s;
+
+std::string valid_plan() { return read_text(std::string(DYAD_TEST_DATA_DIR) + "/plans/valid.textproto"); }
+
+template <class T>
+T await(std::future<T> f, const char* what) {
+  if (f.wait_for(answer_deadline) != std::future_status::ready)
+    throw std::runtime_error(std::string("no answer in time to ") + what);
+  return f.get();
+}
+
+std::string describe(const v1::ServerMessage& m) { return m.ShortDebugString(); }
+
+class ServerTest : public ::testing::Test {
+protected:
+  void SetUp() override { start(); }
+
+  void start(std::vector<std::string> extra = {}) {
+    server_ = std::make_unique<server_process>(dir_.path() / "data", std::move(extra));
+    address_.host = "127.0.0.1";
+    address_.port = server_->port();
+  }
+
+  /// Stops the server and checks that it exited cleanly.
+  void stop_cleanly() {
+    const int status = server_->stop();
+    EXPECT_EQ(status, 0) << "dyad-server did not exit 0 on SIGTERM; logs:\n" << server_->logs();
+    server_.reset();
+  }
+
+  void TearDown() override {
+    if (server_) stop_cleanly();
+  }
+
+  client::http_api http() const { return client::http_api(address_); }
+
+  v1::CreateWorkshopResponse create_workshop() {
+    client::client_error error;
+    auto created = http().create_workshop(valid_plan(), false, server_process::admin_token, &error);
+    if (!created) throw std::runtime_error("create_workshop failed: " + error.message);
+    return *created;
+  }
+
+  std::shared_ptr<connection> open(const std::string& code) { return await(connection::open(runtime_, address_, code), "open"); }
+
+  /// A connected participant with its join answer.
+  struct participant {
+    std::shared_ptr<connection> link;
+    v1::ParticipantSnapshot snapshot;
+  };
+  participant join(const std::string& code, const std::string& name, const std::string& email = {}) {
+    auto link = open(code);
+    auto answer = await(link->join(name, email), "join");
+    if (!answer.has_participant_snapshot()) throw std::runtime_error("join refused: " + describe(answer));
+    return {link, answer.participant_snapshot()};
+  }
+
+  std::shared_ptr<connection> attach(const v1::CreateWorkshopResponse& w) {
+    auto link = open(w.code());
+    auto answer = await(link->attach_facilitator(w.facilitator_token()), "attach");
+    if (!answer.has_facilitator_snapshot()) throw std::runtime_error("attach refused: " + describe(answer));
+    return link;
+  }
+
+  static v1::ServerMessage ask(connection& link, v1::ClientMessage m) { return await(link.request(std::move(m)), "request"); }
+
+  static v1::ClientMessage launch(const std::string& exercise) {
+    v1::ClientMessage m;
+    m.mutable_launch_round()->set_exercise_id(exercise);
+    return m;
+  }
+  static v1::ClientMessage open_feedback() {
+    v1::ClientMessage m;
+    m.mutable_open_feedback();
+    return m;
+  }
+  static v1::FeedbackResponse response(const std::string& overall) {
+    v1::FeedbackResponse r;
+    auto* a = r.add_answers();
+    a->set_question_id("overall");
+    a->set_option_id(overall);
+    return r;
+  }
+
+  temp_dir dir_;
+  std::unique_ptr<server_process> server_;
+  client::server_address address_;
+  client::client_runtime runtime_{2};
+};
+
+// ---------------------------------------------------------------------------------------------
+// Health, metrics, pages
+
+TEST_F(ServerTest, HealthEndpointsAnswerWhenReady) {
+  auto [live, live_body] = http().get("/livez");
+  EXPECT_EQ(live, 200) << live_body;
+  auto [ready, ready_body] = http().get("/readyz");
+  EXPECT_EQ(ready, 200) << ready_body;
+}
+
+TEST_F(ServerTest, ReadyzFailsWhileTheStoreIsGone) {
+  // The data folder deleted under a running server: writes would vanish at restart.
+  std::filesystem::remove_all(dir_.path() / "data");
+  auto [ready, body] = http().get("/readyz");
+  EXPECT_EQ(ready, 503) << body;
+  EXPECT_NE(body.find("store"), std::string::npos) << body;
+}
+
+TEST_F(ServerTest, MetricsAreInPrometheusTextFormat) {
+  create_workshop();
+  auto [status, body] = http().get("/metrics");
+  ASSERT_EQ(status, 200) << body;
+  EXPECT_NE(body.find("# TYPE dyad_websocket_connections gauge"), std::string::npos) << body;
+  EXPECT_NE(body.find("dyad_store_commit_seconds_bucket{le=\"+Inf\"} 1"), std::string::npos) << body;
+}
+
+TEST_F(ServerTest, ServesThePlaceholderPages) {
+  for (const char* path : {"/", "/j/DUNE-2345", "/f/DUNE-2345"}) {
+    auto [status, body] = http().get(path);
+    EXPECT_EQ(status, 200) << path << ": " << body;
+    EXPECT_NE(body.find("<html"), std::string::npos) << path;
+  }
+  EXPECT_EQ(http().get("/../CMakeLists.txt").first / 100, 4);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Creating workshops
+
+TEST_F(ServerTest, CreateWorkshopGivesCodeTokenAndLinks) {
+  const auto w = create_workshop();
+  EXPECT_EQ(w.code().size(), 9u) << w.code();
+  EXPECT_EQ(w.code()[4], '-') << w.code();
+  EXPECT_EQ(w.code().find_first_of("ILO01"), std::string::npos) << "ambiguous characters in " << w.code();
+  EXPECT_EQ(w.facilitator_token().size(), 32u) << w.facilitator_token();
+  const auto base = "http://127.0.0.1:" + std::to_string(server_->port());
+  EXPECT_EQ(w.facilitator_url(), base + "/f/" + w.code() + "#t=" + w.facilitator_token());
+  EXPECT_EQ(w.participant_url(), base + "/j/" + w.code());
+}
+
+TEST_F(ServerTest, CreateWorkshopAcceptsJsonPlans) {
+  client::client_error error;
+  auto created = http().create_workshop(read_text(std::string(DYAD_TEST_DATA_DIR) + "/plans/valid.json"), true,
+                                        server_process::admin_token, &error);
+  EXPECT_TRUE(created.has_value()) << error.message;
+}
+
+TEST_F(ServerTest, BadPlanIsRefusedWithEveryDiagnostic) {
+  client::client_error error;
+  auto created = http().create_workshop(read_text(std::string(DYAD_TEST_DATA_DIR) + "/plans/three-errors.textproto"),
+                                        false, server_process::admin_token, &error);
+  ASSERT_FALSE(created.has_value());
+  EXPECT_EQ(error.http_status, 400) << error.message;
+  EXPECT_EQ(error.server_code, v1::ERROR_CODE_INVALID_ARGUMENT) << error.message;
+  EXPECT_NE(error.message.find("withdrawl"), std::string::npos) << error.message;
+  EXPECT_NE(error.message.find("obsever"), std::string::npos) << error.message;
+  EXPECT_NE(error.message.find("recommend"), std::string::npos) << error.message;
+}
+
+TEST_F(ServerTest, WrongAdminTokenIsUnauthorized) {
+  client::client_error error;
+  auto created = http().create_workshop(valid_plan(), false, "not-the-admin-token-at-all", &error);
+  ASSERT_FALSE(created.has_value());
+  EXPECT_EQ(error.http_status, 401) << error.message;
+  EXPECT_EQ(error.server_code, v1::ERROR_CODE_UNAUTHORIZED) << error.message;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The protocol
+
+TEST_F(ServerTest, JoinAnswersWithASnapshotAndResumeToken) {
+  const auto w = create_workshop();
+  auto p = join(w.code(), "Ada");
+  EXPECT_EQ(p.snapshot.shown_name(), "Ada");
+  EXPECT_FALSE(p.snapshot.participant_id().empty());
+  EXPECT_EQ(p.snapshot.resume_token().size(), 32u);
+  EXPECT_EQ(p.snapshot.workshop_title(), "Repairing strains in the working alliance");
+  EXPECT_EQ(p.snapshot.lifecycle(), v1::LIFECYCLE_LOBBY);
+}
+
+TEST_F(ServerTest, FirstRequestMustIdentifyTheConnection) {
+  const auto w = create_workshop();
+  auto link = open(w.code());
+  v1::ClientMessage ping;
+  ping.mutable_ping()->set_client_ms(1);
+  auto answer = ask(*link, ping);
+  ASSERT_TRUE(answer.has_error()) << describe(answer);
+  EXPECT_EQ(answer.error().code(), v1::ERROR_CODE_UNAUTHORIZED) << describe(answer);
+}
+
+TEST_F(ServerTest, FacilitatorAttachesOnlyWithTheRightToken) {
+  const auto w = create_workshop();
+  auto wrong = open(w.code());
+  auto refused = await(wrong->attach_facilitator("0123456789abcdef0123456789abcdef"), "attach");
+  ASSERT_TRUE(refused.has_error()) << describe(refused);
+  EXPECT_EQ(refused.error().code(), v1::ERROR_CODE_UNAUTHORIZED) << describe(refused);
+
+  auto right = open(w.code());
+  auto answer = await(right->attach_facilitator(w.facilitator_token()), "attach");
+  ASSERT_TRUE(answer.has_facilitator_snapshot()) << describe(answer);
+  EXPECT_EQ(answer.facilitator_snapshot().code(), w.code());
+  EXPECT_EQ(answer.facilitator_snapshot().plan().series(), "alliance-repair-half-day");
+}
+
+TEST_F(ServerTest, LaunchSendsEachParticipantAnAssignmentAndPhase) {
+  const auto w = create_workshop();
+  std::vector<participant> people;
+  for (const char* name : {"Ada", "Ben", "Cy", "Dee"}) people.push_back(join(w.code(), name));
+  auto facilitator = attach(w);
+  auto answer = ask(*facilitator, launch("naming-the-strain"));
+  ASSERT_TRUE(answer.has_ack()) << describe(answer);
+  for (auto& p : people) {
+    auto a = p.link->wait_for_event([](const v1::ServerMessage& m) { return m.has_assignment() && m.assignment().round() == 1; },
+                                    answer_deadline);
+    ASSERT_TRUE(a.has_value()) << p.snapshot.shown_name() << " got no assignment";
+    EXPECT_FALSE(a->assignment().room().empty());
+    EXPECT_EQ(a->assignment().partner_names_size(), 1);
+    EXPECT_TRUE(a->assignment().role_id() == "therapist" || a->assignment().role_id() == "client") << describe(*a);
+    auto phase = p.link->wait_for_event([](const v1::ServerMessage& m) { return m.has_phase() && m.phase().round() == 1; },
+                                        answer_deadline);
+    ASSERT_TRUE(phase.has_value()) << p.snapshot.shown_name() << " got no phase";
+    EXPECT_EQ(phase->phase().phase_name(), "Practice");
+    EXPECT_GT(phase->phase().deadline_ms(), phase->server_ms());
+  }
+}
+
+TEST_F(ServerTest, ParticipantCannotActAsFacilitator) {
+  const auto w = create_workshop();
+  auto p = join(w.code(), "Ada");
+  auto answer = ask(*p.link, launch("naming-the-strain"));
+  ASSERT_TRUE(answer.has_error()) << describe(answer);
+  EXPECT_EQ(answer.error().code(), v1::ERROR_CODE_FORBIDDEN) << describe(answer);
+}
+
+TEST_F(ServerTest, MalformedFrameIsRefusedAndTheConnectionStillServes) {
+  const auto w = create_workshop();
+  auto p = join(w.code(), "Ada");
+  p.link->send_raw(std::string("\xff\xff\xff\xff not protobuf", 18));
+  auto refused = p.link->wait_for_event([](const v1::ServerMessage& m) { return m.has_error(); }, answer_deadline);
+  ASSERT_TRUE(refused.has_value()) << "no error for a malformed frame";
+  EXPECT_EQ(refused->error().code(), v1::ERROR_CODE_MALFORMED) << describe(*refused);
+  v1::ClientMessage ping;
+  ping.mutable_ping()->set_client_ms(42);
+  auto pong = ask(*p.link, ping);
+  ASSERT_TRUE(pong.has_pong()) << describe(pong);
+  EXPECT_EQ(pong.pong().client_ms(), 42);
+}
+
+TEST_F(ServerTest, UnknownRequestIsRefused) {
+  const auto w = create_workshop();
+  auto p = join(w.code(), "Ada");
+  v1::ClientMessage empty;  // no request in the oneof, as from a newer client
+  auto answer = ask(*p.link, empty);
+  ASSERT_TRUE(answer.has_error()) << describe(answer);
+  EXPECT_EQ(answer.error().code(), v1::ERROR_CODE_UNKNOWN_MESSAGE) << describe(answer);
+}
+
+TEST_F(ServerTest, FeedbackIsAcknowledgedOnceStoredAndCountedOnce) {
+  const auto w = create_workshop();
+  auto p = join(w.code(), "Ada");
+  auto facilitator = attach(w);
+  ASSERT_TRUE(ask(*facilitator, open_feedback()).has_ack());
+  auto first = await(p.link->submit_feedback("form-1", response("good")), "submit");
+  EXPECT_TRUE(first.has_ack()) << describe(first);
+  auto retry = await(p.link->submit_feedback("form-1", response("good")), "retry");
+  EXPECT_TRUE(retry.has_ack()) << describe(retry);
+  auto second = await(p.link->submit_feedback("form-2", response("poor")), "second");
+  ASSERT_TRUE(second.has_error()) << describe(second);
+  EXPECT_EQ(second.error().code(), v1::ERROR_CODE_ALREADY_SUBMITTED) << describe(second);
+  auto state = facilitator->wait_for_event(
+      [](const v1::ServerMessage& m) { return m.has_feedback() && m.feedback().responses() == 1; }, answer_deadline);
+  EXPECT_TRUE(state.has_value()) << "the facilitator did not hear of the response";
+}
+
+// ---------------------------------------------------------------------------------------------
+// Durability
+
+TEST_F(ServerTest, RestartRebuildsTheWorkshopAndResumeGivesTheSameAssignment) {
+  const auto w = create_workshop();
+  std::vector<participant> people;
+  for (const char* name : {"Ada", "Ben"}) people.push_back(join(w.code(), name));
+  auto facilitator = attach(w);
+  ASSERT_TRUE(ask(*facilitator, launch("naming-the-strain")).has_ack());
+  auto before = people[0].link->wait_for_event(
+      [](const v1::ServerMessage& m) { return m.has_assignment() && m.assignment().round() == 1; }, answer_deadline);
+  auto phase = people[0].link->wait_for_event([](const v1::ServerMessage& m) { return m.has_phase(); }, answer_deadline);
+  ASSERT_TRUE(before.has_value() && phase.has_value());
+
+  for (auto& p : people) p.link->drop();
+  facilitator->drop();
+  stop_cleanly();
+  start();
+
+  auto link = open(w.code());
+  auto answer = await(link->resume(people[0].snapshot.resume_token()), "resume");
+  ASSERT_TRUE(answer.has_participant_snapshot()) << describe(answer);
+  const auto& s = answer.participant_snapshot();
+  EXPECT_EQ(s.participant_id(), people[0].snapshot.participant_id());
+  EXPECT_EQ(s.assignment().room(), before->assignment().room());
+  EXPECT_EQ(s.assignment().role_id(), before->assignment().role_id());
+  EXPECT_EQ(s.phase().deadline_ms(), phase->phase().deadline_ms());
+}
+
+TEST_F(ServerTest, EveryAcknowledgedSubmissionSurvivesAKill) {
+  const auto w = create_workshop();
+  std::vector<participant> people;
+  for (const char* name : {"Ada", "Ben", "Cy", "Dee", "Eve"}) people.push_back(join(w.code(), name));
+  auto facilitator = attach(w);
+  ASSERT_TRUE(ask(*facilitator, open_feedback()).has_ack());
+  for (std::size_t i = 0; i < people.size(); ++i) {
+    auto ack = await(people[i].link->submit_feedback("form-" + std::to_string(i), response(i % 2 ? "good" : "excellent")),
+                     "submit");
+    ASSERT_TRUE(ack.has_ack()) << describe(ack);
+  }
+  server_->kill();
+  server_.reset();
+  start();
+  client::client_error error;
+  auto json = http().export_statistics(w.code(), "json", w.facilitator_token(), &error);
+  ASSERT_TRUE(json.has_value()) << error.message;
+  EXPECT_NE(json->find("\"responses\":5"), std::string::npos) << *json;
+  auto summary = http().export_statistics(w.code(), "summary", server_process::admin_token, &error);
+  ASSERT_TRUE(summary.has_value()) << error.message;
+  EXPECT_NE(summary->find("five"), std::string::npos) << *summary;
+}
+
+TEST_F(ServerTest, StopSaysGoodbyeToClientsAndExitsZero) {
+  const auto w = create_workshop();
+  auto p = join(w.code(), "Ada");
+  int status = -2;
+  std::thread stopper([&] { status = server_->stop(); });
+  auto bye = p.link->wait_for_event([](const v1::ServerMessage& m) { return m.has_goodbye(); }, answer_deadline);
+  stopper.join();
+  server_.reset();
+  EXPECT_TRUE(bye.has_value()) << "no Goodbye before the server stopped";
+  EXPECT_EQ(status, 0) << "dyad-server did not exit 0 on SIGTERM";
+}
+
+// ---------------------------------------------------------------------------------------------
+// Exports
+
+TEST_F(ServerTest, ZoomExportListsEachMemberWithAnEmail) {
+  const auto w = create_workshop();
+  auto a = join(w.code(), "Ada", "ada@example.org");
+  auto b = join(w.code(), "Ben", "ben@example.org");
+  auto c = join(w.code(), "Cy");
+  auto facilitator = attach(w);
+  ASSERT_TRUE(ask(*facilitator, launch("naming-the-strain")).has_ack());
+  auto [status, csv] = http().get("/api/workshops/" + w.code() + "/rounds/1/zoom.csv", w.facilitator_token());
+  ASSERT_EQ(status, 200) << csv;
+  EXPECT_EQ(csv.substr(0, csv.find('\n')), "Pre-assign Room Name,Email Address");
+  EXPECT_NE(csv.find("Room 1,ada@example.org\n"), std::string::npos) << csv;
+  EXPECT_NE(csv.find("Room 1,ben@example.org\n"), std::string::npos) << csv;
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 3) << csv;
+  auto [list_status, list] = http().get("/api/workshops/" + w.code() + "/rounds/1/list", w.facilitator_token());
+  EXPECT_EQ(list_status, 200) << list;
+  EXPECT_NE(list.find("Cy"), std::string::npos) << list;
+  EXPECT_EQ(http().get("/api/workshops/" + w.code() + "/rounds/1/zoom.csv", "wrong-token").first, 401);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hostile clients
+
+TEST_F(ServerTest, UpgradeFromAForeignOriginIsRefused) {
+  const auto w = create_workshop();
+  auto foreign = address_;
+  foreign.origin = "https://evil.example";
+  try {
+    auto link = await(connection::open(runtime_, foreign, w.code()), "open");
+    FAIL() << "the upgrade from a foreign origin was accepted";
+  } catch (const client::client_exception& e) {
+    EXPECT_EQ(e.error().http_status, 403) << e.what();
+  }
+}
+
+TEST_F(ServerTest, OversizedFrameClosesOnlyThatConnection) {
+  const auto w = create_workshop();
+  auto bystander = join(w.code(), "Ada");
+  auto big = join(w.code(), "Ben");
+  big.link->send_raw(std::string(100 * 1024, 'x'));
+  const auto deadline = std::chrono::steady_clock::now() + answer_deadline;
+  // Closing is the event; is_open has no waitable counterpart, so poll it with a deadline.
+  while (big.link->is_open() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(10ms);
+  EXPECT_FALSE(big.link->is_open()) << "the oversized frame did not close the connection";
+  v1::ClientMessage ping;
+  ping.mutable_ping()->set_client_ms(7);
+  EXPECT_TRUE(ask(*bystander.link, ping).has_pong()) << "another connection was affected";
+}
+
+TEST_F(ServerTest, FloodIsRateLimited) {
+  const auto w = create_workshop();
+  auto p = join(w.code(), "Ada");
+  std::vector<std::future<v1::ServerMessage>> answers;
+  for (int i = 0; i < 100; ++i) {
+    v1::ClientMessage ping;
+    ping.mutable_ping()->set_client_ms(i);
+    answers.push_back(p.link->request(ping));
+  }
+  int limited = 0;
+  for (auto& f : answers) {
+    auto m = await(std::move(f), "ping");
+    if (m.has_error() && m.error().code() == v1::ERROR_CODE_RATE_LIMITED) ++limited;
+  }
+  EXPECT_GT(limited, 0) << "100 requests at once were not rate limited";
+  EXPECT_TRUE(p.link->is_open());
+}
+
+}  // namespace
+}  // namespace dyad::test
