@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# Sets up a fresh Debian 12 machine for Dyad, builds it, and rehearses the demo workshop's
-# rotation offline. Usage: bash deploy/run.sh
+# Sets up a fresh Debian 12 machine for Dyad, builds it, and runs the server with the demo
+# workshop on the embedded SQLite store in ./dyad-data, printing the facilitator and participant
+# links. Ctrl-C stops it; running it again restores the same workshop.
+# Usage: bash deploy/run.sh [extra dyad-server options, e.g. --port 9000]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash deploy/install-deps.sh
 cmake --preset release
-cmake --build --preset release
+cmake --build --preset release --target dyad-server dyad
 
 plan=deploy/demo/ruptures-one-day.textproto
 build/release/client/dyad plan check "$plan"
-echo "Rehearsing the demo day with 11 participants over 4 rounds (seed 7):"
-build/release/client/dyad plan rehearse "$plan" --participants 11 --rounds 4 --seed 7 --json
+exec build/release/server/dyad-server --data-dir dyad-data --demo-plan "$plan" "$@"
