@@ -167,13 +167,23 @@ void serve_static(const http_context& ctx, const http_request& req, std::string_
   else if (parts.size() == 2 && parts[0] == "j") file = "join.html";
   else if (parts.size() == 2 && parts[0] == "f") file = "facilitate.html";
   else {
+    // The file is built from the checked segments only, never from the raw path: "//etc/passwd"
+    // would otherwise become an absolute path that replaces the web root.
     for (auto p : parts) {
       if (p == ".." || p == "." || p.find('\0') != std::string_view::npos || p.find('\\') != std::string_view::npos)
         return send(make_response(req, http::status::bad_request, "Bad path.\n", "text/plain"));
+      if (!file.empty()) file += '/';
+      file += p;
     }
-    file = std::string(path.substr(1));
   }
   const auto full = ctx.web_root / file;
+  // And whatever the segments, the file must lie inside the web root.
+  std::error_code ec;
+  const auto root = std::filesystem::weakly_canonical(ctx.web_root, ec);
+  const auto resolved = std::filesystem::weakly_canonical(full, ec);
+  const auto rel = resolved.lexically_relative(root);
+  if (ec || rel.empty() || *rel.begin() == "..")
+    return send(make_response(req, http::status::not_found, "Not found: " + std::string(path) + "\n", "text/plain"));
   auto body = read_file(full);
   if (!body) return send(make_response(req, http::status::not_found, "Not found: " + std::string(path) + "\n", "text/plain"));
   auto res = make_response(req, http::status::ok, std::move(*body), content_type_for(full));

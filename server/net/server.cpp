@@ -46,9 +46,12 @@ struct server::impl {
   std::atomic<bool> draining{false};
   std::unique_ptr<session_context> ctx;
   std::shared_ptr<listener> accept;
-  asio::signal_set signals{ioc, SIGINT, SIGTERM};
-  asio::steady_timer tick_timer{ioc};
-  asio::steady_timer stop_timer{ioc};
+  // The signals and the server's own timers share one strand: the stop handler cancels the
+  // tick timer, and Asio objects are not safe to touch from two threads at once.
+  asio::strand<asio::io_context::executor_type> control{asio::make_strand(ioc)};
+  asio::signal_set signals{control, SIGINT, SIGTERM};
+  asio::steady_timer tick_timer{control};
+  asio::steady_timer stop_timer{control};
   std::chrono::steady_clock::time_point stop_started;
   std::string base_url;
   std::uint16_t port = 0;

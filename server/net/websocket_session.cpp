@@ -176,6 +176,12 @@ void websocket_session::on_write(beast::error_code ec, std::size_t) {
 
 void websocket_session::do_close() {
   if (closed_) return;
+  // Beast allows one write at a time, and a close frame is a write: with a write in flight, mark
+  // the close and let on_write send it when the queue drains.
+  if (!queue_.empty()) {
+    close_requested_ = true;
+    return;
+  }
   closed_ = true;
   ws_.async_close(websocket::close_code::normal, [self = shared_from_this()](beast::error_code ec) {
     self->leave_host();

@@ -591,11 +591,17 @@ void workshop_host::schedule_tallies() {
   tallies_pending_ = true;
   tally_timer_.expires_after(tally_interval);
   tally_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
-    self->tallies_pending_ = false;
-    if (ec || self->stopping_) return;
-    v1::ServerMessage m;
-    *m.mutable_tallies() = self->workshop_.tallies();
-    self->send_to_all(std::move(m), false, true);
+    if (ec || self->stopping_) {
+      self->tallies_pending_ = false;
+      return;
+    }
+    // Queued like any request, so the tallies read only state whose events are committed.
+    self->enqueue([self] {
+      self->tallies_pending_ = false;
+      v1::ServerMessage m;
+      *m.mutable_tallies() = self->workshop_.tallies();
+      self->send_to_all(std::move(m), false, true);
+    });
   });
 }
 
@@ -682,8 +688,9 @@ void workshop_host::reply_error(std::uint64_t peer_id, std::uint64_t rid, const 
 
 void workshop_host::reply_error(std::uint64_t peer_id, std::uint64_t rid, v1::ErrorCode code, std::string text) {
   metrics_.errors_total.fetch_add(1, std::memory_order_relaxed);
-  spdlog::info("workshop {}: connection {} request {} refused: {} ({})", code_, peer_id, rid,
-               v1::ErrorCode_Name(code), text);
+  // Only the code: the core's sentence can quote what a participant answered (an option, the
+  // question left out), and a log line must never put a response next to a connection.
+  spdlog::info("workshop {}: connection {} request {} refused: {}", code_, peer_id, rid, v1::ErrorCode_Name(code));
   send(peer_id, error_message(rid, code, std::move(text)));
 }
 

@@ -143,7 +143,13 @@ TEST_F(ServerTest, ServesThePlaceholderPages) {
     EXPECT_EQ(status, 200) << path << ": " << body;
     EXPECT_NE(body.find("<html"), std::string::npos) << path;
   }
-  EXPECT_EQ(http().get("/../CMakeLists.txt").first / 100, 4);
+  // Nothing outside web/ is served, however the path is written.
+  const std::string outside = std::string(DYAD_SOURCE_DIR) + "/CMakeLists.txt";
+  for (const std::string& path : {std::string("/../CMakeLists.txt"), std::string("//etc/passwd"), "/" + outside,
+                                 std::string("/%2e%2e/CMakeLists.txt")}) {
+    const auto [status, body] = http().get(path);
+    EXPECT_EQ(status / 100, 4) << path << " was served: " << body.substr(0, 80);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -292,6 +298,11 @@ TEST_F(ServerTest, FeedbackIsAcknowledgedOnceStoredAndCountedOnce) {
   auto state = facilitator->wait_for_event(
       [](const v1::ServerMessage& m) { return m.has_feedback() && m.feedback().responses() == 1; }, answer_deadline);
   EXPECT_TRUE(state.has_value()) << "the facilitator did not hear of the response";
+  // What is stored counts the retried send once and the refused second submission not at all.
+  client::client_error error;
+  auto json = http().export_statistics(w.code(), "json", w.facilitator_token(), &error);
+  ASSERT_TRUE(json.has_value()) << error.message;
+  EXPECT_NE(json->find("\"responses\":1"), std::string::npos) << *json;
 }
 
 // ---------------------------------------------------------------------------------------------
