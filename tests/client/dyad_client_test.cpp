@@ -1,5 +1,10 @@
 // The client library against a real in-process server on 127.0.0.1:0 (tests/client/fake_server):
 // real sockets, real WebSocket frames, no sleeps — every wait is on the event with a deadline.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include "dyad_client.hpp"
 
 #include <gtest/gtest.h>
@@ -123,12 +128,33 @@ TEST(ClientConnection, RefusedUpgradeCarriesTheServersError) {
   }
 }
 
-TEST(ClientConnection, OpenFailsWhenNothingListens) {
-  std::uint16_t port = 0;
-  {
-    fake_server gone;
-    port = gone.port();
+/// A loopback port that is bound but not listening, for as long as it lives: connecting to it
+/// is refused, and no other test can take it meanwhile.
+class refusing_port {
+public:
+  refusing_port() : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), len) != 0 ||
+        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0)
+      throw std::runtime_error("cannot bind a loopback port for the test");
+    port_ = ntohs(addr.sin_port);
   }
+  ~refusing_port() { ::close(fd_); }
+  refusing_port(const refusing_port&) = delete;
+  refusing_port& operator=(const refusing_port&) = delete;
+  std::uint16_t port() const { return port_; }
+
+private:
+  int fd_;
+  std::uint16_t port_ = 0;
+};
+
+TEST(ClientConnection, OpenFailsWhenNothingListens) {
+  const refusing_port nothing;
+  const std::uint16_t port = nothing.port();
   client_runtime runtime;
   server_address address;
   address.port = port;
@@ -306,7 +332,8 @@ TEST(ClientConnection, MeasuresClockOffsetNearZeroOnLoopback) {
   auto future = c->measure_clock_offset();
   const auto offset = get_within_deadline(future, "measure_clock_offset");
   // Same machine, same clock: only the midpoint's error and ms rounding remain.
-  EXPECT_LE(std::chrono::abs(offset), 50ms) << "offset " << offset.count() << " ms";
+  // Generous for a loaded 2-core machine; a wrong sign or unit is off by years, not milliseconds.
+  EXPECT_LE(std::chrono::abs(offset), 500ms) << "offset " << offset.count() << " ms";
 }
 
 TEST(ClientConnection, MalformedFrameIsAnsweredAsAnEvent) {
@@ -341,11 +368,8 @@ TEST(HttpApi, GetReturnsStatusAndBody) {
 }
 
 TEST(HttpApi, GetReportsAServerThatIsNotThere) {
-  std::uint16_t port = 0;
-  {
-    fake_server gone;
-    port = gone.port();
-  }
+  const refusing_port nothing;
+  const std::uint16_t port = nothing.port();
   server_address address;
   address.port = port;
   const auto [status, body] = http_api(address).get("/healthz");
