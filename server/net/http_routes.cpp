@@ -237,16 +237,22 @@ void export_from_log(const http_context& ctx, http_request req, std::string code
                      std::function<void(http_response)> send) {
   const auto token = bearer_token(req);
   const bool admin = is_admin(ctx, token);
+  static const std::string unauthorized =
+      "Exports need this workshop's facilitator token or the admin token as 'Authorization: Bearer <token>'.";
+  // No token: refused here, without a read of the log that would hold up the store's thread.
+  if (!admin && token.empty()) return send(error_response(req, v1::ERROR_CODE_UNAUTHORIZED, unauthorized));
   ctx.store.run([req = std::move(req), code = std::move(code), rest = std::move(rest), send = std::move(send), token,
                  admin](store::event_log& log) {
     auto events = log.load(code);
     if (!events) return send(error_response(req, v1::ERROR_CODE_UNAVAILABLE, events.err().message));
-    if (events->empty() || !events->front().has_created())
+    const bool exists = !events->empty() && events->front().has_created();
+    // Without the admin token an unknown code and a wrong token answer alike, so codes cannot
+    // be probed.
+    if (!admin && (!exists || !constant_time_equal(sha256(token), events->front().created().facilitator_token_sha256())))
+      return send(error_response(req, v1::ERROR_CODE_UNAUTHORIZED, unauthorized));
+    if (!exists)
       return send(error_response(req, v1::ERROR_CODE_NOT_FOUND, "No workshop '" + code + "' on this server; check the code."));
     const auto& created = events->front().created();
-    if (!admin && (token.empty() || !constant_time_equal(sha256(token), created.facilitator_token_sha256())))
-      return send(error_response(req, v1::ERROR_CODE_UNAUTHORIZED,
-                                 "Exports need this workshop's facilitator token or the admin token as 'Authorization: Bearer <token>'."));
     static const core::system_clock wall;
     auto w = core::workshop::replay(wall, *events, random_u64());
     if (!w) return send(error_response(req, v1::ERROR_CODE_UNAVAILABLE, w.err().message));

@@ -46,7 +46,8 @@ workshop_host::workshop_host(asio::io_context& ioc, store_worker& store, metrics
       title_(workshop_.plan().title()),
       created_at_ms_(created_at_ms),
       phase_timer_(strand_),
-      tally_timer_(strand_) {}
+      tally_timer_(strand_),
+      rebuild_timer_(strand_) {}
 
 // ---------------------------------------------------------------------------------------------
 // Entry points: each posts onto the strand.
@@ -156,12 +157,24 @@ void workshop_host::rebuild() {
         self->send_roster();
         self->schedule_phase_timer();
       } else {
-        // Memory may hold a change the log lacks; the next commit or a restart settles it.
-        spdlog::error("workshop {}: cannot rebuild from the log: {}", self->code_, problem);
+        // Memory may hold a change the log lacks, so nothing may be answered from it: requests
+        // wait (busy_ stays set) while the rebuild is retried with growing pauses.
+        spdlog::error("workshop {}: cannot rebuild from the log: {}; retrying", self->code_, problem);
+        return self->retry_rebuild();
       }
+      self->rebuild_backoff_ = std::chrono::milliseconds(250);
       self->busy_ = false;
       self->pump();
     });
+  });
+}
+
+void workshop_host::retry_rebuild() {
+  if (stopping_) return;
+  rebuild_timer_.expires_after(rebuild_backoff_);
+  rebuild_backoff_ = std::min(rebuild_backoff_ * 2, std::chrono::milliseconds(30'000));
+  rebuild_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+    if (!ec && !self->stopping_) self->rebuild();
   });
 }
 

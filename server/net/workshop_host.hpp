@@ -6,6 +6,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <chrono>
 #include <boost/asio/strand.hpp>
 
 #include <cstdint>
@@ -109,6 +110,7 @@ private:
   /// one they were sent (an empty Assignment means "not in a group now").
   void refresh_assignments();
   void schedule_phase_timer();
+  void retry_rebuild();
   void schedule_tallies();
 
   boost::asio::strand<boost::asio::io_context::executor_type> strand_;
@@ -138,6 +140,9 @@ private:
 
   boost::asio::steady_timer phase_timer_;
   boost::asio::steady_timer tally_timer_;
+  // Retries a rebuild from the log that failed; until one succeeds no request is served.
+  boost::asio::steady_timer rebuild_timer_;
+  std::chrono::milliseconds rebuild_backoff_{250};
   bool tallies_pending_ = false;
 };
 
