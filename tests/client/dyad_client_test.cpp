@@ -424,9 +424,10 @@ TEST(HttpApi, ExportStatisticsAsksForTheFormat) {
 }
 
 TEST(ServerUrl, ReadsHostAndPort) {
-  const auto address = dyad::client::parse_server_url("http://127.0.0.1:8080/");
+  // Parsing only: nothing connects to this address.
+  const auto address = dyad::client::parse_server_url("http://dyad.example.org:8080/");
   ASSERT_TRUE(address);
-  EXPECT_EQ(address->host, "127.0.0.1");
+  EXPECT_EQ(address->host, "dyad.example.org");
   EXPECT_EQ(address->port, 8080);
   const auto v6 = dyad::client::parse_server_url("http://[::1]:9000");
   ASSERT_TRUE(v6);

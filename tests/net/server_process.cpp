@@ -3,10 +3,12 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <array>
+#include <cerrno>
 #include <fstream>
 #include <random>
 #include <regex>
@@ -97,20 +99,27 @@ server_process::~server_process() {
 int server_process::stop(std::chrono::milliseconds timeout) {
   if (pid_ <= 0) return -1;
   ::kill(pid_, SIGTERM);
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  int status = 0;
-  while (true) {
-    const auto r = waitpid(pid_, &status, WNOHANG);
-    if (r == pid_) break;
-    if (std::chrono::steady_clock::now() > deadline) {
-      ::kill(pid_, SIGKILL);
-      waitpid(pid_, &status, 0);
-      pid_ = -1;
-      return -1;
-    }
-    // Polling a child's exit has no event to wait on short of SIGCHLD plumbing; 10 ms steps.
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  // Wait on the child's exit itself: a pidfd becomes readable when the process ends.
+  const int exit_fd = static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0));
+  bool exited = false;
+  if (exit_fd >= 0) {
+    pollfd p{exit_fd, POLLIN, 0};
+    const auto ms = static_cast<int>(timeout.count());
+    int r = 0;
+    do {
+      r = ::poll(&p, 1, ms);
+    } while (r < 0 && errno == EINTR);
+    exited = r == 1;
+    ::close(exit_fd);
   }
+  int status = 0;
+  if (!exited && exit_fd >= 0) {
+    ::kill(pid_, SIGKILL);
+    waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return -1;
+  }
+  waitpid(pid_, &status, 0);  // reaped now (or, without pidfd support, waited for)
   pid_ = -1;
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
