@@ -39,6 +39,10 @@ websocket_session::~websocket_session() {
 
 void websocket_session::run(http_request upgrade) {
   beast::get_lowest_layer(ws_).expires_never();  // the websocket's own timeouts take over
+  // Answers are small frames that often follow an event: with Nagle's algorithm an answer waits
+  // for the client's delayed ACK of the event (~40 ms on Linux) before it is sent.
+  beast::error_code ignored;
+  beast::get_lowest_layer(ws_).socket().set_option(asio::ip::tcp::no_delay(true), ignored);
   ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
   ws_.set_option(websocket::stream_base::decorator(
       [](websocket::response_type& res) { res.set(beast::http::field::server, "dyad"); }));

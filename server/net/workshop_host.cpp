@@ -69,6 +69,9 @@ void workshop_host::detach(std::uint64_t peer_id) {
 
 void workshop_host::handle(std::uint64_t peer_id, v1::ClientMessage request) {
   asio::post(strand_, [self = shared_from_this(), peer_id, request = std::move(request)]() mutable {
+    if (self->jobs_.size() >= max_queued_requests)
+      return self->reply_error(peer_id, request.request_id(), v1::ERROR_CODE_UNAVAILABLE,
+                               "The workshop is busy; retry in a moment.");
     self->enqueue([self, peer_id, request = std::move(request)] { self->on_request(peer_id, request); });
   });
 }

@@ -50,7 +50,14 @@ public:
   /// The connection closed; a participant becomes disconnected.
   void detach(std::uint64_t peer_id);
   /// One request from a connection; answered with exactly one message of the same request_id.
+  /// Beyond max_queued_requests waiting jobs it is answered ERROR_CODE_UNAVAILABLE unqueued.
   void handle(std::uint64_t peer_id, dyad::v1::ClientMessage request);
+
+  /// Jobs may wait while the store commits; each connection is rate limited, but many of them
+  /// together behind a slow disk could grow the queue without bound. Beyond this many, requests
+  /// are refused at once (the client retries) rather than held in memory.
+  static constexpr std::size_t max_queued_requests = 1000;
+
   /// Regroups partners of people gone longer than the grace period. Called every second.
   void tick();
   /// Tells every client goodbye and closes them; the host stops changing anything.

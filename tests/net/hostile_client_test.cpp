@@ -1,0 +1,471 @@
+// The real dyad-server against clients that misbehave or are unlucky: dropped connections that
+// resume, retried submissions, a client that stops reading, a flood, wrong tokens. Each test
+// starts the server binary on port 0 and bounds every wait by a deadline.
+
+#include <gtest/gtest.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+
+#include <array>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <future>
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "dyad_client.hpp"
+#include "net/server_process.hpp"
+
+namespace dyad::test {
+namespace {
+
+namespace v1 = dyad::v1;
+using namespace std::chrono_literals;
+using client::connection;
+
+constexpr auto answer_deadline = 10s;
+
+std::string valid_plan() { return read_text(std::string(DYAD_TEST_DATA_DIR) + "/plans/valid.textproto"); }
+
+template <class T>
+T await(std::future<T> f, const char* what) {
+  if (f.wait_for(answer_deadline) != std::future_status::ready)
+    throw std::runtime_error(std::string("no answer in time to ") + what);
+  return f.get();
+}
+
+std::string describe(const v1::ServerMessage& m) { return m.ShortDebugString(); }
+
+/// A WebSocket client on a plain POSIX socket, speaking just enough RFC 6455 to upgrade, send
+/// masked binary frames and read one frame. Unlike the client library it reads only when told,
+/// so it can play a client that stops reading.
+class raw_ws_client {
+public:
+  /// Connects with a small receive buffer (so the server's writes back up soon) and upgrades.
+  raw_ws_client(std::uint16_t port, const std::string& code) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd_ < 0) throw std::runtime_error(std::string("socket: ") + std::strerror(errno));
+    const int small = 4096;
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd_, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0)
+      throw std::runtime_error(std::string("connect to the server: ") + std::strerror(errno));
+    write_all("GET /ws?w=" + code + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
+              "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+              "Sec-WebSocket-Version: 13\r\n\r\n");
+    while (buffer_.find("\r\n\r\n") == std::string::npos)
+      if (!read_some()) throw std::runtime_error("the upgrade got no complete answer in time: " + buffer_);
+    const auto end = buffer_.find("\r\n\r\n") + 4;
+    const auto head = buffer_.substr(0, end);
+    buffer_.erase(0, end);
+    if (head.rfind("HTTP/1.1 101", 0) != 0) throw std::runtime_error("the upgrade was refused: " + head);
+  }
+  ~raw_ws_client() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  raw_ws_client(const raw_ws_client&) = delete;
+  raw_ws_client& operator=(const raw_ws_client&) = delete;
+
+  /// Sends one masked binary frame holding `m`.
+  void send(const v1::ClientMessage& m) {
+    const auto payload = m.SerializeAsString();
+    std::string frame;
+    frame.push_back(static_cast<char>(0x82));  // FIN, binary
+    if (payload.size() < 126) {
+      frame.push_back(static_cast<char>(0x80 | payload.size()));
+    } else {
+      frame.push_back(static_cast<char>(0x80 | 126));
+      frame.push_back(static_cast<char>((payload.size() >> 8) & 0xff));
+      frame.push_back(static_cast<char>(payload.size() & 0xff));
+    }
+    const std::array<unsigned char, 4> mask{0x12, 0x34, 0x56, 0x78};
+    for (auto b : mask) frame.push_back(static_cast<char>(b));
+    for (std::size_t i = 0; i < payload.size(); ++i)
+      frame.push_back(static_cast<char>(static_cast<unsigned char>(payload[i]) ^ mask[i % 4]));
+    write_all(frame);
+  }
+
+  /// Reads one frame (the server does not fragment) and parses it; nothing when none came in
+  /// time or it is not a ServerMessage.
+  std::optional<v1::ServerMessage> read_message() {
+    while (true) {
+      if (buffer_.size() >= 2) {
+        const std::uint64_t len7 = static_cast<unsigned char>(buffer_[1]) & 0x7fu;
+        std::size_t header = 2;
+        std::uint64_t len = len7;
+        if (len7 == 126) header = 4;
+        if (len7 == 127) header = 10;
+        if (buffer_.size() >= header) {
+          if (header > 2) {
+            len = 0;
+            for (std::size_t i = 2; i < header; ++i) len = (len << 8) | static_cast<unsigned char>(buffer_[i]);
+          }
+          if (buffer_.size() >= header + len) {
+            v1::ServerMessage m;
+            const bool ok = m.ParseFromArray(buffer_.data() + header, static_cast<int>(len));
+            buffer_.erase(0, header + len);
+            if (!ok) return std::nullopt;
+            return m;
+          }
+        }
+      }
+      if (!read_some()) return std::nullopt;
+    }
+  }
+
+  /// Reads and discards until the server ends the connection (EOF or reset): true; false when
+  /// it is still open at the deadline.
+  bool drained_to_close(std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    std::array<char, 65536> chunk{};
+    while (true) {
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) return false;
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
+      const auto n = ::read(fd_, chunk.data(), chunk.size());
+      if (n == 0) return true;
+      if (n < 0) return errno == ECONNRESET;
+    }
+  }
+
+private:
+  void write_all(const std::string& bytes) {
+    std::size_t sent = 0;
+    while (sent < bytes.size()) {
+      const auto n = ::send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+      if (n <= 0) throw std::runtime_error(std::string("send to the server: ") + std::strerror(errno));
+      sent += static_cast<std::size_t>(n);
+    }
+  }
+  bool read_some() {
+    pollfd p{fd_, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(std::chrono::milliseconds(answer_deadline).count())) <= 0) return false;
+    std::array<char, 4096> chunk{};
+    const auto n = ::read(fd_, chunk.data(), chunk.size());
+    if (n <= 0) return false;
+    buffer_.append(chunk.data(), static_cast<std::size_t>(n));
+    return true;
+  }
+
+  int fd_ = -1;
+  std::string buffer_;
+};
+
+class HostileClient : public ::testing::Test {
+protected:
+  void SetUp() override {
+    server_ = std::make_unique<server_process>(dir_.path() / "data");
+    address_.host = "127.0.0.1";
+    address_.port = server_->port();
+  }
+
+  void TearDown() override {
+    const int status = server_->stop();
+    EXPECT_EQ(status, 0) << "dyad-server did not exit 0 on SIGTERM; logs:\n" << server_->logs();
+  }
+
+  client::http_api http() const { return client::http_api(address_); }
+
+  v1::CreateWorkshopResponse create_workshop() {
+    client::client_error error;
+    auto created = http().create_workshop(valid_plan(), false, server_process::admin_token, &error);
+    if (!created) throw std::runtime_error("create_workshop failed: " + error.message);
+    return *created;
+  }
+
+  std::shared_ptr<connection> open(const std::string& code) { return await(connection::open(runtime_, address_, code), "open"); }
+
+  struct participant {
+    std::shared_ptr<connection> link;
+    v1::ParticipantSnapshot snapshot;
+  };
+  participant join(const std::string& code, const std::string& name) {
+    auto link = open(code);
+    auto answer = await(link->join(name), "join");
+    if (!answer.has_participant_snapshot()) throw std::runtime_error("join refused: " + describe(answer));
+    return {link, answer.participant_snapshot()};
+  }
+
+  std::shared_ptr<connection> attach(const v1::CreateWorkshopResponse& w) {
+    auto link = open(w.code());
+    auto answer = await(link->attach_facilitator(w.facilitator_token()), "attach");
+    if (!answer.has_facilitator_snapshot()) throw std::runtime_error("attach refused: " + describe(answer));
+    return link;
+  }
+
+  static v1::ServerMessage ask(connection& link, v1::ClientMessage m) { return await(link.request(std::move(m)), "request"); }
+
+  static v1::ClientMessage ping(std::int64_t client_ms) {
+    v1::ClientMessage m;
+    m.mutable_ping()->set_client_ms(client_ms);
+    return m;
+  }
+
+  static v1::FeedbackResponse response(const std::string& overall) {
+    v1::FeedbackResponse r;
+    auto* a = r.add_answers();
+    a->set_question_id("overall");
+    a->set_option_id(overall);
+    return r;
+  }
+
+  /// A counter from /metrics; throws when it is missing.
+  std::uint64_t metric(const std::string& name) {
+    auto [status, body] = http().get("/metrics");
+    if (status != 200) throw std::runtime_error("/metrics answered " + std::to_string(status) + ": " + body);
+    std::istringstream lines(body);
+    std::string line;
+    while (std::getline(lines, line))
+      if (line.rfind(name + ' ', 0) == 0) return std::stoull(line.substr(name.size() + 1));
+    throw std::runtime_error("no " + name + " in /metrics:\n" + body);
+  }
+
+  temp_dir dir_;
+  std::unique_ptr<server_process> server_;
+  client::server_address address_;
+  client::client_runtime runtime_{2};
+};
+
+// ---------------------------------------------------------------------------------------------
+
+TEST_F(HostileClient, ReconnectMidRoundResumesTheSameRoomPartnerRoleAndDeadline) {
+  const auto w = create_workshop();
+  auto a = join(w.code(), "Ada");
+  auto b = join(w.code(), "Ben");
+  auto facilitator = attach(w);
+  v1::ClientMessage launch;
+  launch.mutable_launch_round()->set_exercise_id("naming-the-strain");
+  auto launched = ask(*facilitator, launch);
+  ASSERT_TRUE(launched.has_ack()) << describe(launched);
+
+  const auto is_assignment = [](const v1::ServerMessage& m) { return m.has_assignment() && m.assignment().round() == 1; };
+  const auto is_phase = [](const v1::ServerMessage& m) { return m.has_phase() && m.phase().round() == 1; };
+  auto a_before = a.link->wait_for_event(is_assignment, answer_deadline);
+  auto a_phase = a.link->wait_for_event(is_phase, answer_deadline);
+  auto b_before = b.link->wait_for_event(is_assignment, answer_deadline);
+  ASSERT_TRUE(a_before && a_phase && b_before) << "an assignment or phase did not arrive after the launch";
+  ASSERT_EQ(a_before->assignment().partner_names_size(), 1) << describe(*a_before);
+  EXPECT_EQ(a_before->assignment().partner_names(0), "Ben") << describe(*a_before);
+
+  // The Wi-Fi drops; wait until the server has noticed (the facilitator sees Ada disconnected).
+  a.link->drop();
+  const auto ada = a.snapshot.participant_id();
+  auto noticed = facilitator->wait_for_event(
+      [&ada](const v1::ServerMessage& m) {
+        if (!m.has_roster()) return false;
+        for (const auto& e : m.roster().entries())
+          if (e.participant_id() == ada) return e.presence() == v1::PRESENCE_DISCONNECTED;
+        return false;
+      },
+      answer_deadline);
+  ASSERT_TRUE(noticed.has_value()) << "the server never marked Ada disconnected after the drop";
+
+  // Back well within the grace period (90 s by default), on a new connection.
+  auto again = open(w.code());
+  auto resumed = await(again->resume(a.snapshot.resume_token()), "resume");
+  ASSERT_TRUE(resumed.has_participant_snapshot()) << describe(resumed);
+  const auto& s = resumed.participant_snapshot();
+  EXPECT_EQ(s.participant_id(), ada);
+  ASSERT_TRUE(s.has_assignment()) << "the resumed snapshot has no assignment: " << s.ShortDebugString();
+  EXPECT_EQ(s.assignment().room(), a_before->assignment().room()) << s.ShortDebugString();
+  EXPECT_EQ(std::vector<std::string>(s.assignment().partner_names().begin(), s.assignment().partner_names().end()),
+            std::vector<std::string>(a_before->assignment().partner_names().begin(),
+                                     a_before->assignment().partner_names().end()))
+      << s.ShortDebugString();
+  EXPECT_EQ(s.assignment().role_id(), a_before->assignment().role_id()) << s.ShortDebugString();
+  EXPECT_EQ(s.phase().deadline_ms(), a_phase->phase().deadline_ms()) << s.ShortDebugString();
+
+  // Ben was not regrouped: up to a marker (a Ping with an id his connection did not assign, so
+  // its Pong arrives as an event in order after everything the drop and resume caused), Ben
+  // received no Assignment at all.
+  constexpr std::uint64_t marker = 1ull << 60;
+  auto m = ping(99);
+  m.set_request_id(marker);
+  b.link->send_raw(m.SerializeAsString());
+  std::vector<std::string> reassigned;
+  auto reached = b.link->wait_for_event(
+      [&reassigned](const v1::ServerMessage& e) {
+        if (e.has_assignment()) reassigned.push_back(e.ShortDebugString());
+        return e.has_pong() && e.request_id() == marker;
+      },
+      answer_deadline);
+  ASSERT_TRUE(reached.has_value()) << "Ben's marker Ping was not answered";
+  EXPECT_TRUE(reassigned.empty()) << "Ben got a new assignment while Ada was away: " << reassigned.front();
+  // And his partner is still Ada.
+  ASSERT_EQ(b_before->assignment().partner_names_size(), 1) << describe(*b_before);
+  EXPECT_EQ(b_before->assignment().partner_names(0), "Ada");
+  EXPECT_EQ(b_before->assignment().room(), a_before->assignment().room());
+}
+
+TEST_F(HostileClient, RetriedSubmissionAfterReconnectCountsOnce) {
+  const auto w = create_workshop();
+  auto a = join(w.code(), "Ada");
+  auto facilitator = attach(w);
+  v1::ClientMessage open_feedback;
+  open_feedback.mutable_open_feedback();
+  auto opened = ask(*facilitator, open_feedback);
+  ASSERT_TRUE(opened.has_ack()) << describe(opened);
+
+  auto first = await(a.link->submit_feedback("form-1", response("good")), "submit");
+  ASSERT_TRUE(first.has_ack()) << describe(first);
+  // The Ack is lost to the page as the connection drops; the page resumes and sends again.
+  a.link->drop();
+  auto again = open(w.code());
+  auto resumed = await(again->resume(a.snapshot.resume_token()), "resume");
+  ASSERT_TRUE(resumed.has_participant_snapshot()) << describe(resumed);
+  EXPECT_TRUE(resumed.participant_snapshot().feedback().submitted())
+      << "the resumed snapshot does not show the stored submission: " << describe(resumed);
+
+  auto retry = await(again->submit_feedback("form-1", response("good")), "retry");
+  EXPECT_TRUE(retry.has_ack()) << "a retry with the same submission id was not acknowledged: " << describe(retry);
+  auto second = await(again->submit_feedback("form-2", response("poor")), "second");
+  ASSERT_TRUE(second.has_error()) << describe(second);
+  EXPECT_EQ(second.error().code(), v1::ERROR_CODE_ALREADY_SUBMITTED) << describe(second);
+
+  client::client_error error;
+  auto json = http().export_statistics(w.code(), "json", w.facilitator_token(), &error);
+  ASSERT_TRUE(json.has_value()) << error.message;
+  EXPECT_NE(json->find("\"responses\":1"), std::string::npos) << "not exactly one response stored: " << *json;
+}
+
+TEST_F(HostileClient, SlowClientIsDroppedAndOthersAreServed) {
+  const auto w = create_workshop();
+  auto bystander = join(w.code(), "Ada");
+
+  raw_ws_client slow(server_->port(), w.code());
+  v1::ClientMessage join;
+  join.set_request_id(1);
+  join.mutable_join()->set_display_name("Slow");
+  slow.send(join);
+  auto joined = slow.read_message();
+  ASSERT_TRUE(joined.has_value()) << "the raw client's Join got no answer";
+  ASSERT_TRUE(joined->has_participant_snapshot()) << describe(*joined);
+  // From here on it never reads.
+
+  const std::string dropped_metric = "dyad_slow_clients_dropped_total";
+  const auto dropped_before = metric(dropped_metric);
+  v1::ClientMessage broadcast;
+  broadcast.mutable_broadcast()->set_text(std::string(2000, 'b'));  // the server's largest broadcast
+
+  // Each facilitator connection starts with a full burst (40 tokens): 35 broadcasts after the
+  // attach stay within the rate limit, each paced by its Ack. Kernel buffers hold a few MiB at
+  // most, then the server's queue (512 frames) overflows; 200 batches (14 MB) bound the test.
+  constexpr int per_connection = 35;
+  constexpr int max_batches = 200;
+  int sent = 0;
+  bool dropped = false;
+  for (int batch = 0; batch < max_batches && !dropped; ++batch) {
+    auto facilitator = attach(w);
+    for (int i = 0; i < per_connection; ++i, ++sent) {
+      auto ack = ask(*facilitator, broadcast);
+      ASSERT_TRUE(ack.has_ack()) << "broadcast " << sent << " refused: " << describe(ack);
+    }
+    facilitator->close();
+    dropped = metric(dropped_metric) > dropped_before;
+  }
+  ASSERT_TRUE(dropped) << "after " << sent << " broadcasts of 2000 bytes the client that never reads was not dropped";
+  EXPECT_TRUE(slow.drained_to_close(answer_deadline)) << "the server did not close the slow client's socket";
+
+  auto pong = ask(*bystander.link, ping(5));
+  EXPECT_TRUE(pong.has_pong()) << "the bystander was not served after the slow client was dropped: " << describe(pong);
+  auto heard = bystander.link->wait_for_event([](const v1::ServerMessage& m) { return m.has_broadcast(); }, answer_deadline);
+  EXPECT_TRUE(heard.has_value()) << "the bystander heard none of the broadcasts";
+}
+
+TEST_F(HostileClient, FloodFarBeyondTheRateLimitClosesOnlyThatConnection) {
+  const auto w = create_workshop();
+  auto bystander = join(w.code(), "Ada");
+  auto flooder = join(w.code(), "Ben");
+  const auto rate_limited_before = metric("dyad_rate_limited_total");
+
+  // websocket_session closes a connection after 200 refused frames in a row. Requests with no
+  // kind are refused whether or not a token is left (unknown, or rate limited), so 300 of them
+  // in a row cross the threshold however fast this machine sends.
+  constexpr int frames = 300;
+  for (int i = 0; i < frames; ++i) {
+    v1::ClientMessage nothing;
+    nothing.set_request_id(1'000'000 + static_cast<std::uint64_t>(i));
+    flooder.link->send_raw(nothing.SerializeAsString());
+  }
+  int refused = 0;
+  (void)flooder.link->wait_for_event(
+      [&refused](const v1::ServerMessage& m) {
+        if (m.has_error()) ++refused;
+        return false;
+      },
+      answer_deadline);
+  EXPECT_FALSE(flooder.link->is_open()) << "the flood of " << frames << " refused frames did not close the connection; "
+                                        << refused << " refusals arrived";
+  EXPECT_GT(refused, 0) << "the flooder was closed without being told why first";
+  EXPECT_GT(metric("dyad_rate_limited_total"), rate_limited_before) << "the flood was not rate limited";
+
+  auto pong = ask(*bystander.link, ping(7));
+  EXPECT_TRUE(pong.has_pong()) << "the bystander's Ping was not answered after the flood: " << describe(pong);
+}
+
+TEST_F(HostileClient, TokensAreChecked) {
+  const auto x = create_workshop();
+  const auto y = create_workshop();
+  ASSERT_NE(x.facilitator_token(), y.facilitator_token());
+
+  for (const auto& [token, what] : {std::pair<std::string, const char*>{"", "an empty token"},
+                                    std::pair<std::string, const char*>{y.facilitator_token(), "the other workshop's token"}}) {
+    auto link = open(x.code());
+    auto answer = await(link->attach_facilitator(token), "attach");
+    ASSERT_TRUE(answer.has_error()) << "attach with " << what << " was accepted: " << describe(answer);
+    EXPECT_EQ(answer.error().code(), v1::ERROR_CODE_UNAUTHORIZED) << what << ": " << describe(answer);
+  }
+
+  {
+    auto link = open(x.code());
+    auto answer = await(link->resume("0123456789abcdef0123456789abcdef"), "resume");
+    ASSERT_TRUE(answer.has_error()) << "resume with an unknown token was accepted: " << describe(answer);
+    EXPECT_TRUE(answer.error().code() == v1::ERROR_CODE_UNAUTHORIZED || answer.error().code() == v1::ERROR_CODE_NOT_FOUND)
+        << describe(answer);
+    EXPECT_GT(answer.error().message().size(), 20u) << "no sentence to act on: " << describe(answer);
+  }
+
+  // Exports: no token, the other workshop's token and a made-up one are all 401; the right one works.
+  for (const auto& [token, what] : {std::pair<std::string, const char*>{"", "no token"},
+                                    std::pair<std::string, const char*>{y.facilitator_token(), "the other workshop's token"},
+                                    std::pair<std::string, const char*>{"not-a-token", "a made-up token"}}) {
+    client::client_error error;
+    auto json = http().export_statistics(x.code(), "json", token, &error);
+    EXPECT_FALSE(json.has_value()) << "statistics exported with " << what << ": " << json.value_or("");
+    EXPECT_EQ(error.http_status, 401) << what << ": " << error.message;
+    auto [status, body] = http().get("/api/workshops/" + x.code() + "/rounds/1/zoom.csv", token);
+    EXPECT_EQ(status, 401) << "zoom.csv with " << what << ": " << body;
+  }
+  client::client_error error;
+  EXPECT_TRUE(http().export_statistics(x.code(), "json", x.facilitator_token(), &error).has_value()) << error.message;
+
+  // A participant of X cannot use X's resume token to enter Y; in X it works.
+  auto p = join(x.code(), "Ada");
+  auto into_y = open(y.code());
+  auto refused = await(into_y->resume(p.snapshot.resume_token()), "resume into the other workshop");
+  ASSERT_TRUE(refused.has_error()) << "a resume token of workshop X let its holder into Y: " << describe(refused);
+  EXPECT_TRUE(refused.error().code() == v1::ERROR_CODE_UNAUTHORIZED || refused.error().code() == v1::ERROR_CODE_NOT_FOUND)
+      << describe(refused);
+  p.link->drop();
+  auto into_x = open(x.code());
+  auto resumed = await(into_x->resume(p.snapshot.resume_token()), "resume into its own workshop");
+  EXPECT_TRUE(resumed.has_participant_snapshot()) << describe(resumed);
+}
+
+}  // namespace
+}  // namespace dyad::test
