@@ -242,20 +242,24 @@ void workshop_host::do_join(std::uint64_t peer_id, std::uint64_t rid, const v1::
     if (!s) return reply_error(peer_id, rid, v1::ERROR_CODE_UNAVAILABLE,
                                "The server could not save your join; nothing was changed. Try again in a moment.");
     spdlog::info("workshop {}: {} joined", code_, pid);
-    auto it = connections_.find(peer_id);
-    if (it != connections_.end()) {
-      it->second.as = role::participant;
-      it->second.participant_id = pid;
-      connection_of_[pid] = peer_id;
-      v1::ServerMessage answer;
-      answer.set_request_id(rid);
-      *answer.mutable_participant_snapshot() = participant_snapshot(pid);
-      answer.mutable_participant_snapshot()->set_resume_token(token);
-      last_assignment_[pid] = answer.participant_snapshot().assignment().SerializeAsString();
-      send(peer_id, std::move(answer));
-    }
+    bind_participant(peer_id, rid, pid, token);
     publish(events);
   });
+}
+
+void workshop_host::bind_participant(std::uint64_t peer_id, std::uint64_t rid, const std::string& pid,
+                                     const std::string& token) {
+  auto it = connections_.find(peer_id);
+  if (it == connections_.end()) return;  // the connection closed while the change was stored
+  it->second.as = role::participant;
+  it->second.participant_id = pid;
+  connection_of_[pid] = peer_id;
+  v1::ServerMessage answer;
+  answer.set_request_id(rid);
+  *answer.mutable_participant_snapshot() = participant_snapshot(pid);
+  answer.mutable_participant_snapshot()->set_resume_token(token);
+  last_assignment_[pid] = answer.participant_snapshot().assignment().SerializeAsString();
+  send(peer_id, std::move(answer));
 }
 
 void workshop_host::do_resume(std::uint64_t peer_id, std::uint64_t rid, const v1::Resume& resume) {
@@ -274,8 +278,7 @@ void workshop_host::do_resume(std::uint64_t peer_id, std::uint64_t rid, const v1
   commit(events, [this, peer_id, rid, pid = *pid, token = resume.resume_token(), events](core::status s) {
     if (!s) return reply_error(peer_id, rid, v1::ERROR_CODE_UNAVAILABLE,
                                "The server could not save your return; try again in a moment.");
-    auto it = connections_.find(peer_id);
-    if (it != connections_.end()) {
+    if (connections_.contains(peer_id)) {
       // The participant's older connection (another tab, a half-dead socket) is told and closed.
       if (auto old = connection_of_.find(pid); old != connection_of_.end() && old->second != peer_id) {
         if (auto o = connections_.find(old->second); o != connections_.end()) {
@@ -286,16 +289,8 @@ void workshop_host::do_resume(std::uint64_t peer_id, std::uint64_t rid, const v1
           connections_.erase(o);
         }
       }
-      it->second.as = role::participant;
-      it->second.participant_id = pid;
-      connection_of_[pid] = peer_id;
-      v1::ServerMessage answer;
-      answer.set_request_id(rid);
-      *answer.mutable_participant_snapshot() = participant_snapshot(pid);
-      answer.mutable_participant_snapshot()->set_resume_token(token);
-      last_assignment_[pid] = answer.participant_snapshot().assignment().SerializeAsString();
-      send(peer_id, std::move(answer));
     }
+    bind_participant(peer_id, rid, pid, token);
     publish(events);
   });
 }

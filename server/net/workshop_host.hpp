@@ -87,6 +87,8 @@ private:
   void on_tick();
 
   void do_join(std::uint64_t peer_id, std::uint64_t rid, const dyad::v1::Join& join);
+  /// Makes the connection this participant's and answers with their snapshot and token.
+  void bind_participant(std::uint64_t peer_id, std::uint64_t rid, const std::string& pid, const std::string& token);
   void do_resume(std::uint64_t peer_id, std::uint64_t rid, const dyad::v1::Resume& resume);
   void do_attach(std::uint64_t peer_id, std::uint64_t rid, const dyad::v1::AttachFacilitator& attach);
   void do_participant_request(std::uint64_t peer_id, const connection_state& c, std::uint64_t rid,
