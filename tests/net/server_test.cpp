@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "dyad_client.hpp"
+#include "net/net_test_support.hpp"
 #include "net/server_process.hpp"
 
 namespace dyad::test {
@@ -20,19 +21,6 @@ namespace {
 namespace v1 = dyad::v1;
 using namespace std::chrono_literals;
 using client::connection;
-
-constexpr auto answer_deadline = 10s;
-
-std::string valid_plan() { return read_text(std::string(DYAD_TEST_DATA_DIR) + "/plans/valid.textproto"); }
-
-template <class T>
-T await(std::future<T> f, const char* what) {
-  if (f.wait_for(answer_deadline) != std::future_status::ready)
-    throw std::runtime_error(std::string("no answer in time to ") + what);
-  return f.get();
-}
-
-std::string describe(const v1::ServerMessage& m) { return m.ShortDebugString(); }
 
 class ServerTest : public ::testing::Test {
 protected:

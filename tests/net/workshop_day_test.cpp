@@ -19,6 +19,7 @@
 
 #include "dyad/v1/feedback.pb.h"
 #include "dyad_client.hpp"
+#include "net/net_test_support.hpp"
 #include "net/server_process.hpp"
 
 namespace dyad::test {
@@ -28,18 +29,8 @@ namespace v1 = dyad::v1;
 using namespace std::chrono_literals;
 using client::connection;
 
-constexpr auto answer_deadline = 10s;
 // The grace period (1 s) plus the server's regroup tick (every second), with room to spare.
 constexpr auto regroup_deadline = 20s;
-
-template <class T>
-T await(std::future<T> f, const std::string& what) {
-  if (f.wait_for(answer_deadline) != std::future_status::ready)
-    throw std::runtime_error("no answer in time to " + what);
-  return f.get();
-}
-
-std::string describe(const v1::ServerMessage& m) { return m.ShortDebugString(); }
 
 std::string demo_plan_path() { return std::string(DYAD_SOURCE_DIR) + "/deploy/demo/ruptures-one-day.textproto"; }
 
