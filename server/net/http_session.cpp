@@ -95,7 +95,8 @@ void http_session::upgrade() {
   auto host = ctx_.http.registry.find(normalize_code(code));
   if (!host)
     return send(plain(req, http::status::not_found, "No open workshop '" + code + "'; check the code you were given.\n"));
-  std::make_shared<websocket_session>(std::move(stream_), std::move(host), ctx_.http.counters)->run(std::move(req));
+  std::make_shared<websocket_session>(std::move(stream_), std::move(host), ctx_.http.counters, ctx_.ws_idle_timeout)
+      ->run(std::move(req));
 }
 
 void http_session::send(http_response response) {

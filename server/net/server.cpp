@@ -110,7 +110,8 @@ server::server(server_config config) : impl_(std::make_unique<impl>(std::move(co
   if (ec) throw std::runtime_error("--bind '" + s.config.bind + "' is not an IP address; use e.g. 127.0.0.1 or 0.0.0.0.");
   // The context the listener hands to every session; it must exist before the listener.
   s.ctx = std::make_unique<session_context>(session_context{
-      http_context{*s.registry, *s.store, s.counters, s.config.admin_token, s.config.web_root, {}, s.draining}, {}});
+      http_context{*s.registry, *s.store, s.counters, s.config.admin_token, s.config.web_root, {}, s.draining}, {},
+      s.config.ws_idle_timeout});
   try {
     s.accept = std::make_shared<listener>(s.ioc, asio::ip::tcp::endpoint(address, s.config.port), *s.ctx);
   } catch (const boost::system::system_error& e) {

@@ -21,6 +21,14 @@ std::uint16_t parse_port(std::string_view text) {
   return static_cast<std::uint16_t>(value);
 }
 
+std::chrono::seconds parse_idle_timeout(std::string_view text) {
+  unsigned value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || end != text.data() + text.size() || value == 0 || value > 86400)
+    throw config_error("--ws-idle-timeout must be a number of seconds from 1 to 86400, not '" + std::string(text) + "'.");
+  return std::chrono::seconds(value);
+}
+
 log_format parse_log_format(std::string_view text) {
   if (text == "text") return log_format::text;
   if (text == "json") return log_format::json;
@@ -67,6 +75,8 @@ Options (each also read from the environment variable in brackets; flags win):
                          already open, and print its links (DYAD_DEMO_PLAN).
   --log-format FORMAT    text or json (DYAD_LOG_FORMAT, default text). Logs go to stderr.
   --threads N            Network threads (DYAD_THREADS, default 2).
+  --ws-idle-timeout S    Seconds a WebSocket may stay silent: the server pings it after half of
+                         them and closes it after all of them (DYAD_WS_IDLE_TIMEOUT, default 300).
   --help                 This text.
 
 Creating a workshop by hand:
@@ -96,6 +106,7 @@ parsed_args parse_args(int argc, const char* const argv[], const std::filesystem
   if (auto v = env("DYAD_DEMO_PLAN"); !v.empty()) c.demo_plan = v;
   if (auto v = env("DYAD_PUBLIC_HOST"); !v.empty()) c.public_host = v;
   if (auto v = env("DYAD_THREADS"); !v.empty()) c.threads = parse_port(v);
+  if (auto v = env("DYAD_WS_IDLE_TIMEOUT"); !v.empty()) c.ws_idle_timeout = parse_idle_timeout(v);
 
   bool origins_from_flags = false;
   for (int i = 1; i < argc; ++i) {
@@ -128,6 +139,7 @@ parsed_args parse_args(int argc, const char* const argv[], const std::filesystem
     else if (name == "demo-plan") c.demo_plan = value;
     else if (name == "public-host") c.public_host = value;
     else if (name == "threads") c.threads = parse_port(value);
+    else if (name == "ws-idle-timeout") c.ws_idle_timeout = parse_idle_timeout(value);
     else throw config_error("Unknown option --" + name + "; see dyad-server --help.");
   }
   if (c.threads == 0) c.threads = 1;

@@ -3,6 +3,7 @@
 // The server's configuration, from flags and the environment. Parsing throws: configuration is
 // start-up, where exceptions are the rule (STYLE.md §5).
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <stdexcept>
@@ -31,6 +32,9 @@ struct server_config {
   unsigned threads = 2;
   /// The URL host printed in links; defaults to the bind address (localhost for 0.0.0.0).
   std::string public_host;
+  /// WebSocket idle timeout: the server pings a silent peer after half of it and closes one that
+  /// stays silent for all of it. Default: Beast's suggested server value.
+  std::chrono::seconds ws_idle_timeout{300};
 };
 
 /// A configuration mistake, with a sentence saying what to fix.
@@ -46,7 +50,7 @@ struct parsed_args {
 
 /// Reads flags (`--port 8080` or `--port=8080`) over environment variables (DYAD_PORT, DYAD_BIND,
 /// DYAD_DATA_DIR, DYAD_ALLOWED_ORIGINS comma-separated, DYAD_LOG_FORMAT, DYAD_ADMIN_TOKEN,
-/// DYAD_WEB_ROOT, DYAD_DEMO_PLAN) over defaults. `default_web_root` is the repository's web/.
+/// DYAD_WEB_ROOT, DYAD_DEMO_PLAN, DYAD_WS_IDLE_TIMEOUT) over defaults. `default_web_root` is the repository's web/.
 /// Throws config_error.
 parsed_args parse_args(int argc, const char* const argv[], const std::filesystem::path& default_web_root);
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,8 @@ struct session_context {
   http_context http;
   /// Origins allowed to open a WebSocket (exact match, e.g. "http://localhost:8080").
   std::vector<std::string> allowed_origins;
+  /// WebSocket idle timeout (server_config::ws_idle_timeout).
+  std::chrono::seconds ws_idle_timeout{300};
 };
 
 }  // namespace dyad::net

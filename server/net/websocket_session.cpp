@@ -30,8 +30,13 @@ std::int64_t now_ms() {
 
 }  // namespace
 
-websocket_session::websocket_session(beast::tcp_stream&& stream, std::shared_ptr<workshop_host> host, metrics& counters)
-    : ws_(std::move(stream)), host_(std::move(host)), metrics_(counters), id_(next_session_id.fetch_add(1)) {}
+websocket_session::websocket_session(beast::tcp_stream&& stream, std::shared_ptr<workshop_host> host, metrics& counters,
+                                     std::chrono::seconds idle_timeout)
+    : ws_(std::move(stream)),
+      host_(std::move(host)),
+      metrics_(counters),
+      id_(next_session_id.fetch_add(1)),
+      idle_timeout_(idle_timeout) {}
 
 websocket_session::~websocket_session() {
   if (attached_) metrics_.websocket_connections.fetch_sub(1, std::memory_order_relaxed);
@@ -43,7 +48,12 @@ void websocket_session::run(http_request upgrade) {
   // for the client's delayed ACK of the event (~40 ms on Linux) before it is sent.
   beast::error_code ignored;
   beast::get_lowest_layer(ws_).socket().set_option(asio::ip::tcp::no_delay(true), ignored);
-  ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+  // Beast's suggested handshake timeout and keep-alive pings (sent after half the idle time), with
+  // the configured idle timeout: a peer silent for all of it is closed.
+  auto timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
+  timeouts.idle_timeout = idle_timeout_;
+  timeouts.keep_alive_pings = true;
+  ws_.set_option(timeouts);
   ws_.set_option(websocket::stream_base::decorator(
       [](websocket::response_type& res) { res.set(beast::http::field::server, "dyad"); }));
   ws_.read_message_max(max_message_bytes);

@@ -27,7 +27,8 @@ class workshop_host;
 /// (its page reconnects and resumes).
 class websocket_session : public peer, public std::enable_shared_from_this<websocket_session> {
 public:
-  websocket_session(boost::beast::tcp_stream&& stream, std::shared_ptr<workshop_host> host, metrics& counters);
+  websocket_session(boost::beast::tcp_stream&& stream, std::shared_ptr<workshop_host> host, metrics& counters,
+                    std::chrono::seconds idle_timeout = std::chrono::seconds(300));
   ~websocket_session() override;
 
   void run(http_request upgrade);
@@ -63,6 +64,7 @@ private:
   std::shared_ptr<workshop_host> host_;
   metrics& metrics_;
   const std::uint64_t id_;
+  const std::chrono::seconds idle_timeout_;
   boost::beast::flat_buffer buffer_;
   std::deque<std::shared_ptr<const std::string>> queue_;
   std::size_t queued_bytes_ = 0;
