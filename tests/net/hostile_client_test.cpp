@@ -25,6 +25,7 @@
 
 #include "dyad_client.hpp"
 #include "net/net_test_support.hpp"
+#include "net/server_fixture.hpp"
 #include "net/raw_ws_client.hpp"
 #include "net/server_process.hpp"
 
@@ -35,80 +36,7 @@ namespace v1 = dyad::v1;
 using namespace std::chrono_literals;
 using client::connection;
 
-class HostileClient : public ::testing::Test {
-protected:
-  void SetUp() override {
-    server_ = std::make_unique<server_process>(dir_.path() / "data");
-    address_.host = "127.0.0.1";
-    address_.port = server_->port();
-  }
-
-  void TearDown() override {
-    const int status = server_->stop();
-    EXPECT_EQ(status, 0) << "dyad-server did not exit 0 on SIGTERM; logs:\n" << server_->logs();
-  }
-
-  client::http_api http() const { return client::http_api(address_); }
-
-  v1::CreateWorkshopResponse create_workshop() {
-    client::client_error error;
-    auto created = http().create_workshop(valid_plan(), false, server_process::admin_token, &error);
-    if (!created) throw std::runtime_error("create_workshop failed: " + error.message);
-    return *created;
-  }
-
-  std::shared_ptr<connection> open(const std::string& code) { return await(connection::open(runtime_, address_, code), "open"); }
-
-  struct participant {
-    std::shared_ptr<connection> link;
-    v1::ParticipantSnapshot snapshot;
-  };
-  participant join(const std::string& code, const std::string& name) {
-    auto link = open(code);
-    auto answer = await(link->join(name), "join");
-    if (!answer.has_participant_snapshot()) throw std::runtime_error("join refused: " + describe(answer));
-    return {link, answer.participant_snapshot()};
-  }
-
-  std::shared_ptr<connection> attach(const v1::CreateWorkshopResponse& w) {
-    auto link = open(w.code());
-    auto answer = await(link->attach_facilitator(w.facilitator_token()), "attach");
-    if (!answer.has_facilitator_snapshot()) throw std::runtime_error("attach refused: " + describe(answer));
-    return link;
-  }
-
-  static v1::ServerMessage ask(connection& link, v1::ClientMessage m) { return await(link.request(std::move(m)), "request"); }
-
-  static v1::ClientMessage ping(std::int64_t client_ms) {
-    v1::ClientMessage m;
-    m.mutable_ping()->set_client_ms(client_ms);
-    return m;
-  }
-
-  static v1::FeedbackResponse response(const std::string& overall) {
-    v1::FeedbackResponse r;
-    auto* a = r.add_answers();
-    a->set_question_id("overall");
-    a->set_option_id(overall);
-    return r;
-  }
-
-  /// A counter from /metrics; throws when it is missing.
-  std::uint64_t metric(const std::string& name) {
-    auto [status, body] = http().get("/metrics");
-    if (status != 200) throw std::runtime_error("/metrics answered " + std::to_string(status) + ": " + body);
-    std::istringstream lines(body);
-    std::string line;
-    while (std::getline(lines, line))
-      if (line.rfind(name + ' ', 0) == 0) return std::stoull(line.substr(name.size() + 1));
-    throw std::runtime_error("no " + name + " in /metrics:\n" + body);
-  }
-
-  temp_dir dir_;
-  std::unique_ptr<server_process> server_;
-  client::server_address address_;
-  client::client_runtime runtime_{2};
-};
+class HostileClient : public server_fixture {};
 
 // ---------------------------------------------------------------------------------------------
 
