@@ -20,6 +20,7 @@
 #include "net/secrets.hpp"
 #include "net/store_worker.hpp"
 #include "net/workshop_host.hpp"
+#include "net/wire_mapping.hpp"
 #include "net/workshop_registry.hpp"
 
 namespace dyad::net {
@@ -71,18 +72,6 @@ http_response error_response(const http_request& req, v1::ErrorCode code, std::s
   auto res = make_response(req, status_for(code), to_json(e) + "\n", "application/json");
   if (code == v1::ERROR_CODE_UNAUTHORIZED) res.set(http::field::www_authenticate, "Bearer");
   return res;
-}
-
-v1::ErrorCode code_of(core::errc c) {
-  switch (c) {
-    case core::errc::invalid_argument: return v1::ERROR_CODE_INVALID_ARGUMENT;
-    case core::errc::not_found: return v1::ERROR_CODE_NOT_FOUND;
-    case core::errc::wrong_state: return v1::ERROR_CODE_WRONG_STATE;
-    case core::errc::already_submitted: return v1::ERROR_CODE_ALREADY_SUBMITTED;
-    case core::errc::forbidden: return v1::ERROR_CODE_FORBIDDEN;
-    case core::errc::unavailable: return v1::ERROR_CODE_UNAVAILABLE;
-  }
-  return v1::ERROR_CODE_UNSPECIFIED;
 }
 
 std::string csv_field(std::string_view v) {
@@ -208,7 +197,7 @@ void create_workshop(const http_context& ctx, http_request req, std::function<vo
   const std::string base = ctx.base_url;
   ctx.registry.create(std::move(*loaded.plan), [req = std::move(req), send = std::move(send), base](
                                                     core::result<created_workshop> r) {
-    if (!r) return send(error_response(req, code_of(r.err().code), r.err().message));
+    if (!r) return send(error_response(req, to_error_code(r.err().code), r.err().message));
     v1::CreateWorkshopResponse out;
     out.set_code(r->code);
     out.set_facilitator_token(r->facilitator_token);
