@@ -96,6 +96,19 @@ client_error transport_error(const http_outcome& outcome) {
   return error;
 }
 
+/// Whether the exchange reached the server and was accepted (2xx); otherwise reports why.
+bool succeeded(const http_outcome& outcome, client_error* error) {
+  if (outcome.status == 0) {
+    report(error, transport_error(outcome));
+    return false;
+  }
+  if (outcome.status < 200 || outcome.status >= 300) {
+    report(error, detail::error_from_http(outcome.status, outcome.body));
+    return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 http_api::http_api(server_address address) : address_(std::move(address)) {}
@@ -106,14 +119,7 @@ std::optional<dyad::v1::CreateWorkshopResponse> http_api::create_workshop(const 
                                                                            client_error* error) {
   const auto outcome = exchange(address_, http::verb::post, "/api/workshops", admin_token,
                                 plan_is_json ? "application/json" : "text/plain; charset=utf-8", plan_text);
-  if (outcome.status == 0) {
-    report(error, transport_error(outcome));
-    return std::nullopt;
-  }
-  if (outcome.status < 200 || outcome.status >= 300) {
-    report(error, detail::error_from_http(outcome.status, outcome.body));
-    return std::nullopt;
-  }
+  if (!succeeded(outcome, error)) return std::nullopt;
   dyad::v1::CreateWorkshopResponse created;
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = true;
@@ -134,14 +140,7 @@ std::optional<std::string> http_api::export_statistics(const std::string& code, 
                                                        const std::string& token, client_error* error) {
   const auto target = "/api/workshops/" + detail::url_encode(code) + "/statistics?format=" + detail::url_encode(format);
   auto outcome = exchange(address_, http::verb::get, target, token, {}, {});
-  if (outcome.status == 0) {
-    report(error, transport_error(outcome));
-    return std::nullopt;
-  }
-  if (outcome.status < 200 || outcome.status >= 300) {
-    report(error, detail::error_from_http(outcome.status, outcome.body));
-    return std::nullopt;
-  }
+  if (!succeeded(outcome, error)) return std::nullopt;
   return std::move(outcome.body);
 }
 
