@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <sstream>
 #include <stdexcept>
@@ -27,8 +28,10 @@ class server_fixture : public ::testing::Test {
 protected:
   void SetUp() override { start(); }
 
-  void start(std::vector<std::string> extra = {}) {
-    server_ = std::make_unique<server_process>(dir_.path() / "data", std::move(extra));
+  /// Starts the server (again) on `data`, by default the test's own data folder.
+  void start(std::vector<std::string> extra = {}, std::filesystem::path data = {}) {
+    if (data.empty()) data = dir_.path() / "data";
+    server_ = std::make_unique<server_process>(data, std::move(extra));
     address_.host = "127.0.0.1";
     address_.port = server_->port();
   }
@@ -46,9 +49,9 @@ protected:
 
   client::http_api http() const { return client::http_api(address_); }
 
-  v1::CreateWorkshopResponse create_workshop() {
+  v1::CreateWorkshopResponse create_workshop(const std::string& plan_text = valid_plan()) {
     client::client_error error;
-    auto created = http().create_workshop(valid_plan(), false, server_process::admin_token, &error);
+    auto created = http().create_workshop(plan_text, false, server_process::admin_token, &error);
     if (!created) throw std::runtime_error("create_workshop failed: " + error.message);
     return *created;
   }
@@ -59,11 +62,13 @@ protected:
   struct participant {
     std::shared_ptr<connection> link;
     v1::ParticipantSnapshot snapshot;
+    const std::string& id() const { return snapshot.participant_id(); }
+    const std::string& name() const { return snapshot.shown_name(); }
   };
   participant join(const std::string& code, const std::string& name, const std::string& email = {}) {
     auto link = open(code);
-    auto answer = await(link->join(name, email), "join");
-    if (!answer.has_participant_snapshot()) throw std::runtime_error("join refused: " + describe(answer));
+    auto answer = await(link->join(name, email), "join as " + name);
+    if (!answer.has_participant_snapshot()) throw std::runtime_error("join of " + name + " refused: " + describe(answer));
     return {link, answer.participant_snapshot()};
   }
 

@@ -20,6 +20,7 @@
 #include "dyad/v1/feedback.pb.h"
 #include "dyad_client.hpp"
 #include "net/net_test_support.hpp"
+#include "net/server_fixture.hpp"
 #include "net/server_process.hpp"
 
 namespace dyad::test {
@@ -44,19 +45,9 @@ std::string demo_plan_with_short_grace() {
   return text;
 }
 
-v1::ClientMessage launch(const std::string& exercise) {
-  v1::ClientMessage m;
-  m.mutable_launch_round()->set_exercise_id(exercise);
-  return m;
-}
 v1::ClientMessage end_round() {
   v1::ClientMessage m;
   m.mutable_end_round();
-  return m;
-}
-v1::ClientMessage open_feedback() {
-  v1::ClientMessage m;
-  m.mutable_open_feedback();
   return m;
 }
 v1::ClientMessage set_away(bool away) {
@@ -117,47 +108,8 @@ std::size_t member_count(const v1::FacilitatorSnapshot& s) {
   return n;
 }
 
-class WorkshopDay : public ::testing::Test {
+class WorkshopDay : public server_fixture {
 protected:
-  void start() {
-    server_ = std::make_unique<server_process>(data_dir(), std::vector<std::string>{});
-    address_.host = "127.0.0.1";
-    address_.port = server_->port();
-  }
-  std::filesystem::path data_dir() const { return dir_->path() / "data"; }
-
-  void TearDown() override {
-    if (server_) {
-      const int status = server_->stop();
-      EXPECT_EQ(status, 0) << "dyad-server did not exit 0 on SIGTERM; logs:\n" << server_->logs();
-      server_.reset();
-    }
-  }
-
-  client::http_api http() const { return client::http_api(address_); }
-
-  v1::CreateWorkshopResponse create_workshop(const std::string& plan_text) {
-    client::client_error error;
-    auto created = http().create_workshop(plan_text, false, server_process::admin_token, &error);
-    if (!created) throw std::runtime_error("create_workshop failed: " + error.message);
-    return *created;
-  }
-
-  std::shared_ptr<connection> open(const std::string& code) { return await(connection::open(runtime_, address_, code), "open"); }
-
-  struct participant {
-    std::shared_ptr<connection> link;
-    v1::ParticipantSnapshot snapshot;
-    const std::string& id() const { return snapshot.participant_id(); }
-    const std::string& name() const { return snapshot.shown_name(); }
-  };
-  participant join(const std::string& code, const std::string& name) {
-    auto link = open(code);
-    auto answer = await(link->join(name), "join as " + name);
-    if (!answer.has_participant_snapshot()) throw std::runtime_error("join of " + name + " refused: " + describe(answer));
-    return {link, answer.participant_snapshot()};
-  }
-
   std::pair<std::shared_ptr<connection>, v1::FacilitatorSnapshot> attach(const v1::CreateWorkshopResponse& w) {
     auto link = open(w.code());
     auto answer = await(link->attach_facilitator(w.facilitator_token()), "attach");
@@ -187,10 +139,6 @@ protected:
     return m->assignment();
   }
 
-  std::unique_ptr<temp_dir> dir_ = std::make_unique<temp_dir>();
-  std::unique_ptr<server_process> server_;
-  client::server_address address_;
-  client::client_runtime runtime_{2};
 };
 
 /// Checks that the groups of a snapshot hold each of `present` exactly once and no one alone.
@@ -208,7 +156,6 @@ void expect_everyone_once_and_no_one_alone(const v1::FacilitatorSnapshot& s, con
 // ---------------------------------------------------------------------------------------------
 
 TEST_F(WorkshopDay, TwentyParticipantsThreeRoundsFeedbackAndSummary) {
-  start();
   const auto w = create_workshop(demo_plan_with_short_grace());
 
   std::vector<participant> people;
@@ -411,8 +358,9 @@ TEST_F(WorkshopDay, AcknowledgedFeedbackSurvivesKillsAtSeveralPoints) {
   constexpr std::size_t submitters = 8;
   for (const std::size_t k : {std::size_t{0}, std::size_t{1}, std::size_t{3}, std::size_t{6}}) {
     SCOPED_TRACE("killed after " + std::to_string(k) + " acknowledged submissions");
-    dir_ = std::make_unique<temp_dir>();
-    start();
+    // A fresh data folder for each kill point.
+    const auto data = dir_.path() / ("data-after-" + std::to_string(k));
+    start({}, data);
     const auto w = create_workshop(read_text(demo_plan_path()));
     std::vector<participant> people;
     for (std::size_t i = 0; i < submitters; ++i) people.push_back(join(w.code(), "Submitter " + std::to_string(i)));
@@ -442,7 +390,7 @@ TEST_F(WorkshopDay, AcknowledgedFeedbackSurvivesKillsAtSeveralPoints) {
     }
     const std::size_t acknowledged = k + (in_flight_acked ? 1U : 0U);
 
-    start();  // the same data folder, a new port
+    start({}, data);  // the same data folder, a new port
     const auto stored = [&](const std::string& when) {
       client::client_error error;
       auto json = http().export_statistics(w.code(), "json", w.facilitator_token(), &error);
