@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 # Set-up and build output go to stderr, so stdout is the table alone.
 {
   bash deploy/install-deps.sh
+  bash deploy/web-deps.sh
   cmake --preset release
   cmake --build --preset release --target dyad_bench
 } >&2

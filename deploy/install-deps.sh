@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages Dyad builds and runs with. Idempotent: when everything is
 # present it installs nothing and says so. Works as root, or through sudo otherwise.
+# Usage: bash deploy/install-deps.sh [--tests]   (--tests adds Chromium for the browser tests)
 set -euo pipefail
 
 packages=(
@@ -11,6 +12,11 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libsqlite3-dev libssl-dev
 )
+# The browser pages are built with Node.js; a machine without it gets Debian's.
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
+# The browser tests drive Debian's Chromium; nothing downloads a browser.
+[ "${1:-}" = "--tests" ] && packages+=(chromium)
 
 missing=()
 for p in "${packages[@]}"; do

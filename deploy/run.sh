@@ -7,8 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash deploy/install-deps.sh
+bash deploy/web-deps.sh
 cmake --preset release
-cmake --build --preset release --target dyad-server dyad
+cmake --build --preset release --target dyad-server dyad dyad_web
 
 plan=deploy/demo/ruptures-one-day.textproto
 build/release/client/dyad plan check "$plan"

@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bash deploy/install-deps.sh
+bash deploy/install-deps.sh --tests
+bash deploy/web-deps.sh
 cmake --preset ci
 cmake --build --preset ci
 ctest --preset ci --parallel 2

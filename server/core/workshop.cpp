@@ -437,8 +437,14 @@ v1::Tallies workshop::tallies() const {
 }
 
 v1::RunStatistics workshop::statistics(const std::string& date) const {
-  return run_statistics(plan_, run_info{code_, date, static_cast<std::uint32_t>(roster_.size())},
-                        feedback_.responses(), private_seed_);
+  const auto run = as_series_run(date);
+  return run_statistics(run.plan, run.info, run.responses, run.seed);
+}
+
+series_run workshop::as_series_run(const std::string& date) const {
+  const auto responses = feedback_.responses();
+  return series_run{plan_, run_info{code_, date, static_cast<std::uint32_t>(roster_.size())},
+                    {responses.begin(), responses.end()}, private_seed_};
 }
 
 // ---------------------------------------------------------------------------------------------

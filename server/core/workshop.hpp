@@ -13,6 +13,7 @@
 #include "core/result.hpp"
 #include "core/roster.hpp"
 #include "core/round_clock.hpp"
+#include "core/statistics.hpp"
 #include "dyad/v1/events.pb.h"
 #include "dyad/v1/feedback.pb.h"
 #include "dyad/v1/plan.pb.h"
@@ -140,6 +141,8 @@ public:
   /// The organiser's statistics of this run, dated `date` ("YYYY-MM-DD"): tallies under the
   /// plan's threshold and the plain-words summary.
   dyad::v1::RunStatistics statistics(const std::string& date) const;
+  /// This run as one run of its series (see series_statistics), dated `date`.
+  series_run as_series_run(const std::string& date) const;
   /// How many have submitted feedback.
   std::size_t responses() const noexcept { return feedback_.count(); }
   const feedback_box& feedback() const noexcept { return feedback_; }

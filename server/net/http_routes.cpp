@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "core/plan_loader.hpp"
+#include "core/statistics.hpp"
 #include "core/workshop.hpp"
 #include "dyad/v1/api.pb.h"
 #include "dyad/v1/wire.pb.h"
@@ -146,6 +147,58 @@ std::string query_param(std::string_view query, std::string_view name) {
   return {};
 }
 
+/// ?format=… of an export, json when absent.
+std::string format_param(const http_request& req) {
+  const std::string_view target = req.target();
+  const auto q = target.find('?');
+  auto format = q == std::string_view::npos ? std::string{} : query_param(target.substr(q + 1), "format");
+  return format.empty() ? "json" : format;
+}
+
+constexpr std::string_view csv_header = "question_id,question,answered,option_id,option,count,percent";
+
+/// One row per option (or scale value) of each question, each row starting with `prefix`; a
+/// withheld question is one row saying so.
+std::string tallies_csv(const v1::Tallies& tallies, const std::string& prefix) {
+  std::string csv;
+  for (const auto& q : tallies.questions()) {
+    const auto head = prefix + csv_field(q.question_id()) + "," + csv_field(q.text()) + "," + std::to_string(q.answered()) + ",";
+    if (q.hidden()) {
+      csv += head + ",(withheld: fewer answers than the anonymity threshold),,\n";
+      continue;
+    }
+    for (const auto& o : q.options()) {
+      std::ostringstream pct;
+      pct << o.percent();
+      csv += head + csv_field(o.option_id()) + "," + csv_field(o.label()) + "," + std::to_string(o.count()) + "," + pct.str() + "\n";
+    }
+    if (q.has_scale())
+      for (int i = 0; i < q.scale().counts_size(); ++i) {
+        const auto value = std::to_string(q.scale().min() + i);
+        csv += head + value + "," + value + "," + std::to_string(q.scale().counts(i)) + ",\n";
+      }
+  }
+  return csv;
+}
+
+/// Every run of `series` in the log, replayed. Reads every workshop's log: fine for the
+/// hundreds of runs one server sees; an index by series is the step after that.
+core::result<std::vector<core::series_run>> series_runs(store::event_log& log, const std::string& series) {
+  auto codes = log.workshop_codes(false);
+  if (!codes) return codes.err();
+  std::vector<core::series_run> runs;
+  static const core::system_clock wall;
+  for (const auto& code : *codes) {
+    auto events = log.load(code);
+    if (!events) return events.err();
+    if (events->empty() || !events->front().has_created() || events->front().created().plan().series() != series) continue;
+    auto w = core::workshop::replay(wall, *events, random_u64());
+    if (!w) return w.err();
+    runs.push_back(w->as_series_run(date_of(events->front().created().at_ms())));
+  }
+  return runs;
+}
+
 // ---------------------------------------------------------------------------------------------
 
 void serve_static(const http_context& ctx, const http_request& req, std::string_view path,
@@ -155,6 +208,7 @@ void serve_static(const http_context& ctx, const http_request& req, std::string_
   if (parts.empty()) file = "index.html";
   else if (parts.size() == 2 && parts[0] == "j") file = "join.html";
   else if (parts.size() == 2 && parts[0] == "f") file = "facilitate.html";
+  else if (parts.size() == 2 && parts[0] == "r") file = "report.html";
   else {
     // The file is built from the checked segments only, never from the raw path: "//etc/passwd"
     // would otherwise become an absolute path that replaces the web root.
@@ -247,37 +301,34 @@ void export_from_log(const http_context& ctx, http_request req, std::string code
     if (!w) return send(error_response(req, v1::ERROR_CODE_UNAVAILABLE, w.err().message));
 
     if (rest.size() == 1 && rest[0] == "statistics") {
-      const auto target = std::string(req.target());
-      const auto q = target.find('?');
-      auto format = q == std::string::npos ? std::string("json") : query_param(std::string_view(target).substr(q + 1), "format");
-      if (format.empty()) format = "json";
+      const auto format = format_param(req);
       const auto stats = w->statistics(date_of(created.at_ms()));
       if (format == "json") return send(make_response(req, http::status::ok, to_json(stats) + "\n", "application/json"));
       if (format == "summary") return send(make_response(req, http::status::ok, stats.summary() + "\n", "text/plain; charset=utf-8"));
       if (format == "csv") {
-        std::string csv = "question_id,question,answered,option_id,option,count,percent\n";
-        for (const auto& q2 : stats.tallies().questions()) {
-          const auto head = csv_field(q2.question_id()) + "," + csv_field(q2.text()) + "," + std::to_string(q2.answered()) + ",";
-          if (q2.hidden()) {
-            csv += head + ",(withheld: fewer answers than the anonymity threshold),,\n";
-            continue;
-          }
-          for (const auto& o : q2.options()) {
-            std::ostringstream pct;
-            pct << o.percent();
-            csv += head + csv_field(o.option_id()) + "," + csv_field(o.label()) + "," + std::to_string(o.count()) + "," + pct.str() + "\n";
-          }
-          if (q2.has_scale())
-            for (int i = 0; i < q2.scale().counts_size(); ++i) {
-              const auto value = std::to_string(q2.scale().min() + i);
-              csv += head + value + "," + value + "," + std::to_string(q2.scale().counts(i)) + ",\n";
-            }
-        }
-        auto res = make_response(req, http::status::ok, std::move(csv), "text/csv; charset=utf-8");
+        auto res = make_response(req, http::status::ok, std::string(csv_header) + "\n" + tallies_csv(stats.tallies(), {}),
+                                 "text/csv; charset=utf-8");
         res.set(http::field::content_disposition, "attachment; filename=\"" + code + "-statistics.csv\"");
         return send(std::move(res));
       }
       return send(error_response(req, v1::ERROR_CODE_INVALID_ARGUMENT, "format must be csv, json or summary."));
+    }
+
+    if (rest.size() == 1 && rest[0] == "series-statistics") {
+      const auto format = format_param(req);
+      if (format != "json" && format != "csv" && format != "summary")
+        return send(error_response(req, v1::ERROR_CODE_INVALID_ARGUMENT, "format must be csv, json or summary."));
+      auto runs = series_runs(log, w->plan().series());
+      if (!runs) return send(error_response(req, v1::ERROR_CODE_UNAVAILABLE, runs.err().message));
+      const auto stats = core::series_statistics(w->plan().series(), *runs);
+      if (format == "json") return send(make_response(req, http::status::ok, to_json(stats) + "\n", "application/json"));
+      if (format == "summary") return send(make_response(req, http::status::ok, stats.summary() + "\n", "text/plain; charset=utf-8"));
+      std::string csv = "run,date," + std::string(csv_header) + "\n";
+      for (const auto& run : stats.runs()) csv += tallies_csv(run.tallies(), csv_field(run.workshop_code()) + "," + run.date() + ",");
+      csv += tallies_csv(stats.combined(), "all runs,,");
+      auto res = make_response(req, http::status::ok, std::move(csv), "text/csv; charset=utf-8");
+      res.set(http::field::content_disposition, "attachment; filename=\"" + w->plan().series() + "-series-statistics.csv\"");
+      return send(std::move(res));
     }
 
     if (rest.size() == 3 && rest[0] == "rounds" && (rest[2] == "zoom.csv" || rest[2] == "list")) {

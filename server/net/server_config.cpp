@@ -84,8 +84,10 @@ Creating a workshop by hand:
        --data-binary @plan.textproto http://127.0.0.1:8080/api/workshops
 
 Endpoints: GET /livez, /readyz, /metrics; POST /api/workshops; GET
-/api/workshops/CODE/statistics?format=csv|json|summary, /api/workshops/CODE/rounds/N/zoom.csv,
-/api/workshops/CODE/rounds/N/list; WebSocket /ws?w=CODE; pages /, /j/CODE, /f/CODE.
+/api/workshops/CODE/statistics?format=csv|json|summary, /api/workshops/CODE/series-statistics?format=…
+(every run of the series CODE belongs to), /api/workshops/CODE/rounds/N/zoom.csv,
+/api/workshops/CODE/rounds/N/list; WebSocket /ws?w=CODE; pages /, /j/CODE (participant),
+/f/CODE#t=TOKEN (facilitator), /r/CODE#t=TOKEN (report).
 SIGTERM or Ctrl-C stops gracefully: clients are told, the log is flushed, exit status 0.
 )";
 }

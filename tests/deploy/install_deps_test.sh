@@ -52,6 +52,12 @@ make_fakes "libgtest-dev" 1000
 PATH="$work/bin:$PATH" bash "$script" >/dev/null
 check "as a user, through sudo" "^sudo apt-get install .*libgtest-dev$"
 
+make_fakes "chromium" 0
+PATH="$work/bin:$PATH" bash "$script" >/dev/null
+check "without --tests, Chromium is not wanted" none
+PATH="$work/bin:$PATH" bash "$script" --tests >/dev/null
+check "with --tests, Debian's Chromium is installed" "^apt-get install .*chromium$"
+
 # A user without sudo: a clear message, exit 1, and no install attempted.
 make_fakes "libgtest-dev" 1000
 rm "$work/bin/sudo"

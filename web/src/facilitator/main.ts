@@ -1,0 +1,3 @@
+// placeholder until the page lands
+import { byId } from '../lib/dom';
+byId('app').textContent = 'facilitator';
