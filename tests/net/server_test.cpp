@@ -1,11 +1,13 @@
 // The real dyad-server, run as a separate process on an ephemeral port, driven through the
 // client library as the pages and the `dyad` command line drive it.
 
+#include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <chrono>
 #include <future>
+#include <map>
 #include <memory>
 #include <string>
 #include <thread>
@@ -51,11 +53,17 @@ TEST_F(ServerTest, MetricsAreInPrometheusTextFormat) {
   EXPECT_NE(body.find("dyad_store_commit_seconds_bucket{le=\"+Inf\"} 1"), std::string::npos) << body;
 }
 
-TEST_F(ServerTest, ServesThePlaceholderPages) {
-  for (const char* path : {"/", "/j/DUNE-2345", "/f/DUNE-2345"}) {
+TEST_F(ServerTest, ServesEachPageAndItsScript) {
+  const std::pair<const char*, const char*> pages[] = {
+      {"/", "/assets/home.js"}, {"/j/DUNE-2345", "/assets/participant.js"},
+      {"/f/DUNE-2345", "/assets/facilitator.js"}, {"/r/DUNE-2345", "/assets/report.js"}};
+  for (const auto& [path, script] : pages) {
     auto [status, body] = http().get(path);
     EXPECT_EQ(status, 200) << path << ": " << body;
-    EXPECT_NE(body.find("<html"), std::string::npos) << path;
+    EXPECT_NE(body.find(std::string("src=\"") + script + "\""), std::string::npos) << path << " does not load " << script;
+    auto [script_status, code] = http().get(script);
+    EXPECT_EQ(script_status, 200) << script << ": " << code;
+    EXPECT_GT(code.size(), 50u) << script << " is empty";
   }
   // Nothing outside web/ is served, however the path is written.
   const std::string outside = std::string(DYAD_SOURCE_DIR) + "/CMakeLists.txt";
@@ -269,6 +277,58 @@ TEST_F(ServerTest, EveryAcknowledgedSubmissionSurvivesAKill) {
   auto summary = http().export_statistics(w.code(), "summary", server_process::admin_token, &error);
   ASSERT_TRUE(summary.has_value()) << error.message;
   EXPECT_NE(summary->find("five"), std::string::npos) << *summary;
+}
+
+TEST_F(ServerTest, SeriesStatisticsCombineTheShownRunsOfTheSeriesOnly) {
+  // Run A and B of one series show their results (threshold 4); run C, with one response, is
+  // withheld and counts nowhere; a workshop of another series is left out.
+  auto other_plan = valid_plan();
+  other_plan.replace(other_plan.find("alliance-repair-half-day"), 24, "another-series-entirely");
+  struct run { v1::CreateWorkshopResponse w; std::vector<std::string> answers; };
+  std::vector<run> runs{{create_workshop(), {"excellent", "excellent", "good", "good"}},
+                        {create_workshop(), {"good", "excellent", "good", "good", "fair"}},
+                        {create_workshop(), {"excellent"}},
+                        {create_workshop(other_plan), {"poor", "poor", "poor", "poor"}}};
+  for (auto& r : runs) {
+    std::vector<participant> people;
+    for (std::size_t i = 0; i < r.answers.size(); ++i) people.push_back(join(r.w.code(), "Person " + std::to_string(i)));
+    auto facilitator = attach(r.w);
+    ASSERT_TRUE(ask(*facilitator, open_feedback()).has_ack());
+    for (std::size_t i = 0; i < r.answers.size(); ++i) {
+      auto ack = await(people[i].link->submit_feedback("form", response(r.answers[i])), "submit");
+      ASSERT_TRUE(ack.has_ack()) << describe(ack);
+    }
+  }
+  auto [status, body] = http().get("/api/workshops/" + runs[1].w.code() + "/series-statistics?format=json",
+                                   runs[1].w.facilitator_token());
+  ASSERT_EQ(status, 200) << body;
+  v1::SeriesStatistics stats;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(body, &stats).ok()) << body;
+  EXPECT_EQ(stats.series(), "alliance-repair-half-day");
+  ASSERT_EQ(stats.runs_size(), 3) << body;
+  EXPECT_EQ(stats.combined().responses(), 9u) << "A's 4 and B's 5; C's one withheld response is not counted";
+  std::map<std::string, std::uint32_t> counts;
+  for (const auto& q : stats.combined().questions())
+    if (q.question_id() == "overall")
+      for (const auto& o : q.options()) counts[o.option_id()] = o.count();
+  EXPECT_EQ(counts["excellent"], 3u);
+  EXPECT_EQ(counts["good"], 5u);
+  EXPECT_EQ(counts["fair"], 1u);
+  EXPECT_EQ(counts["poor"], 0u) << "the other series' answers leaked in";
+
+  auto [csv_status, csv] = http().get("/api/workshops/" + runs[0].w.code() + "/series-statistics?format=csv",
+                                      runs[0].w.facilitator_token());
+  ASSERT_EQ(csv_status, 200) << csv;
+  EXPECT_NE(csv.find("\nall runs,,overall,"), std::string::npos) << csv;
+  EXPECT_NE(csv.find(runs[2].w.code() + ",") , std::string::npos) << "the withheld run is listed: " << csv;
+
+  auto [wrong_status, wrong] = http().get("/api/workshops/" + runs[0].w.code() + "/series-statistics",
+                                          runs[3].w.facilitator_token());
+  EXPECT_EQ(wrong_status, 401) << "another workshop's token opened this series: " << wrong;
+  auto [bad_status, bad] = http().get("/api/workshops/" + runs[0].w.code() + "/series-statistics?format=xml",
+                                      server_process::admin_token);
+  EXPECT_EQ(bad_status, 400) << bad;
+  EXPECT_NE(bad.find("format must be csv, json or summary"), std::string::npos) << bad;
 }
 
 TEST_F(ServerTest, StopSaysGoodbyeToClientsAndExitsZero) {

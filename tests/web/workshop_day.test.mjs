@@ -1,0 +1,152 @@
+// A facilitator and seven participants, each in their own browser context (their own device),
+// run a round of the demo plan through the real pages: groups of two and one triad, the
+// countdown agreeing with the dashboard, a broadcast, a help request and "we're done", feedback
+// from everyone, and the right numbers on the dashboard and in the organiser's report.
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { DESKTOP, PHONE, Server, launchBrowser, newPerson, screenshot, waitForText, waitUntil } from './harness.mjs';
+import { answerFeedback, countdownSeconds, joinAs, readAssignment } from './pages.mjs';
+
+let server;
+let browser;
+before(async () => {
+  server = await Server.start();
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+// What each person answers; the expected figures below follow from these lines alone.
+const people = [
+  { name: 'Amira Haddad', overall: 'Excellent', recommend: 'Definitely', cat: 'Yes', relevance: 'Extremely relevant', pace: 5, useful: 'Slowing down to name the withdrawal.' },
+  { name: 'Ben Okafor', overall: 'Excellent', recommend: 'Definitely', cat: 'No', relevance: 'Of some relevance', pace: 4 },
+  { name: 'Chloe Martin', overall: 'Good', recommend: 'Perhaps', cat: 'No', relevance: 'Extremely relevant', pace: 3, useful: 'Hearing the observer afterwards.' },
+  { name: 'Dev Patel', overall: 'Excellent', recommend: 'Definitely', cat: 'Yes', relevance: 'Extremely relevant', pace: 4 },
+  { name: 'Eilidh Ross', overall: 'Good', recommend: 'Definitely', cat: 'No', relevance: 'Of some relevance', pace: 4 },
+  { name: 'Farid Nasser', overall: 'Excellent', recommend: 'Perhaps', cat: 'Yes', relevance: 'Of some relevance', pace: 5 },
+  { name: 'Grace Liu', overall: 'Good', recommend: 'Definitely', cat: 'No', relevance: 'Extremely relevant', pace: 3 },
+];
+
+test('Browser.WorkshopDay: seven participants, one triad, broadcast, help, feedback and the right tallies', async () => {
+  const w = await server.createWorkshop();
+  const fac = await newPerson(browser, DESKTOP);
+  fac.page.on('dialog', (d) => d.accept());
+  await fac.page.goto(w.facilitatorUrl);
+  await waitForText(fac.page.getByTestId('conn-state'), 'Connected');
+  await waitForText(fac.page.getByTestId('join-code'), w.code);
+  await waitForText(fac.page.getByTestId('join-link'), w.participantUrl);
+  await screenshot(fac.page, 'dashboard-lobby-desktop');
+
+  // Everyone joins from their own device; every other one on a phone.
+  const devices = [];
+  for (const [i, p] of people.entries()) {
+    const d = await newPerson(browser, i % 2 === 0 ? PHONE : DESKTOP);
+    await d.page.goto(w.participantUrl);
+    if (i === 0) await screenshot(d.page, 'participant-join-phone');
+    await joinAs(d.page, p.name, `${p.name.split(' ')[0].toLowerCase()}@example.org`);
+    devices.push(d);
+  }
+  await screenshot(devices[0].page, 'participant-waiting-phone');
+  await screenshot(devices[1].page, 'participant-waiting-desktop');
+
+  const roster = fac.page.getByTestId('roster-entry');
+  await waitUntil('seven people present on the roster', async () =>
+    (await roster.count()) === 7 && (await fac.page.locator('[data-testid=roster-entry][data-presence=present]').count()) === 7);
+  for (const p of people) await waitForText(fac.page.getByTestId('roster'), p.name);
+
+  // Preview, then launch.
+  await fac.page.getByLabel('Exercise').selectOption('noticing-withdrawal');
+  await fac.page.getByRole('button', { name: 'Preview groups' }).click();
+  await waitUntil('a preview of three groups', async () => (await fac.page.getByTestId('preview-group').count()) === 3);
+  await screenshot(fac.page, 'dashboard-preview-desktop');
+  await fac.page.getByRole('button', { name: 'Launch round' }).click();
+  await waitUntil('three groups running', async () => (await fac.page.getByTestId('group-card').count()) === 3);
+
+  // Every participant's card: rooms make two pairs and one triad, partners are each other.
+  const seen = [];
+  for (const d of devices) seen.push(await readAssignment(d.page));
+  const byRoom = new Map();
+  seen.forEach((a, i) => byRoom.set(a.room, [...(byRoom.get(a.room) ?? []), { ...a, name: people[i].name }]));
+  assert.deepEqual([...byRoom.values()].map((g) => g.length).sort(), [2, 2, 3], `groups by room: ${JSON.stringify([...byRoom])}`);
+  for (const [room, members] of byRoom) {
+    for (const m of members) {
+      const others = members.filter((o) => o !== m).map((o) => o.name).sort();
+      assert.deepEqual([...m.partners].sort(), others, `${m.name} in ${room} should see partners ${others}`);
+    }
+    const roles = members.map((m) => m.role);
+    assert.equal(new Set(roles).size, roles.length, `${room} has distinct roles: ${roles}`);
+    if (members.length === 3) assert.ok(roles.includes('Observer'), `the triad has an observer: ${roles}`);
+    await waitForText(fac.page.locator(`[data-testid=group-card][data-room="${room}"]`), members[0].name);
+  }
+  for (const a of seen) assert.ok(a.turns >= 2, `the excerpt is laid out as speaker turns (${a.turns})`);
+  await screenshot(devices[0].page, 'participant-assignment-phone');
+  await screenshot(devices[1].page, 'participant-assignment-desktop');
+
+  // The countdown agrees with the dashboard's (both read the server's deadline).
+  const facSeconds = await countdownSeconds(fac.page.getByTestId('clock-countdown'));
+  for (const d of devices) {
+    const s = await countdownSeconds(d.page.getByTestId('countdown'));
+    assert.ok(Math.abs(s - facSeconds) <= 3, `participant countdown ${s}s vs dashboard ${facSeconds}s`);
+  }
+  await screenshot(fac.page, 'dashboard-round-desktop');
+
+  // Broadcast reaches everyone.
+  const message = 'Five minutes left: start wrapping up, then swap roles.';
+  await fac.page.getByLabel('Message to everyone').fill(message);
+  await fac.page.getByRole('button', { name: 'Send to everyone' }).click();
+  for (const d of devices) await waitForText(d.page.getByTestId('broadcast'), message);
+
+  // A help request stands out on the dashboard; "we're done" from another room is shown too.
+  const helper = seen[0];
+  await devices[0].page.getByRole('button', { name: 'Ask for help' }).click();
+  const sendHelp = devices[0].page.getByRole('button', { name: 'Send help request' });
+  if (await sendHelp.isVisible()) await sendHelp.click();
+  await waitUntil('the help request on the dashboard', async () =>
+    (await fac.page.locator(`[data-testid=group-card][data-room="${helper.room}"]`).getAttribute('data-status')) === 'help');
+  const doneIndex = seen.findIndex((a) => a.room !== helper.room);
+  await devices[doneIndex].page.getByRole('button', { name: "We're done" }).click();
+  await waitUntil('the done status on the dashboard', async () =>
+    (await fac.page.locator(`[data-testid=group-card][data-room="${seen[doneIndex].room}"]`).getAttribute('data-status')) === 'done');
+  await screenshot(devices[0].page, 'participant-broadcast-help-phone');
+  await screenshot(fac.page, 'dashboard-help-desktop');
+
+  // Feedback: everyone answers; the dashboard counts and tallies live.
+  await fac.page.getByRole('button', { name: 'Open feedback' }).click();
+  for (const [i, d] of devices.entries()) {
+    await answerFeedback(d.page, people[i]);
+    if (i === 0) await screenshot(d.page, 'participant-feedback-phone');
+    await d.page.getByRole('button', { name: 'Send feedback' }).click();
+    await d.page.getByTestId('feedback-thanks').waitFor({ state: 'visible', timeout: 15_000 });
+  }
+  await screenshot(devices[0].page, 'participant-thanks-phone');
+  await waitForText(fac.page.getByTestId('responses-count'), /^7\b/);
+  const overall = fac.page.getByTestId('tally-overall');
+  await waitForText(overall, '4 (57.1%)');
+  await waitForText(overall, '3 (42.9%)');
+  await waitForText(fac.page.getByTestId('tally-recommend'), '5 (71.4%)');
+  await screenshot(fac.page, 'dashboard-feedback-desktop');
+
+  // The organiser's report shows the same numbers and the plain-words summary.
+  const report = await fac.context.newPage();
+  await report.goto(`${server.base}/r/${w.code}#t=${w.facilitatorToken}`);
+  const summary = await waitForText(report.getByTestId('summary'), 'Of the seven participants');
+  assert.match(summary, /4 rated the workshop as excellent, 3 as good\./);
+  assert.match(summary, /5 would definitely recommend the workshop to a colleague, 2 perhaps\./);
+  const fromApi = await server.api(`/api/workshops/${w.code}/statistics?format=summary`, w.facilitatorToken);
+  assert.equal(summary, fromApi.replace(/\s+/g, ' ').trim(), 'the report shows the server\'s summary');
+  await waitForText(report.getByTestId('responses'), '7');
+  await waitForText(report.getByTestId('question-overall'), '57.1%');
+  await waitForText(report.getByTestId('comments-most-useful'), 'Hearing the observer afterwards.');
+  await screenshot(report, 'report-run-desktop');
+  await report.setViewportSize(PHONE);
+  await screenshot(report, 'report-run-phone');
+  await report.emulateMedia({ media: 'print' });
+  await screenshot(report, 'report-print');
+
+  await fac.page.setViewportSize(PHONE);
+  await screenshot(fac.page, 'dashboard-feedback-phone');
+
+  for (const d of [fac, ...devices]) assert.deepEqual(d.errors, [], 'no errors in the pages\' consoles');
+});

@@ -1,0 +1,78 @@
+// Who is here: everyone who joined, present first, with a way to take someone out of the
+// pairing (away) and put them back.
+import { Presence } from '@gen/dyad/v1/events_pb';
+import type { RosterEntry } from '@gen/dyad/v1/wire_pb';
+import { h, render } from '../lib/dom';
+import { countPresence, type DashState } from './state';
+import { clockTime, keepFocus, PRESENCE_WORD } from './util';
+
+const ORDER: Record<Presence, number> = {
+  [Presence.PRESENT]: 0,
+  [Presence.AWAY]: 1,
+  [Presence.DISCONNECTED]: 2,
+  [Presence.UNSPECIFIED]: 3,
+  [Presence.LEFT]: 4,
+};
+
+const PILL: Record<Presence, string> = {
+  [Presence.PRESENT]: 'pill ok',
+  [Presence.AWAY]: 'pill warn',
+  [Presence.DISCONNECTED]: 'pill alert',
+  [Presence.LEFT]: 'pill gone',
+  [Presence.UNSPECIFIED]: 'pill',
+};
+
+export interface RosterPanel {
+  root: HTMLElement;
+  update(s: DashState): void;
+}
+
+export function rosterPanel(markAway: (participantId: string, away: boolean) => Promise<void>): RosterPanel {
+  const counts = h('p', { class: 'roster-counts', 'data-testid': 'roster-counts', 'aria-live': 'polite' });
+  const list = h('ul', { class: 'roster', 'aria-label': 'Participants' });
+  const error = h('p', { class: 'error-text', role: 'alert' });
+  const root = h('section', { class: 'card roster-panel', 'aria-labelledby': 'roster-h' },
+    h('h2', { id: 'roster-h' }, 'Participants'), counts, error, list);
+
+  function entry(e: RosterEntry): HTMLLIElement {
+    const word = PRESENCE_WORD[e.presence];
+    const canToggle = e.presence !== Presence.LEFT;
+    const away = e.presence === Presence.AWAY;
+    const button = canToggle
+      ? h('button', { type: 'button', class: 'secondary small-button', 'data-focus-key': `away-${e.participantId}`,
+          'aria-label': `${away ? 'Mark present' : 'Mark away'}: ${e.shownName}` }, away ? 'Mark present' : 'Mark away')
+      : null;
+    button?.addEventListener('click', () => {
+      button.disabled = true;
+      error.textContent = '';
+      markAway(e.participantId, !away).catch((err: Error) => {
+        error.textContent = err.message;
+        button.disabled = false;
+      });
+    });
+    return h('li', { 'data-testid': 'roster-entry', 'data-presence': word, 'data-id': e.participantId, class: `presence-${word}` },
+      h('div', { class: 'roster-main' },
+        h('span', { class: 'roster-name' }, e.shownName),
+        h('span', { class: PILL[e.presence] }, word),
+        e.joinedLate ? h('span', { class: 'tag', title: 'Joined after the first round started' }, 'joined late') : null,
+        e.hasEmail ? h('span', { class: 'tag', title: 'Gave an email, so the Zoom CSV can pre-assign them' }, 'has email') : null),
+      h('div', { class: 'roster-side' },
+        h('span', { class: 'muted small' }, `since ${clockTime(e.sinceMs)}`),
+        button));
+  }
+
+  function update(s: DashState): void {
+    const parts: string[] = [`${countPresence(s, Presence.PRESENT)} present`];
+    const away = countPresence(s, Presence.AWAY);
+    const disc = countPresence(s, Presence.DISCONNECTED);
+    const left = countPresence(s, Presence.LEFT);
+    if (away) parts.push(`${away} away`);
+    if (disc) parts.push(`${disc} disconnected`);
+    if (left) parts.push(`${left} left`);
+    counts.textContent = s.roster.length === 0 ? 'No one has joined yet. Share the link above.' : parts.join(', ');
+    const sorted = [...s.roster].sort((a, b) => ORDER[a.presence] - ORDER[b.presence] || a.shownName.localeCompare(b.shownName));
+    keepFocus(list, () => render(list, sorted.map(entry)));
+  }
+
+  return { root, update };
+}

@@ -1,0 +1,145 @@
+// The running (or last) round: its clock, one card per breakout room with how the group is
+// doing, and the pairs in the forms Zoom and the chat need.
+import { RoleKind, type Exercise } from '@gen/dyad/v1/plan_pb';
+import type { Group } from '@gen/dyad/v1/events_pb';
+import type { GroupStatus } from '@gen/dyad/v1/wire_pb';
+import { apiGet, download, h, render } from '../lib/dom';
+import { copyStatus, copyText } from './clipboard';
+import { clockPanel, type ClockActions } from './clock';
+import { exerciseById, roundRunning, type DashState } from './state';
+import { keepFocus, messageOf, nameOf, roleName } from './util';
+
+export interface RoundView {
+  root: HTMLElement;
+  update(s: DashState): void;
+}
+
+/** The role a member plays now: therapist and client trade places in each swap-roles phase. */
+function roleNow(ex: Exercise | undefined, role: string, phaseIndex: number): string {
+  if (!ex) return role;
+  const swaps = ex.phases.slice(0, phaseIndex + 1).filter((p) => p.swapRoles).length;
+  if (swaps % 2 === 0) return role;
+  const kind = ex.roles.find((r) => r.id === role)?.kind;
+  const other = kind === RoleKind.THERAPIST ? RoleKind.CLIENT : kind === RoleKind.CLIENT ? RoleKind.THERAPIST : undefined;
+  return other === undefined ? role : ex.roles.find((r) => r.kind === other)?.id ?? role;
+}
+
+export function statusOf(st: GroupStatus | undefined): 'help' | 'done' | 'working' {
+  if (st?.needsHelp) return 'help';
+  if (st?.done) return 'done';
+  return 'working';
+}
+
+export function roundView(clockActions: ClockActions): RoundView {
+  let state: DashState | undefined;
+  const clock = clockPanel(clockActions);
+  const heading = h('h2', { id: 'round-h', tabindex: '-1' }, 'Round');
+  const subtitle = h('p', { class: 'muted round-sub' });
+  const summary = h('p', { class: 'round-summary', 'aria-live': 'polite' });
+  const grid = h('div', { class: 'group-grid live-grid', 'data-testid': 'groups' });
+  const emailNote = h('p', { class: 'banner info small', 'data-testid': 'email-note' });
+  const exportStatus = copyStatus();
+  const listArea = h('textarea', { class: 'copy-fallback list-area', readonly: true, rows: 8, 'aria-label': 'The groups as text', hidden: true });
+  const csvButton = h('button', { type: 'button', class: 'secondary' }, 'Download Zoom CSV');
+  const listButton = h('button', { type: 'button', class: 'secondary' }, 'Copy list');
+  const exportError = h('p', { class: 'error-text', role: 'alert' });
+  const exports = h('div', { class: 'exports' },
+    h('h3', {}, 'For Zoom’s breakout rooms'),
+    emailNote,
+    h('div', { class: 'actions' }, csvButton, listButton),
+    exportError, exportStatus, listArea);
+  const empty = h('p', { class: 'muted' }, 'No round yet. When you launch one, each breakout room appears here with its people, their roles and how they are doing.');
+
+  const root = h('section', { class: 'card round-view', 'aria-labelledby': 'round-h' },
+    heading, subtitle, clock.root, summary, grid, exports, empty);
+
+  csvButton.addEventListener('click', async () => {
+    if (!state) return;
+    exportError.textContent = '';
+    try {
+      const res = await apiGet(`/api/workshops/${encodeURIComponent(state.code)}/rounds/${state.round}/zoom.csv`, state.token);
+      download(`${state.code}-round-${state.round}-zoom.csv`, 'text/csv', await res.text());
+      exportStatus.textContent = 'Downloaded. In Zoom: Breakout Rooms → Recreate → Import from CSV.';
+    } catch (e) {
+      exportError.textContent = messageOf(e);
+    }
+  });
+  listButton.addEventListener('click', async () => {
+    if (!state) return;
+    exportError.textContent = '';
+    try {
+      const res = await apiGet(`/api/workshops/${encodeURIComponent(state.code)}/rounds/${state.round}/list`, state.token);
+      const text = await res.text();
+      // Shown as well as copied: the list is also for reading out or pasting by hand.
+      listArea.hidden = false;
+      listArea.value = text;
+      await copyText(text, exportStatus, listArea);
+    } catch (e) {
+      exportError.textContent = messageOf(e);
+    }
+  });
+
+  function card(s: DashState, ex: Exercise | undefined, g: Group): HTMLElement {
+    const st = s.statusRound === s.round ? s.statuses.get(g.room) : undefined;
+    const status = roundRunning(s) ? statusOf(st) : 'working';
+    const phaseIndex = s.phase?.phaseIndex ?? 0;
+    const badge = status === 'help'
+      ? h('p', { class: 'status-badge help', 'data-testid': 'help-badge' }, h('span', { class: 'icon', 'aria-hidden': 'true' }, '⚠'), ' Needs help')
+      : status === 'done'
+        ? h('p', { class: 'status-badge done' }, h('span', { class: 'icon', 'aria-hidden': 'true' }, '✓'), ' Done')
+        : h('p', { class: 'status-badge working' }, roundRunning(s) ? 'Working' : 'Ended');
+    return h('article', { class: `group-card live-card status-${status}`, 'data-testid': 'group-card', 'data-room': g.room, 'data-status': status },
+      h('header', { class: 'group-head' }, h('h3', {}, g.room), badge),
+      status === 'help'
+        ? h('div', { class: 'help-detail' },
+            st?.helpNote ? h('p', { class: 'help-note' }, `“${st.helpNote}”`) : h('p', { class: 'help-note muted' }, 'No note given.'),
+            h('p', { class: 'small' }, `Asked by ${st?.helpFrom || 'someone in the room'}`))
+        : null,
+      g.withFacilitator ? h('p', { class: 'small muted' }, 'Practises with you, the facilitator.') : null,
+      h('ul', { class: 'members' }, g.members.map((m) =>
+        h('li', { class: 'member' },
+          h('span', { class: 'person-name' }, nameOf(s.roster, m.participantId)),
+          h('span', { class: 'role' }, roleName(ex, roleNow(ex, m.role, phaseIndex)))))));
+  }
+
+  function update(s: DashState): void {
+    state = s;
+    clock.update(s);
+    const has = s.round > 0;
+    const running = roundRunning(s);
+    const ex = exerciseById(s, s.exerciseId);
+    heading.textContent = has ? `Round ${s.round}${running ? '' : ' (ended)'}` : 'Round';
+    subtitle.textContent = has && ex ? ex.title : '';
+    subtitle.hidden = !subtitle.textContent;
+    empty.hidden = has;
+    exports.hidden = !has || s.groups.length === 0;
+    clock.root.hidden = clock.root.hidden || !has;
+
+    const groups = [...s.groups];
+    if (running) {
+      // Help first, then those still working, then the finished: the eye lands where it is needed.
+      const rank = (g: Group) => ({ help: 0, working: 1, done: 2 })[statusOf(s.statuses.get(g.room))];
+      groups.sort((a, b) => rank(a) - rank(b));
+      const done = s.groups.filter((g) => statusOf(s.statuses.get(g.room)) === 'done').length;
+      const help = s.groups.filter((g) => statusOf(s.statuses.get(g.room)) === 'help').length;
+      summary.textContent = `${s.groups.length} rooms: ${done} done${help ? `, ${help} asking for help` : ''}.`;
+    } else {
+      summary.textContent = '';
+    }
+    summary.hidden = !summary.textContent;
+    keepFocus(grid, () => render(grid, groups.map((g) => card(s, ex, g))));
+
+    const members = s.groups.flatMap((g) => g.members.map((m) => m.participantId));
+    const noEmail = members.filter((id) => !s.roster.find((e) => e.participantId === id)?.hasEmail);
+    if (noEmail.length === 0) {
+      emailNote.textContent = 'Everyone in this round gave an email, so the CSV pre-assigns them all.';
+    } else {
+      const names = noEmail.map((id) => nameOf(s.roster, id));
+      emailNote.textContent = noEmail.length === members.length
+        ? 'No one in this round gave an email, so the Zoom CSV has no one to pre-assign: use the list to assign the rooms by hand in Zoom.'
+        : `${noEmail.length} of ${members.length} gave no email and are left out of the Zoom CSV (${names.join(', ')}): assign them by hand in Zoom, using the list.`;
+    }
+  }
+
+  return { root, update };
+}
