@@ -451,7 +451,7 @@ series_run workshop::as_series_run(const std::string& date) const {
 // What a participant sees
 
 std::optional<assignment> workshop::assignment_of(const std::string& participant_id) const {
-  if (rounds_.empty()) return std::nullopt;
+  if (rounds_.empty() || rounds_.back().ended) return std::nullopt;
   const round_state& r = rounds_.back();
   const auto* g = group_of(r.groups, participant_id);
   const auto* exercise = exercise_of(r);

@@ -128,13 +128,17 @@ public:
   const pairing_history& history() const noexcept { return history_; }
   /// 0 before the first round.
   std::uint32_t round_number() const noexcept { return static_cast<std::uint32_t>(rounds_.size()); }
+  /// The current (or last) round's exercise; empty before the first round.
+  std::string round_exercise_id() const { return rounds_.empty() ? std::string{} : rounds_.back().exercise_id; }
   /// The current (or last) round's groups; empty before the first round.
   const std::vector<pairing_group>& groups() const;
   /// Whether a round is running now (launched, not ended, phases not all passed).
   bool round_running() const;
   /// The current round's clock as seen now, if there has been a round.
   std::optional<round_clock::view> phase() const;
-  /// What this participant sees now, if they are in a group of the current round.
+  /// What this participant sees now, if they are in a group of the current round; nothing once
+  /// the facilitator has ended the round (a round whose phases have all passed still shows, so
+  /// a pair can finish its debrief).
   std::optional<assignment> assignment_of(const std::string& participant_id) const;
   /// Live tallies, hidden below the plan's anonymity threshold.
   dyad::v1::Tallies tallies() const;

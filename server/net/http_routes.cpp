@@ -231,6 +231,14 @@ void serve_static(const http_context& ctx, const http_request& req, std::string_
   if (!body) return send(make_response(req, http::status::not_found, "Not found: " + std::string(path) + "\n", "text/plain"));
   auto res = make_response(req, http::status::ok, std::move(*body), content_type_for(full));
   res.set(http::field::cache_control, "no-cache");
+  res.set("X-Content-Type-Options", "nosniff");
+  // The pages load only their own scripts and speak only to this server; the facilitator's
+  // token in a URL's fragment never leaves in a Referer header.
+  res.set("Referrer-Policy", "no-referrer");
+  if (full.extension() == ".html")
+    res.set("Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+            "connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'");
   if (req.method() == http::verb::head) res.body().clear();
   send(std::move(res));
 }
@@ -273,6 +281,22 @@ void list_workshops(const http_context& ctx, const http_request& req, const std:
     e->set_open(true);
   }
   send(make_response(req, http::status::ok, to_json(list) + "\n", "application/json"));
+}
+
+/// Whether a code names an open workshop, and its title: what a join page needs before the
+/// WebSocket, whose refused upgrade a browser cannot read. No token: the WebSocket at /ws?w=CODE
+/// tells the same to anyone who tries a code.
+void workshop_status(const http_context& ctx, const http_request& req, const std::string& code,
+                     const std::function<void(http_response)>& send) {
+  auto host = ctx.registry.find(code);
+  if (!host)
+    return send(error_response(req, v1::ERROR_CODE_NOT_FOUND,
+                               "No open workshop '" + code + "'; check the code you were given, or ask your facilitator for the link."));
+  v1::WorkshopListEntry e;
+  e.set_code(host->code());
+  e.set_title(host->title());
+  e.set_open(true);
+  send(make_response(req, http::status::ok, to_json(e) + "\n", "application/json"));
 }
 
 /// Exports read the durable log on the store's thread: what they show is what was acknowledged.
@@ -416,6 +440,7 @@ void handle_http(const http_context& ctx, http_request req, std::function<void(h
       if (get) return list_workshops(ctx, req, send);
       return send(error_response(req, v1::ERROR_CODE_INVALID_ARGUMENT, "Use POST to create a workshop or GET to list them."));
     }
+    if (parts.size() == 3 && parts[1] == "workshops" && get) return workshop_status(ctx, req, normalize_code(parts[2]), send);
     if (parts.size() >= 4 && parts[1] == "workshops" && get) {
       std::vector<std::string> rest(parts.begin() + 3, parts.end());
       return export_from_log(ctx, std::move(req), normalize_code(parts[2]), std::move(rest), std::move(send));

@@ -623,6 +623,7 @@ v1::FeedbackState workshop_host::feedback_state_for(const std::string& participa
   v1::FeedbackState f;
   f.set_open(workshop_.lifecycle() == v1::LIFECYCLE_FEEDBACK);
   if (f.open()) *f.mutable_questionnaire() = workshop_.plan().questionnaire();
+  f.set_anonymity_threshold(core::anonymity_threshold(workshop_.plan()));
   if (participant_id.empty()) f.set_responses(static_cast<std::uint32_t>(workshop_.responses()));
   else f.set_submitted(workshop_.feedback().has_submitted(participant_id));
   return f;
@@ -631,6 +632,9 @@ v1::FeedbackState workshop_host::feedback_state_for(const std::string& participa
 v1::GroupStatuses workshop_host::group_statuses() const {
   v1::GroupStatuses out;
   out.set_round(workshop_.round_number());
+  out.set_exercise_id(workshop_.round_exercise_id());
+  if (const auto* ex = core::find_exercise(workshop_.plan(), out.exercise_id()))
+    for (const auto& g : workshop_.groups()) *out.add_round_groups() = core::to_proto(g, *ex);
   for (const auto& g : workshop_.groups()) {
     auto* s = out.add_groups();
     s->set_room(g.room);
@@ -650,6 +654,7 @@ v1::ParticipantSnapshot workshop_host::participant_snapshot(const std::string& p
   const auto& plan = workshop_.plan();
   s.set_workshop_title(plan.title());
   s.set_presenter(plan.presenter());
+  s.set_time_zone(plan.time_zone());
   for (const auto& b : plan.agenda()) *s.add_agenda() = b;
   s.set_lifecycle(workshop_.lifecycle());
   if (auto a = workshop_.assignment_of(pid)) *s.mutable_assignment() = to_wire(*a);
@@ -666,14 +671,9 @@ v1::FacilitatorSnapshot workshop_host::facilitator_snapshot() const {
   s.set_lifecycle(workshop_.lifecycle());
   *s.mutable_roster() = roster_of(workshop_.people());
   s.set_round(workshop_.round_number());
-  const auto& groups = workshop_.groups();
-  if (!groups.empty() && !groups.front().members.empty()) {
-    if (auto a = workshop_.assignment_of(groups.front().members.front().participant)) {
-      s.set_exercise_id(a->exercise_id);
-      if (const auto* ex = core::find_exercise(workshop_.plan(), a->exercise_id))
-        for (const auto& g : groups) *s.add_groups() = core::to_proto(g, *ex);
-    }
-  }
+  s.set_exercise_id(workshop_.round_exercise_id());
+  if (const auto* ex = core::find_exercise(workshop_.plan(), s.exercise_id()))
+    for (const auto& g : workshop_.groups()) *s.add_groups() = core::to_proto(g, *ex);
   if (workshop_.round_number() > 0) *s.mutable_phase() = phase_of(workshop_);
   *s.mutable_group_statuses() = group_statuses();
   *s.mutable_tallies() = workshop_.tallies();

@@ -132,6 +132,19 @@ TEST_F(WorkshopTest, SwapPhaseSwapsTherapistAndClient) {
   EXPECT_EQ(w_->assignment_of("p1")->role_id, after->role_id) << "swapped roles hold until another swap";
 }
 
+TEST_F(WorkshopTest, EndingTheRoundSendsEveryoneBackToTheMainRoom) {
+  for (const auto* name : {"Ann", "Ben"}) join(name);
+  keep(*w_->launch_round("listening"));
+  clock_.advance(60 * minute);
+  ASSERT_TRUE(w_->assignment_of("p1").has_value()) << "after the last phase the pair may still be debriefing";
+  EXPECT_TRUE(w_->assignment_of("p1")->phase.finished);
+  keep(*w_->end_round());
+  EXPECT_FALSE(w_->assignment_of("p1").has_value()) << "an ended round still hands out a room";
+  EXPECT_FALSE(w_->assignment_of("p2").has_value());
+  EXPECT_EQ(w_->groups().size(), 1U) << "the facilitator still sees the last round's groups";
+  EXPECT_EQ(w_->round_exercise_id(), "listening");
+}
+
 TEST_F(WorkshopTest, OddCountMakesATriadWithAnObserverChecklist) {
   for (const auto* name : {"Ann", "Ben", "Cas"}) join(name);
   keep(*w_->launch_round("listening"));

@@ -331,6 +331,33 @@ TEST_F(ServerTest, SeriesStatisticsCombineTheShownRunsOfTheSeriesOnly) {
   EXPECT_NE(bad.find("format must be csv, json or summary"), std::string::npos) << bad;
 }
 
+TEST_F(ServerTest, TheDashboardLearnsEachGroupsMembersFromGroupStatuses) {
+  const auto w = create_workshop();
+  std::vector<participant> people;
+  for (const char* name : {"Ada", "Ben", "Cy", "Dee", "Eve"}) people.push_back(join(w.code(), name));
+  auto facilitator = attach(w);
+  ASSERT_TRUE(ask(*facilitator, launch("naming-the-strain")).has_ack());
+  auto statuses = facilitator->wait_for_event(
+      [](const v1::ServerMessage& m) { return m.has_group_statuses() && m.group_statuses().round() == 1; }, answer_deadline);
+  ASSERT_TRUE(statuses.has_value()) << "no GroupStatuses after the launch";
+  const auto& g = statuses->group_statuses();
+  EXPECT_EQ(g.exercise_id(), "naming-the-strain");
+  std::vector<std::string> members;
+  for (const auto& group : g.round_groups()) {
+    EXPECT_EQ(group.room().rfind("Room ", 0), 0U) << group.room();
+    for (const auto& m : group.members()) {
+      members.push_back(m.participant_id());
+      EXPECT_FALSE(m.role().empty()) << "a member without a role in " << group.room();
+    }
+  }
+  std::vector<std::string> expected;
+  for (const auto& p : people) expected.push_back(p.id());
+  std::sort(members.begin(), members.end());
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(members, expected) << "everyone present is in exactly one group, as the dashboard is told";
+  EXPECT_EQ(g.round_groups_size(), 2) << "five people: a pair and a triad";
+}
+
 TEST_F(ServerTest, StopSaysGoodbyeToClientsAndExitsZero) {
   const auto w = create_workshop();
   auto p = join(w.code(), "Ada");

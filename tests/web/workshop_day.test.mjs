@@ -23,7 +23,7 @@ const people = [
   { name: 'Amira Haddad', overall: 'Excellent', recommend: 'Definitely', cat: 'Yes', relevance: 'Extremely relevant', pace: 5, useful: 'Slowing down to name the withdrawal.' },
   { name: 'Ben Okafor', overall: 'Excellent', recommend: 'Definitely', cat: 'No', relevance: 'Of some relevance', pace: 4 },
   { name: 'Chloe Martin', overall: 'Good', recommend: 'Perhaps', cat: 'No', relevance: 'Extremely relevant', pace: 3, useful: 'Hearing the observer afterwards.' },
-  { name: 'Dev Patel', overall: 'Excellent', recommend: 'Definitely', cat: 'Yes', relevance: 'Extremely relevant', pace: 4 },
+  { name: 'Dev Patel', overall: 'Excellent', recommend: 'Definitely', cat: 'Yes', relevance: 'Extremely relevant', pace: 4, useful: 'The transcript <b>excerpts</b> & the swap.' },
   { name: 'Eilidh Ross', overall: 'Good', recommend: 'Definitely', cat: 'No', relevance: 'Of some relevance', pace: 4 },
   { name: 'Farid Nasser', overall: 'Excellent', recommend: 'Perhaps', cat: 'Yes', relevance: 'Of some relevance', pace: 5 },
   { name: 'Grace Liu', overall: 'Good', recommend: 'Definitely', cat: 'No', relevance: 'Extremely relevant', pace: 3 },
@@ -138,7 +138,12 @@ test('Browser.WorkshopDay: seven participants, one triad, broadcast, help, feedb
   assert.equal(summary, fromApi.replace(/\s+/g, ' ').trim(), 'the report shows the server\'s summary');
   await waitForText(report.getByTestId('responses'), '7');
   await waitForText(report.getByTestId('question-overall'), '57.1%');
-  await waitForText(report.getByTestId('comments-most-useful'), 'Hearing the observer afterwards.');
+  // Three comments (k = 3), shown as text: markup typed by a participant stays text.
+  const comments = report.getByTestId('comments-most-useful');
+  await waitForText(comments, 'Hearing the observer afterwards.');
+  await waitForText(comments, 'Slowing down to name the withdrawal.');
+  await waitForText(comments, 'The transcript <b>excerpts</b> & the swap.');
+  assert.equal(await comments.locator('b').count(), 0, 'a comment\'s markup was rendered as HTML');
   await screenshot(report, 'report-run-desktop');
   await report.setViewportSize(PHONE);
   await screenshot(report, 'report-run-phone');

@@ -25,8 +25,8 @@ export function clockPanel(actions: ClockActions): ClockPanel {
   const endsAt = h('p', { class: 'muted small clock-ends' });
   const error = h('p', { class: 'error-text', role: 'alert', 'data-testid': 'clock-error' });
 
-  const plus1 = h('button', { type: 'button', class: 'secondary', 'aria-label': 'Add one minute to this phase' }, '+1 min');
-  const plus5 = h('button', { type: 'button', class: 'secondary', 'aria-label': 'Add five minutes to this phase' }, '+5 min');
+  const plus1 = h('button', { type: 'button', class: 'secondary', title: 'Add one minute to this phase, for everyone' }, '+1 min');
+  const plus5 = h('button', { type: 'button', class: 'secondary', title: 'Add five minutes to this phase, for everyone' }, '+5 min');
   const pause = h('button', { type: 'button', class: 'secondary', 'data-testid': 'pause-resume' }, 'Pause');
   const next = h('button', { type: 'button', class: 'secondary' }, 'Next phase');
   const end = h('button', { type: 'button', class: 'danger' }, 'End round');
@@ -86,13 +86,15 @@ export function clockPanel(actions: ClockActions): ClockPanel {
     phaseName.textContent = p.finished ? `Round ${s.round} has ended` : p.phaseName || 'Phase';
     phaseOf.textContent = p.finished ? '' : `Phase ${p.phaseIndex + 1} of ${p.phaseCount}`;
     pausedTag.hidden = !(running && p.paused);
+    // An ended round has no time left to show; 0:00 in large type would only alarm.
+    countdown.hidden = !!p.finished;
     endsAt.textContent = running
       ? p.paused
         ? 'The clock is paused for everyone; resume to carry on.'
         : `The round ends at about ${clockTime(p.roundEndsAtMs)}.`
       : '';
     pause.textContent = p.paused ? 'Resume' : 'Pause';
-    pause.setAttribute('aria-label', p.paused ? 'Resume the clock' : 'Pause the clock');
+    pause.title = p.paused ? 'Resume the clock for everyone' : 'Pause the clock for everyone';
     for (const b of [plus1, plus5, pause, next, end]) b.disabled = !running;
     controls.hidden = !running;
     tick();

@@ -59,6 +59,25 @@ function roleProblem(g: DraftGroup, ex: Exercise | undefined): string {
   return `Needs exactly one ${t} and one ${c}; everyone else observes.`;
 }
 
+/** A small padlock, closed or open, drawn so it needs no icon font. */
+function padlock(closed: boolean): SVGSVGElement {
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(ns, 'svg');
+  svg.setAttribute('viewBox', '0 0 16 16');
+  svg.setAttribute('width', '14');
+  svg.setAttribute('height', '14');
+  svg.setAttribute('aria-hidden', 'true');
+  const body = document.createElementNS(ns, 'rect');
+  for (const [k, v] of Object.entries({ x: '2.5', y: '7', width: '11', height: '8', rx: '1.5', fill: 'currentColor' })) body.setAttribute(k, v);
+  const shackle = document.createElementNS(ns, 'path');
+  shackle.setAttribute('d', closed ? 'M5 7V5a3 3 0 0 1 6 0v2' : 'M5 7V5a3 3 0 0 1 6 0');
+  shackle.setAttribute('fill', 'none');
+  shackle.setAttribute('stroke', 'currentColor');
+  shackle.setAttribute('stroke-width', '1.8');
+  svg.append(shackle, body);
+  return svg;
+}
+
 export function plannerPanel(actions: PlannerActions): PlannerPanel {
   let state: DashState | undefined;
   let draft: Draft | undefined;
@@ -210,7 +229,7 @@ export function plannerPanel(actions: PlannerActions): PlannerPanel {
       'data-testid': 'lock-group',
       'aria-label': `${g.locked ? 'Unlock' : 'Lock'} ${g.room}`,
       disabled: busy,
-    }, g.locked ? '🔒 Locked' : 'Lock');
+    }, padlock(g.locked), g.locked ? 'Locked' : 'Lock');
     lock.addEventListener('click', () => {
       g.locked = !g.locked;
       if (selected?.g === gi) selected = undefined;
@@ -231,19 +250,19 @@ export function plannerPanel(actions: PlannerActions): PlannerPanel {
     const running = roundRunning(s);
     const closed = s.lifecycle === Lifecycle.FEEDBACK || s.lifecycle === Lifecycle.CLOSED;
     const ex = exerciseById(s, select.value);
-    exerciseInfo.textContent = ex
-      ? `${ex.phases.map((p) => `${p.name} ${p.minutes} min`).join(' · ')}${ex.brief ? '' : ''}`
-      : '';
+    exerciseInfo.textContent = ex ? ex.phases.map((p) => `${p.name} ${p.minutes} min`).join(' · ') : '';
     const present = presentIds(s).length;
     previewButton.disabled = busy || closed || !ex;
     launchButton.disabled = busy || closed || running || !ex;
-    launchButton.textContent = draft ? 'Launch round' : 'Launch round';
     reshuffleButton.hidden = !draft;
     reshuffleButton.disabled = busy || !draft?.groups.some((g) => g.locked);
     discardButton.hidden = !draft;
     discardButton.disabled = busy;
     if (closed) hint.textContent = 'Feedback is open, so no more rounds can start.';
     else if (running) hint.textContent = `Round ${s.round} is running. You can preview the next one; launch it once this one has ended.`;
+    else if (present < 2) hint.textContent = present === 0
+      ? 'No one is present yet. Share the join link; groups need at least two people.'
+      : 'Only one person is present; groups need at least two.';
     else if (!draft) hint.textContent = `${people(present)} present. Preview to see and adjust the groups first, or launch and let Dyad group everyone.`;
     else hint.textContent = 'To swap two people, choose one and then the other; they trade places and roles. Lock a group to keep it when you reshuffle the rest.';
 

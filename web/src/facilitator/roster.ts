@@ -1,6 +1,6 @@
 // Who is here: everyone who joined, present first, with a way to take someone out of the
 // pairing (away) and put them back.
-import { Presence } from '@gen/dyad/v1/events_pb';
+import { Lifecycle, Presence } from '@gen/dyad/v1/events_pb';
 import type { RosterEntry } from '@gen/dyad/v1/wire_pb';
 import { h, render } from '../lib/dom';
 import { countPresence, type DashState } from './state';
@@ -29,14 +29,14 @@ export interface RosterPanel {
 
 export function rosterPanel(markAway: (participantId: string, away: boolean) => Promise<void>): RosterPanel {
   const counts = h('p', { class: 'roster-counts', 'data-testid': 'roster-counts', 'aria-live': 'polite' });
-  const list = h('ul', { class: 'roster', 'aria-label': 'Participants' });
+  const list = h('ul', { class: 'roster', 'data-testid': 'roster', 'aria-label': 'Participants' });
   const error = h('p', { class: 'error-text', role: 'alert' });
   const root = h('section', { class: 'card roster-panel', 'aria-labelledby': 'roster-h' },
     h('h2', { id: 'roster-h' }, 'Participants'), counts, error, list);
 
-  function entry(e: RosterEntry): HTMLLIElement {
+  function entry(e: RosterEntry, closed: boolean): HTMLLIElement {
     const word = PRESENCE_WORD[e.presence];
-    const canToggle = e.presence !== Presence.LEFT;
+    const canToggle = e.presence !== Presence.LEFT && !closed;
     const away = e.presence === Presence.AWAY;
     const button = canToggle
       ? h('button', { type: 'button', class: 'secondary small-button', 'data-focus-key': `away-${e.participantId}`,
@@ -52,13 +52,14 @@ export function rosterPanel(markAway: (participantId: string, away: boolean) => 
     });
     return h('li', { 'data-testid': 'roster-entry', 'data-presence': word, 'data-id': e.participantId, class: `presence-${word}` },
       h('div', { class: 'roster-main' },
-        h('span', { class: 'roster-name' }, e.shownName),
-        h('span', { class: PILL[e.presence] }, word),
-        e.joinedLate ? h('span', { class: 'tag', title: 'Joined after the first round started' }, 'joined late') : null,
-        e.hasEmail ? h('span', { class: 'tag', title: 'Gave an email, so the Zoom CSV can pre-assign them' }, 'has email') : null),
-      h('div', { class: 'roster-side' },
-        h('span', { class: 'muted small' }, `since ${clockTime(e.sinceMs)}`),
-        button));
+        h('div', { class: 'roster-line' },
+          h('span', { class: 'roster-name' }, e.shownName),
+          h('span', { class: PILL[e.presence] }, word)),
+        h('div', { class: 'roster-line small muted' },
+          h('span', {}, `since ${clockTime(e.sinceMs)}`),
+          e.joinedLate ? h('span', { class: 'tag', title: 'Joined after the first round started' }, 'joined late') : null,
+          e.hasEmail ? h('span', { class: 'tag', title: 'Gave an email, so the Zoom CSV can pre-assign them' }, 'has email') : null)),
+      button);
   }
 
   function update(s: DashState): void {
@@ -71,7 +72,7 @@ export function rosterPanel(markAway: (participantId: string, away: boolean) => 
     if (left) parts.push(`${left} left`);
     counts.textContent = s.roster.length === 0 ? 'No one has joined yet. Share the link above.' : parts.join(', ');
     const sorted = [...s.roster].sort((a, b) => ORDER[a.presence] - ORDER[b.presence] || a.shownName.localeCompare(b.shownName));
-    keepFocus(list, () => render(list, sorted.map(entry)));
+    keepFocus(list, () => render(list, sorted.map((e) => entry(e, s.lifecycle === Lifecycle.CLOSED))));
   }
 
   return { root, update };

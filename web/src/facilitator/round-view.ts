@@ -82,7 +82,8 @@ export function roundView(clockActions: ClockActions): RoundView {
   function card(s: DashState, ex: Exercise | undefined, g: Group): HTMLElement {
     const st = s.statusRound === s.round ? s.statuses.get(g.room) : undefined;
     const status = roundRunning(s) ? statusOf(st) : 'working';
-    const phaseIndex = s.phase?.phaseIndex ?? 0;
+    // Between rounds the roles read as launched; during one, as they stand after any swap.
+    const phaseIndex = roundRunning(s) ? s.phase?.phaseIndex ?? 0 : 0;
     const badge = status === 'help'
       ? h('p', { class: 'status-badge help', 'data-testid': 'help-badge' }, h('span', { class: 'icon', 'aria-hidden': 'true' }, '⚠'), ' Needs help')
       : status === 'done'

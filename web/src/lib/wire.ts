@@ -78,12 +78,16 @@ export class Connection {
   private offsetMs = 0;
   private bestRttMs = Number.POSITIVE_INFINITY;
 
+  private readonly onOnline = () => this.reconnectNow();
+  private readonly onOffline = () => this.drop('The browser went offline.');
+  private readonly onVisible = () => {
+    if (document.visibilityState === 'visible') this.heartbeat();
+  };
+
   constructor(private readonly options: ConnectionOptions) {
-    window.addEventListener('online', () => this.reconnectNow());
-    window.addEventListener('offline', () => this.drop('The browser went offline.'));
-    document.addEventListener('visibilitychange', () => {
-      if (document.visibilityState === 'visible') this.heartbeat();
-    });
+    window.addEventListener('online', this.onOnline);
+    window.addEventListener('offline', this.onOffline);
+    document.addEventListener('visibilitychange', this.onVisible);
   }
 
   start(): void {
@@ -93,6 +97,9 @@ export class Connection {
   /** Stops for good (left the workshop, or the link is wrong): no more reconnects. */
   stop(reason: string): void {
     this.stopped = true;
+    window.removeEventListener('online', this.onOnline);
+    window.removeEventListener('offline', this.onOffline);
+    document.removeEventListener('visibilitychange', this.onVisible);
     window.clearTimeout(this.retryTimer);
     window.clearTimeout(this.heartbeatTimer);
     window.clearTimeout(this.heartbeatDeadline);
@@ -175,6 +182,7 @@ export class Connection {
         this.greeted = true;
         this.attempt = 0;
         this.options.onGreeted(answer);
+        if (this.stopped) return; // the page stopped it on seeing the snapshot
         this.options.onState({ kind: 'online' });
         this.heartbeat();
         // What waited for the connection goes out now, oldest first.

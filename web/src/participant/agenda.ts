@@ -94,7 +94,7 @@ export function renderAgenda(agenda: readonly AgendaBlock[], pos: AgendaPosition
           h('span', { class: 'p-agenda-title' }, b.title),
           now ? h('span', { class: 'pill ok' }, 'Now') : null,
           next ? h('span', { class: 'pill' }, 'Next') : null,
-          kind ? h('span', { class: 'p-agenda-kind' }, kind) : null,
+          kind && kind !== b.title ? h('span', { class: 'p-agenda-kind' }, kind) : null,
           b.description ? h('span', { class: 'p-agenda-desc' }, b.description) : null));
     }));
 }

@@ -61,9 +61,10 @@ export class Header {
     let text: string;
     switch (s.kind) {
       case 'idle':
-        // No connection yet (the join form is open and the workshop answered the probe).
+        // No connection yet: the join form is open and the workshop answered the probe.
+        // "Connected" is kept for a joined page, so that it always means "you are in".
         kind = 'online';
-        text = 'Connected';
+        text = 'Ready to join';
         break;
       case 'online':
         kind = 'online';

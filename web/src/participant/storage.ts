@@ -8,20 +8,27 @@ export interface OutboxEntry {
   response: unknown;
 }
 
+// The memory copy answers when localStorage cannot: the page then still works until a reload.
+const memory = new Map<string, string>();
+
 function read(key: string): string | null {
   try {
-    return window.localStorage.getItem(key);
+    const stored = window.localStorage.getItem(key);
+    if (stored !== null) return stored;
   } catch {
-    return null;
+    /* fall back to memory */
   }
+  return memory.get(key) ?? null;
 }
 
 function write(key: string, value: string | null): void {
+  if (value === null) memory.delete(key);
+  else memory.set(key, value);
   try {
     if (value === null) window.localStorage.removeItem(key);
     else window.localStorage.setItem(key, value);
   } catch {
-    /* Nothing to do: the page keeps working from memory. */
+    /* Kept in memory only. */
   }
 }
 

@@ -20,6 +20,12 @@ export function shortDate(iso: string): string {
   return month ? `${Number(m[3])} ${month.slice(0, 3)}` : iso;
 }
 
+/** "22 Nov 2026": a table's date, short enough for a phone. */
+export function mediumDate(iso: string): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso);
+  return m ? `${shortDate(iso)} ${m[1]}` : iso;
+}
+
 /** The span of a series' dates: one date, or "first – last". */
 export function dateRange(dates: string[]): string {
   const known = dates.filter((d) => d !== '').sort();

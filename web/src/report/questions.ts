@@ -44,7 +44,9 @@ function questionSection(q: QuestionTally, responses: number, threshold: number,
   const headingId = `q-${scope}-${q.questionId}`;
   const kind = kindOf(q);
   const answered = kind === 'text' ? `${q.answered} of ${responses} wrote an answer` : `Answered by ${q.answered} of ${responses}`;
-  return h('section', { class: `card question q-${kind}`, 'data-testid': `question-${q.questionId}`, 'aria-labelledby': headingId },
+  // A short list of comments is kept on one page when printed; a long one may break between comments.
+  const short = kind !== 'text' || q.comments.length <= 20;
+  return h('section', { class: `card question q-${kind}${short ? ' q-keep' : ''}`, 'data-testid': `question-${q.questionId}`, 'aria-labelledby': headingId },
     h('header', { class: 'q-head' },
       h('h3', { id: headingId }, q.text || q.questionId),
       h('p', { class: 'q-answered muted small', 'data-testid': `answered-${q.questionId}` }, q.hidden ? '' : answered)),

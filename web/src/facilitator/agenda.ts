@@ -1,0 +1,69 @@
+// The day's timetable beside the controls, with the block the clock says we are in marked.
+import { AgendaBlockKind, type AgendaBlock } from '@gen/dyad/v1/plan_pb';
+import { h, render } from '../lib/dom';
+import type { DashState } from './state';
+
+const KIND: Record<AgendaBlockKind, string> = {
+  [AgendaBlockKind.UNSPECIFIED]: '',
+  [AgendaBlockKind.TEACHING]: 'Teaching',
+  [AgendaBlockKind.EXERCISE]: 'Exercise',
+  [AgendaBlockKind.BREAK]: 'Break',
+  [AgendaBlockKind.DISCUSSION]: 'Discussion',
+  [AgendaBlockKind.FEEDBACK]: 'Feedback',
+};
+
+/** "HH:MM" now in the plan's time zone (the agenda's times are wall-clock times there). */
+function nowIn(timeZone: string): string {
+  try {
+    return new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: timeZone || undefined })
+      .format(new Date());
+  } catch {
+    return new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date());
+  }
+}
+
+export interface AgendaPanel {
+  root: HTMLElement;
+  update(s: DashState): void;
+}
+
+export function agendaPanel(useExercise: (exerciseId: string) => void): AgendaPanel {
+  let state: DashState | undefined;
+  const list = h('ol', { class: 'agenda' });
+  const zone = h('p', { class: 'muted small' });
+  const root = h('section', { class: 'card agenda-panel', 'aria-labelledby': 'agenda-h' },
+    h('h2', { id: 'agenda-h' }, 'Today'), zone, list);
+
+  function block(b: AgendaBlock, current: boolean): HTMLLIElement {
+    const choose = b.kind === AgendaBlockKind.EXERCISE && b.exerciseId
+      ? h('button', { type: 'button', class: 'linkish' }, 'Choose', h('span', { class: 'visually-hidden' }, ` “${b.title}” for the next round`))
+      : null;
+    choose?.addEventListener('click', () => useExercise(b.exerciseId));
+    return h('li', { class: `agenda-block kind-${KIND[b.kind].toLowerCase() || 'other'}${current ? ' current' : ''}`,
+      'aria-current': current ? 'time' : null },
+      h('span', { class: 'time' }, `${b.start}–${b.end}`),
+      h('span', { class: 'agenda-title' },
+        b.title,
+        KIND[b.kind] ? h('span', { class: 'muted small agenda-kind' }, ` · ${KIND[b.kind]}`) : null,
+        current ? h('span', { class: 'pill now' }, 'now') : null,
+        choose));
+  }
+
+  function draw(): void {
+    const plan = state?.plan;
+    if (!plan) return;
+    root.hidden = plan.agenda.length === 0;
+    const now = nowIn(plan.timeZone);
+    zone.textContent = plan.timeZone ? `Times in ${plan.timeZone.replace(/_/g, ' ')}.` : '';
+    render(list, plan.agenda.map((b) => block(b, b.start <= now && now < b.end)));
+  }
+  window.setInterval(draw, 60_000);
+
+  function update(s: DashState): void {
+    const first = !state;
+    state = s;
+    // The plan never changes while the page is open: draw once, then each minute.
+    if (first || list.childElementCount === 0) draw();
+  }
+  return { root, update };
+}
