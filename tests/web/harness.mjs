@@ -133,6 +133,8 @@ mkdirSync(artifacts, { recursive: true });
 /** Saves a full-page screenshot as a test artefact (never committed). */
 export async function screenshot(page, name) {
   const path = join(artifacts, `${name}.png`);
+  // From the top, so sticky headers sit where a person sees them.
+  await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path, fullPage: true });
   return path;
 }

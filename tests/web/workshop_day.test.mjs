@@ -4,7 +4,8 @@
 // from everyone, and the right numbers on the dashboard and in the organiser's report.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { DESKTOP, PHONE, Server, launchBrowser, newPerson, screenshot, waitForText, waitUntil } from './harness.mjs';
+import { join } from 'node:path';
+import { DESKTOP, PHONE, Server, artifacts, launchBrowser, newPerson, screenshot, waitForText, waitUntil } from './harness.mjs';
 import { answerFeedback, countdownSeconds, joinAs, readAssignment } from './pages.mjs';
 
 let server;
@@ -147,8 +148,12 @@ test('Browser.WorkshopDay: seven participants, one triad, broadcast, help, feedb
   await screenshot(report, 'report-run-desktop');
   await report.setViewportSize(PHONE);
   await screenshot(report, 'report-run-phone');
+  // What "Print to PDF" gives: the print stylesheet on A4, as a PDF and as a picture.
+  await report.setViewportSize({ width: 794, height: 1123 });
   await report.emulateMedia({ media: 'print' });
   await screenshot(report, 'report-print');
+  const pdf = await report.pdf({ path: join(artifacts, 'report.pdf'), format: 'A4', printBackground: true });
+  assert.ok(pdf.length > 10_000, `the report prints to a PDF (${pdf.length} bytes)`);
 
   await fac.page.setViewportSize(PHONE);
   await screenshot(fac.page, 'dashboard-feedback-phone');

@@ -2,7 +2,7 @@
 // the report, close the workshop.
 import { Lifecycle } from '@gen/dyad/v1/events_pb';
 import type { QuestionTally } from '@gen/dyad/v1/feedback_pb';
-import { barChart, barsOf, formatPercent } from '../lib/chart';
+import { barChart, barsOf } from '../lib/chart';
 import { h, render } from '../lib/dom';
 import { roundRunning, type DashState } from './state';
 import { messageOf } from './util';
@@ -27,9 +27,6 @@ function tallySection(q: QuestionTally, threshold: number): HTMLElement {
     const bars = barsOf(q);
     if (bars.length > 0) {
       body.push(barChart(q.text, bars));
-      // On a phone the chart's own labels get small: the same figures once more, as plain text.
-      body.push(h('p', { class: 'bar-values small', 'aria-hidden': 'true' },
-        bars.map((b) => `${b.label} ${b.count} (${formatPercent(b.percent)})`).join(' · ')));
     }
     if (q.scale && q.answered > 0)
       body.push(h('p', { class: 'small tally-mean' }, `Mean ${q.scale.mean.toFixed(1)} on a scale of ${q.scale.min} to ${q.scale.max}`));
