@@ -12,6 +12,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { after, before } from 'node:test';
 
 function env(name) {
   const v = process.env[name];
@@ -140,3 +141,17 @@ export async function screenshot(page, name) {
 }
 
 export { artifacts };
+
+/** The real server and Chromium for the tests of one file: started before them, stopped after. */
+export function useServerAndBrowser() {
+  const ctx = {};
+  before(async () => {
+    ctx.server = await Server.start();
+    ctx.browser = await launchBrowser();
+  });
+  after(async () => {
+    await ctx.browser?.close();
+    await ctx.server?.stop();
+  });
+  return ctx;
+}

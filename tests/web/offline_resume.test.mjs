@@ -1,21 +1,12 @@
 // Shaky Wi-Fi: a participant's device goes offline mid-round and the page is reloaded; it comes
 // back to the same room, role, excerpt and countdown. Feedback sent while offline waits in the
 // page's outbox and is counted exactly once when the device is back, even across a reload.
-import { test, after, before } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DESKTOP, PHONE, Server, launchBrowser, newPerson, screenshot, waitForText, waitUntil } from './harness.mjs';
+import { DESKTOP, PHONE, useServerAndBrowser, newPerson, screenshot, waitForText, waitUntil } from './harness.mjs';
 import { answerFeedback, countdownSeconds, joinAs, readAssignment } from './pages.mjs';
 
-let server;
-let browser;
-before(async () => {
-  server = await Server.start();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = useServerAndBrowser();
 
 const answers = { overall: 'Good', recommend: 'Definitely', cat: 'No', relevance: 'Of some relevance', pace: 4 };
 
@@ -25,8 +16,8 @@ async function presenceOf(fac, name) {
 }
 
 test('Browser.OfflineThenReloadResumesAndOutboxCountsOnce', async () => {
-  const w = await server.createWorkshop();
-  const fac = await newPerson(browser, DESKTOP);
+  const w = await env.server.createWorkshop();
+  const fac = await newPerson(env.browser, DESKTOP);
   fac.page.on('dialog', (d) => d.accept());
   await fac.page.goto(w.facilitatorUrl);
   await waitForText(fac.page.getByTestId('conn-state'), 'Connected');
@@ -34,7 +25,7 @@ test('Browser.OfflineThenReloadResumesAndOutboxCountsOnce', async () => {
   const names = ['Hana Sato', 'Iain Burns', 'Jo Adeyemi', 'Kit Moreau'];
   const devices = [];
   for (const name of names) {
-    const d = await newPerson(browser, PHONE);
+    const d = await newPerson(env.browser, PHONE);
     await d.page.goto(w.participantUrl);
     await joinAs(d.page, name);
     devices.push(d);
@@ -100,7 +91,7 @@ test('Browser.OfflineThenReloadResumesAndOutboxCountsOnce', async () => {
   await kit.page.getByRole('button', { name: 'Send feedback' }).click();
   await kit.page.getByTestId('feedback-thanks').waitFor({ state: 'visible', timeout: 15_000 });
   await waitForText(fac.page.getByTestId('responses-count'), /^3\b/);
-  const stats = JSON.parse(await server.api(`/api/workshops/${w.code}/statistics?format=json`, w.facilitatorToken));
+  const stats = JSON.parse(await env.server.api(`/api/workshops/${w.code}/statistics?format=json`, w.facilitatorToken));
   assert.equal(stats.tallies.responses, 3, 'three responses stored');
 
   for (const d of [fac, ...devices]) assert.deepEqual(d.errors.filter((e) => !/ERR_INTERNET_DISCONNECTED|WebSocket/.test(e)), [], 'no page errors');

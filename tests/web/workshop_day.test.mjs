@@ -2,22 +2,13 @@
 // run a round of the demo plan through the real pages: groups of two and one triad, the
 // countdown agreeing with the dashboard, a broadcast, a help request and "we're done", feedback
 // from everyone, and the right numbers on the dashboard and in the organiser's report.
-import { test, after, before } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { DESKTOP, PHONE, Server, artifacts, launchBrowser, newPerson, screenshot, waitForText, waitUntil } from './harness.mjs';
+import { DESKTOP, PHONE, artifacts, useServerAndBrowser, newPerson, screenshot, waitForText, waitUntil } from './harness.mjs';
 import { answerFeedback, countdownSeconds, joinAs, readAssignment } from './pages.mjs';
 
-let server;
-let browser;
-before(async () => {
-  server = await Server.start();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = useServerAndBrowser();
 
 // What each person answers; the expected figures below follow from these lines alone.
 const people = [
@@ -31,8 +22,8 @@ const people = [
 ];
 
 test('Browser.WorkshopDay: seven participants, one triad, broadcast, help, feedback and the right tallies', async () => {
-  const w = await server.createWorkshop();
-  const fac = await newPerson(browser, DESKTOP);
+  const w = await env.server.createWorkshop();
+  const fac = await newPerson(env.browser, DESKTOP);
   fac.page.on('dialog', (d) => d.accept());
   await fac.page.goto(w.facilitatorUrl);
   await waitForText(fac.page.getByTestId('conn-state'), 'Connected');
@@ -43,7 +34,7 @@ test('Browser.WorkshopDay: seven participants, one triad, broadcast, help, feedb
   // Everyone joins from their own device; every other one on a phone.
   const devices = [];
   for (const [i, p] of people.entries()) {
-    const d = await newPerson(browser, i % 2 === 0 ? PHONE : DESKTOP);
+    const d = await newPerson(env.browser, i % 2 === 0 ? PHONE : DESKTOP);
     await d.page.goto(w.participantUrl);
     if (i === 0) await screenshot(d.page, 'participant-join-phone');
     await joinAs(d.page, p.name, `${p.name.split(' ')[0].toLowerCase()}@example.org`);
@@ -131,11 +122,11 @@ test('Browser.WorkshopDay: seven participants, one triad, broadcast, help, feedb
 
   // The organiser's report shows the same numbers and the plain-words summary.
   const report = await fac.context.newPage();
-  await report.goto(`${server.base}/r/${w.code}#t=${w.facilitatorToken}`);
+  await report.goto(`${env.server.base}/r/${w.code}#t=${w.facilitatorToken}`);
   const summary = await waitForText(report.getByTestId('summary'), 'Of the seven participants');
   assert.match(summary, /4 rated the workshop as excellent, 3 as good\./);
   assert.match(summary, /5 would definitely recommend the workshop to a colleague, 2 perhaps\./);
-  const fromApi = await server.api(`/api/workshops/${w.code}/statistics?format=summary`, w.facilitatorToken);
+  const fromApi = await env.server.api(`/api/workshops/${w.code}/statistics?format=summary`, w.facilitatorToken);
   assert.equal(summary, fromApi.replace(/\s+/g, ' ').trim(), 'the report shows the server\'s summary');
   await waitForText(report.getByTestId('responses'), '7');
   await waitForText(report.getByTestId('question-overall'), '57.1%');
