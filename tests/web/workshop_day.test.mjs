@@ -30,13 +30,27 @@ test('Browser.WorkshopDay: seven participants, one triad, broadcast, help, feedb
   await waitForText(fac.page.getByTestId('join-code'), w.code);
   await waitForText(fac.page.getByTestId('join-link'), w.participantUrl);
   await screenshot(fac.page, 'dashboard-lobby-desktop');
+  await fac.page.setViewportSize(PHONE);
+  await screenshot(fac.page, 'dashboard-lobby-phone');
+  await fac.page.setViewportSize(DESKTOP);
+
+  // The front page, where a code typed by hand leads to the join page.
+  const home = await fac.context.newPage();
+  await home.goto(`${env.server.base}/`);
+  await home.getByLabel('Workshop code').fill(w.code.toLowerCase());
+  await screenshot(home, 'home-desktop');
+  await home.setViewportSize(PHONE);
+  await screenshot(home, 'home-phone');
+  await home.getByRole('button', { name: 'Continue' }).click();
+  await home.waitForURL(`**/j/${w.code}`);
+  await home.close();
 
   // Everyone joins from their own device; every other one on a phone.
   const devices = [];
   for (const [i, p] of people.entries()) {
     const d = await newPerson(env.browser, i % 2 === 0 ? PHONE : DESKTOP);
     await d.page.goto(w.participantUrl);
-    if (i === 0) await screenshot(d.page, 'participant-join-phone');
+    if (i < 2) await screenshot(d.page, `participant-join-${i === 0 ? 'phone' : 'desktop'}`);
     await joinAs(d.page, p.name, `${p.name.split(' ')[0].toLowerCase()}@example.org`);
     devices.push(d);
   }
@@ -108,7 +122,7 @@ test('Browser.WorkshopDay: seven participants, one triad, broadcast, help, feedb
   await fac.page.getByRole('button', { name: 'Open feedback' }).click();
   for (const [i, d] of devices.entries()) {
     await answerFeedback(d.page, people[i]);
-    if (i === 0) await screenshot(d.page, 'participant-feedback-phone');
+    if (i < 2) await screenshot(d.page, `participant-feedback-${i === 0 ? 'phone' : 'desktop'}`);
     await d.page.getByRole('button', { name: 'Send feedback' }).click();
     await d.page.getByTestId('feedback-thanks').waitFor({ state: 'visible', timeout: 15_000 });
   }
@@ -137,6 +151,15 @@ test('Browser.WorkshopDay: seven participants, one triad, broadcast, help, feedb
   await waitForText(comments, 'The transcript <b>excerpts</b> & the swap.');
   assert.equal(await comments.locator('b').count(), 0, 'a comment\'s markup was rendered as HTML');
   await screenshot(report, 'report-run-desktop');
+  // Every run of the series: this server holds this one run.
+  await report.getByTestId('view-series').click();
+  await waitForText(report.getByTestId('runs-table'), w.code);
+  await screenshot(report, 'report-series-desktop');
+  await report.setViewportSize(PHONE);
+  await screenshot(report, 'report-series-phone');
+  await report.setViewportSize(DESKTOP);
+  await report.getByTestId('view-run').click();
+  await waitForText(report.getByTestId('summary'), 'Of the seven participants');
   await report.setViewportSize(PHONE);
   await screenshot(report, 'report-run-phone');
   // What "Print to PDF" gives: the print stylesheet on A4, as a PDF and as a picture.
