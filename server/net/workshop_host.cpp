@@ -24,6 +24,14 @@ namespace asio = boost::asio;
 
 namespace {
 
+/// A resume token a client chose: long enough to be unguessable if it is random, and plain.
+bool acceptable_client_token(const std::string& token) {
+  if (token.size() < 22 || token.size() > 128) return false;
+  return std::all_of(token.begin(), token.end(), [](char ch) {
+    return (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-' || ch == '_';
+  });
+}
+
 constexpr std::size_t max_help_note_chars = 500;
 constexpr std::size_t max_broadcast_chars = 2000;
 constexpr auto tally_interval = std::chrono::milliseconds(250);
@@ -233,7 +241,18 @@ void workshop_host::on_request(std::uint64_t peer_id, const v1::ClientMessage& m
 }
 
 void workshop_host::do_join(std::uint64_t peer_id, std::uint64_t rid, const v1::Join& join) {
-  const auto token = random_hex(16);
+  std::string token = join.resume_token();
+  if (token.empty()) {
+    token = random_hex(16);
+  } else if (!acceptable_client_token(token)) {
+    return reply_error(peer_id, rid, v1::ERROR_CODE_INVALID_ARGUMENT,
+                       "The resume token must be 22 to 128 letters, digits, '-' or '_'; leave it empty and the server chooses one.");
+  } else if (workshop_.participant_by_resume_hash(sha256(token))) {
+    // The same Join again, its first answer lost in a drop: the person is already here.
+    v1::Resume resume;
+    resume.set_resume_token(token);
+    return do_resume(peer_id, rid, resume);
+  }
   auto joined = workshop_.join(join.display_name(), join.email(), sha256(token));
   if (!joined) return reply_error(peer_id, rid, joined.err());
   auto pid = joined->participant_id;

@@ -358,6 +358,35 @@ TEST_F(ServerTest, TheDashboardLearnsEachGroupsMembersFromGroupStatuses) {
   EXPECT_EQ(g.round_groups_size(), 2) << "five people: a pair and a triad";
 }
 
+TEST_F(ServerTest, AJoinSentAgainWithItsOwnTokenAddsNobodyTwice) {
+  const auto w = create_workshop();
+  const std::string token = "k3Jd9-fQ_0aZ7rT2mW5xYb";  // 22 characters, as a browser makes them
+  auto join_with = [&](const std::string& t) {
+    v1::ClientMessage m;
+    m.mutable_join()->set_display_name("Ada");
+    m.mutable_join()->set_resume_token(t);
+    return ask(*open(w.code()), std::move(m));
+  };
+  const auto first = join_with(token);
+  ASSERT_TRUE(first.has_participant_snapshot()) << describe(first);
+  EXPECT_EQ(first.participant_snapshot().resume_token(), token);
+  // The first answer was lost in a drop; the page sends the same Join on a new connection.
+  const auto again = join_with(token);
+  ASSERT_TRUE(again.has_participant_snapshot()) << describe(again);
+  EXPECT_EQ(again.participant_snapshot().participant_id(), first.participant_snapshot().participant_id());
+  auto facilitator = open(w.code());
+  v1::ClientMessage attach;
+  attach.mutable_attach()->set_facilitator_token(w.facilitator_token());
+  const auto snapshot = ask(*facilitator, std::move(attach));
+  ASSERT_TRUE(snapshot.has_facilitator_snapshot()) << describe(snapshot);
+  EXPECT_EQ(snapshot.facilitator_snapshot().roster().entries_size(), 1) << "the repeated Join added Ada twice";
+
+  const auto weak = join_with("short");
+  ASSERT_TRUE(weak.has_error()) << describe(weak);
+  EXPECT_EQ(weak.error().code(), v1::ERROR_CODE_INVALID_ARGUMENT);
+  EXPECT_NE(weak.error().message().find("22 to 128"), std::string::npos) << weak.error().message();
+}
+
 TEST_F(ServerTest, StopSaysGoodbyeToClientsAndExitsZero) {
   const auto w = create_workshop();
   auto p = join(w.code(), "Ada");
