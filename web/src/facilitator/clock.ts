@@ -91,7 +91,7 @@ export function clockPanel(actions: ClockActions): ClockPanel {
     endsAt.textContent = running
       ? p.paused
         ? 'The clock is paused for everyone; resume to carry on.'
-        : `The round ends at about ${clockTime(p.roundEndsAtMs)}.`
+        : `The round ends at about ${clockTime(Number(p.roundEndsAtMs) - (actions.serverNow() - Date.now()))}.`
       : '';
     pause.textContent = p.paused ? 'Resume' : 'Pause';
     pause.title = p.paused ? 'Resume the clock for everyone' : 'Pause the clock for everyone';

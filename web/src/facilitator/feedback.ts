@@ -42,6 +42,7 @@ function tallySection(q: QuestionTally, threshold: number): HTMLElement {
 
 export function feedbackPanel(actions: FeedbackActions): FeedbackPanel {
   let state: DashState | undefined;
+  let opening = false; // a request to open is on its way: the button stays disabled
   const intro = h('p', { class: 'muted' });
   const openButton = h('button', { type: 'button', 'data-testid': 'open-feedback' }, 'Open feedback');
   const openError = h('p', { class: 'error-text', role: 'alert' });
@@ -71,12 +72,15 @@ export function feedbackPanel(actions: FeedbackActions): FeedbackPanel {
       ? `Open feedback now? Round ${state.round} ends for everyone, no more rounds can start, and participants see the feedback form.`
       : 'Open feedback now? No more rounds can start, and participants see the feedback form.';
     if (!window.confirm(question)) return;
+    opening = true;
     openButton.disabled = true;
     openError.textContent = '';
     try {
       await actions.openFeedback();
     } catch (e) {
       openError.textContent = messageOf(e);
+    } finally {
+      opening = false;
       openButton.disabled = false;
     }
   });
@@ -98,7 +102,7 @@ export function feedbackPanel(actions: FeedbackActions): FeedbackPanel {
     const open = s.lifecycle === Lifecycle.FEEDBACK;
     const closed = s.lifecycle === Lifecycle.CLOSED;
     openButton.hidden = open || closed;
-    openButton.disabled = false;
+    openButton.disabled = opening;
     intro.textContent = closed
       ? 'The workshop is closed. The report keeps every response.'
       : open

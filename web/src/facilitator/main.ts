@@ -209,14 +209,21 @@ function onEvent(m: ServerMessage): void {
 }
 
 // The server refuses the WebSocket of a code it has no open workshop for, and a browser cannot
-// tell that refusal from a server that is down. One HTTP request can: it answers with the
-// server's sentence for a wrong code or token, and succeeds for a workshop that has closed.
+// tell that refusal from a server that is down. HTTP can: GET /api/workshops/CODE succeeds only
+// for an open workshop (then the WebSocket just failed; keep retrying), and the statistics,
+// which need this link's token, succeed for a workshop that has closed and are refused for a
+// wrong code or token.
 let everGreeted = false;
 let probed = false;
 async function probeWorkshop(): Promise<void> {
   probed = true;
   let res: Response;
   try {
+    const open = await fetch(`/api/workshops/${encodeURIComponent(code)}`, { cache: 'no-store' });
+    if (open.ok) {
+      probed = false; // open: the WebSocket failed for another reason; ask again next time
+      return;
+    }
     res = await fetch(`/api/workshops/${encodeURIComponent(code)}/statistics?format=summary`,
       { headers: { Authorization: `Bearer ${token}` }, cache: 'no-store' });
   } catch {

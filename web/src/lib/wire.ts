@@ -8,9 +8,12 @@
 //   is back online, and when a heartbeat goes unanswered (a dead Wi-Fi link often looks open);
 // - request() sends one request and resolves with its answer or rejects with a WireError that
 //   carries the server's code and sentence; requests made while disconnected wait and are sent
-//   after the next greeting (so "we're done" pressed in a tunnel still arrives);
-// - serverNow() is Date.now() corrected by the offset measured with Ping/Pong (the sample with
-//   the smallest round trip wins), so every countdown agrees with the server's clock.
+//   after the next greeting (so "we're done" pressed in a tunnel still arrives); a request that
+//   was on the wire when the connection dropped is sent again only if repeating it is harmless,
+//   and otherwise rejected with a sentence asking the user to check before trying again;
+// - serverNow() is Date.now() corrected by the offset measured with Ping/Pong (of the recent
+//   samples, the one with the smallest round trip wins), so every countdown agrees with the
+//   server's clock.
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import {
   ClientMessageSchema,
@@ -56,13 +59,24 @@ interface Pending {
   kind: ClientKind;
   resolve: (m: ServerMessage) => void;
   reject: (e: Error) => void;
-  sent: boolean;
 }
 
 const HEARTBEAT_MS = 10_000;
 const HEARTBEAT_TIMEOUT_MS = 8_000;
 const BACKOFF_BASE_MS = 500;
 const BACKOFF_CAP_MS = 15_000;
+/** Clock samples kept: enough to ride out a slow ping, few enough to follow a clock that jumped. */
+const OFFSET_SAMPLES = 6;
+
+/** Requests the server may see twice without harm: states (done, help, away, left), feedback
+ *  with its submission id, and a preview that changes nothing. Anything else (extend the clock,
+ *  next phase, a broadcast, a launch) could happen twice, so it is not repeated blindly. */
+const SAFE_TO_REPEAT: ReadonlySet<ClientKind['case']> = new Set<ClientKind['case']>([
+  'done', 'help', 'setAway', 'leave', 'submitFeedback', 'markAway', 'previewRound',
+]);
+
+const UNCONFIRMED =
+  'The connection dropped before the server confirmed this. Check whether it took effect before trying again.';
 
 export class Connection {
   private ws: WebSocket | null = null;
@@ -76,12 +90,15 @@ export class Connection {
   private readonly inFlight = new Map<bigint, Pending>();
   private readonly queue: Pending[] = [];
   private offsetMs = 0;
-  private bestRttMs = Number.POSITIVE_INFINITY;
+  private offsetSamples: { rttMs: number; offsetMs: number }[] = [];
 
   private readonly onOnline = () => this.reconnectNow();
   private readonly onOffline = () => this.drop('The browser went offline.');
+  // Back in front: a background tab's timers are throttled, so check the link (or reconnect) now.
   private readonly onVisible = () => {
-    if (document.visibilityState === 'visible') this.heartbeat();
+    if (document.visibilityState !== 'visible') return;
+    if (this.online) this.heartbeat();
+    else this.reconnectNow();
   };
 
   constructor(private readonly options: ConnectionOptions) {
@@ -123,7 +140,7 @@ export class Connection {
   /** Sends a request now, or after the next greeting when disconnected. */
   request(kind: ClientKind): Promise<ServerMessage> {
     return new Promise((resolve, reject) => {
-      const p: Pending = { kind, resolve, reject, sent: false };
+      const p: Pending = { kind, resolve, reject };
       if (this.online) this.send(p);
       else this.queue.push(p);
     });
@@ -181,6 +198,8 @@ export class Connection {
         if (this.ws !== ws) return;
         this.greeted = true;
         this.attempt = 0;
+        // A new link (and perhaps a device clock that jumped while asleep): measure afresh.
+        this.offsetSamples = [];
         this.options.onGreeted(answer);
         if (this.stopped) return; // the page stopped it on seeing the snapshot
         this.options.onState({ kind: 'online' });
@@ -196,7 +215,6 @@ export class Connection {
         }
         this.drop(e.message);
       },
-      sent: false,
     };
     this.send(p, ws);
   }
@@ -208,7 +226,6 @@ export class Connection {
     }
     const id = this.nextId++;
     const msg = create(ClientMessageSchema, { requestId: id, kind: p.kind });
-    p.sent = true;
     this.inFlight.set(id, p);
     ws.send(toBinary(ClientMessageSchema, msg));
   }
@@ -240,20 +257,20 @@ export class Connection {
     window.clearTimeout(this.heartbeatTimer);
     window.clearTimeout(this.heartbeatDeadline);
     this.greeted = false;
-    // Requests already on the wire get no answer from this connection: they go out again after
-    // the next greeting. The server makes that safe: feedback carries its submission id, and
-    // done/help/away are states, not counters.
+    // Requests already on the wire get no answer from this connection, and the server may or
+    // may not have acted on them. Those that are safe to repeat go out again after the next
+    // greeting, in the order they were made and ahead of anything queued since; the others are
+    // refused here rather than perhaps done twice.
     const unanswered = [...this.inFlight.values()];
     this.inFlight.clear();
+    const resend: Pending[] = [];
     for (const p of unanswered) {
       if (isGreeting(p.kind)) continue;
-      if (p.kind.case === 'ping') {
-        p.reject(new Error('dropped'));
-        continue;
-      }
-      p.sent = false;
-      this.queue.unshift(p);
+      if (p.kind.case === 'ping') p.reject(new Error('dropped'));
+      else if (!SAFE_TO_REPEAT.has(p.kind.case)) p.reject(new Error(UNCONFIRMED));
+      else resend.push(p);
     }
+    this.queue.unshift(...resend);
     if (this.stopped) return;
     if (!navigator.onLine) {
       this.options.onState({ kind: 'offline' });
@@ -285,13 +302,15 @@ export class Connection {
     this.afterDrop(reason);
   }
 
-  /** Keeps the offset of the sample with the shortest round trip (within half again of it, so a
-   *  drifting clock is still followed). The server stamps its answer between send and receive. */
+  /** Uses the offset of the recent sample with the shortest round trip. Only recent ones count,
+   *  so a new network path or a device clock that was corrected is followed within a minute.
+   *  The server stamps its answer between send and receive. */
   private measureOffset(sentAt: number, receivedAt: number, serverMs: number): void {
-    const rtt = receivedAt - sentAt;
-    if (serverMs <= 0 || rtt > this.bestRttMs * 1.5) return;
-    this.bestRttMs = Math.min(this.bestRttMs, rtt);
-    this.offsetMs = serverMs - (sentAt + receivedAt) / 2;
+    if (serverMs <= 0) return;
+    this.offsetSamples.push({ rttMs: receivedAt - sentAt, offsetMs: serverMs - (sentAt + receivedAt) / 2 });
+    if (this.offsetSamples.length > OFFSET_SAMPLES) this.offsetSamples.shift();
+    const best = this.offsetSamples.reduce((a, b) => (b.rttMs < a.rttMs ? b : a));
+    this.offsetMs = best.offsetMs;
   }
 
   /** Pings now and then; an unanswered ping means the link is dead even if the socket looks open. */
@@ -300,13 +319,16 @@ export class Connection {
     if (!this.online) return;
     const ws = this.ws;
     window.clearTimeout(this.heartbeatDeadline);
-    this.heartbeatDeadline = window.setTimeout(() => {
+    // Each ping clears only its own deadline: a late answer to an earlier ping must not cancel
+    // the watch over this one.
+    const deadline = window.setTimeout(() => {
       if (this.ws === ws) this.drop('The server stopped answering.');
     }, HEARTBEAT_TIMEOUT_MS);
+    this.heartbeatDeadline = deadline;
     const sentAt = Date.now();
     this.request({ case: 'ping', value: { $typeName: 'dyad.v1.Ping', clientMs: BigInt(sentAt) } })
       .then((answer) => {
-        window.clearTimeout(this.heartbeatDeadline);
+        window.clearTimeout(deadline);
         this.measureOffset(sentAt, Date.now(), Number(answer.serverMs));
       })
       .catch(() => {});
@@ -316,9 +338,4 @@ export class Connection {
 
 function isGreeting(kind: ClientKind): boolean {
   return kind.case === 'join' || kind.case === 'resume' || kind.case === 'attach';
-}
-
-/** A readable name of an error code, for logs and tests. */
-export function errorName(code: ErrorCode): string {
-  return ErrorCode[code] ?? String(code);
 }

@@ -1,7 +1,6 @@
-// The day's agenda and "what comes next". Agenda times are wall-clock "HH:MM" of the plan; the
-// participant snapshot does not carry the plan's time zone, so they are compared with the
-// server's clock read in this browser's zone (right for everyone in the workshop's zone; pass a
-// zone once the snapshot carries one).
+// The day's agenda and "what comes next". Agenda times are wall-clock "HH:MM" in the plan's time
+// zone (the snapshot's time_zone); they are compared with the server's clock read in that zone,
+// or in this browser's zone when the plan names none.
 import { AgendaBlockKind, type AgendaBlock } from '@gen/dyad/v1/plan_pb';
 import { h } from '../lib/dom';
 

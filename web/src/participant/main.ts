@@ -1,7 +1,7 @@
 // The participant's page at /j/CODE: join (or resume), wait, work in a group with the clock,
 // give anonymous feedback. Everything the page shows comes from the server's snapshot and the
 // events after it, so a reload or a reconnect redraws exactly where the participant was.
-import { create, fromJson, toJson, type JsonValue } from '@bufbuild/protobuf';
+import { create, equals, fromJson, toJson, type JsonValue } from '@bufbuild/protobuf';
 import { FeedbackResponseSchema, type FeedbackResponse } from '@gen/dyad/v1/feedback_pb';
 import { Lifecycle } from '@gen/dyad/v1/events_pb';
 import {
@@ -16,7 +16,7 @@ import {
   type PhaseState,
   type ServerMessage,
 } from '@gen/dyad/v1/wire_pb';
-import type { AgendaBlock } from '@gen/dyad/v1/plan_pb';
+import { QuestionnaireSchema, type AgendaBlock } from '@gen/dyad/v1/plan_pb';
 import { byId, codeFromPath, h, render } from '../lib/dom';
 import { Connection, WireError, type ClientKind, type ConnectionState } from '../lib/wire';
 import { FeedbackForm } from './feedback';
@@ -29,7 +29,6 @@ import { WaitingView } from './waiting';
 
 const TICK_MS = 250;
 const PROBE_EVERY_MS = 10_000;
-// Until the participant snapshot carries the plan's threshold, the plan's default.
 // What the server applies when a plan sets no threshold; older servers did not send it.
 const DEFAULT_ANONYMITY_THRESHOLD = 3;
 
@@ -65,7 +64,7 @@ let feedbackThanks = false;
 
 const header = new Header(() => retryNow());
 const broadcastEl = h('div', { class: 'banner info p-broadcast', role: 'status', 'data-testid': 'broadcast', hidden: true });
-const noticeEl = h('div', { class: 'banner warn p-notice', 'data-testid': 'notice', hidden: true });
+const noticeEl = h('div', { class: 'banner warn p-notice', role: 'status', 'data-testid': 'notice', hidden: true });
 const content = h('div', { class: 'p-content' });
 const main = h('main', { class: 'wrap p-main', id: 'main', tabindex: -1 }, broadcastEl, noticeEl, content);
 render(app, header.el, main);
@@ -117,16 +116,33 @@ function requireConn(): Connection {
 // Drawing
 
 function show(next: Mode, view?: HTMLElement): void {
+  const before = document.activeElement;
+  const changed = next !== mode;
   mode = next;
-  if (next !== 'live') {
-    render(content, view ?? null);
-    return;
+  if (next !== 'live') render(content, view ?? null);
+  else if (content.firstChild !== liveEl) render(content, liveEl);
+  // A new screen: keyboard and screen-reader users start at its top, not on <body>.
+  if (changed && (!before || before === document.body || content.contains(before) || !before.isConnected)) {
+    main.focus({ preventScroll: true });
   }
-  if (content.firstChild !== liveEl) render(content, liveEl);
+}
+
+/** Runs a redraw; if it removed or hid the focused control (say "I'm stepping away" when a round
+ *  starts), focus goes to the start of the content instead of being lost. */
+function keepingFocus(redraw: () => void): void {
+  const before = document.activeElement;
+  redraw();
+  if (before instanceof HTMLElement && before !== document.body && before !== main &&
+      (!before.isConnected || before.closest('[hidden]'))) {
+    main.focus({ preventScroll: true });
+  }
 }
 
 function draw(): void {
-  if (mode !== 'live') return;
+  if (mode === 'live') keepingFocus(drawLive);
+}
+
+function drawLive(): void {
   drawBroadcast();
   const fbVisible = drawFeedback();
   // Feedback opens only after the last round ended, so a room still held then is over.
@@ -183,7 +199,9 @@ function drawFeedback(): boolean {
   } else if (feedbackThanks || feedback?.submitted) {
     part = thanksEl;
   } else if (feedback?.open && feedback.questionnaire) {
-    if (!form || form.questionnaire !== feedback.questionnaire) {
+    // A new form only for a different questionnaire: every snapshot (each reconnect) brings a
+    // fresh copy of the same one, and rebuilding would wipe what the participant has filled in.
+    if (!form || !equals(QuestionnaireSchema, form.questionnaire, feedback.questionnaire)) {
       formSubmissionId = newSubmissionId(); // once per form: a retry of this form reuses it
       form = new FeedbackForm(feedback.questionnaire, feedback.anonymityThreshold || DEFAULT_ANONYMITY_THRESHOLD, (r) => submitFeedback(r));
     }
@@ -321,8 +339,9 @@ function ended(): void {
   // A response still waiting on this device goes out first: the server acknowledges a retry of
   // a stored submission even after the workshop closed.
   const finish = () => c.stop('The workshop has ended');
-  if (store.outbox && !outboxInFlight) {
-    flushOutbox();
+  if (store.outbox) {
+    // Already in flight, it waits in the connection's queue, which is sent once this returns.
+    if (!outboxInFlight) flushOutbox();
     window.setTimeout(finish, 3000);
   } else {
     finish();
