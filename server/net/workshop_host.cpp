@@ -335,9 +335,15 @@ void workshop_host::do_participant_request(std::uint64_t peer_id, const connecti
   switch (m.kind_case()) {
     case K::kDone:
     case K::kHelp: {
+      // Still possible once the last phase has run out: that is when a pair is done.
       const auto a = workshop_.assignment_of(pid);
-      if (!a || !workshop_.round_running())
+      if (!a)
         return reply_error(peer_id, rid, v1::ERROR_CODE_WRONG_STATE, "You are not in a group right now; wait for the next round.");
+      // Pressed offline in one round and delivered in the next: it was about the old one.
+      const auto meant = m.kind_case() == K::kDone ? m.done().round() : m.help().round();
+      if (meant != 0 && meant != a->round)
+        return reply_error(peer_id, rid, v1::ERROR_CODE_WRONG_STATE,
+                           "That was meant for round " + std::to_string(meant) + ", which has ended; nothing was changed.");
       if (status_round_ != workshop_.round_number()) {
         statuses_.clear();
         status_round_ = workshop_.round_number();

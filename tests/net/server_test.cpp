@@ -387,6 +387,33 @@ TEST_F(ServerTest, AJoinSentAgainWithItsOwnTokenAddsNobodyTwice) {
   EXPECT_NE(weak.error().message().find("22 to 128"), std::string::npos) << weak.error().message();
 }
 
+TEST_F(ServerTest, DoneOrHelpMeantForAnEndedRoundChangesNothing) {
+  const auto w = create_workshop();
+  auto ada = join(w.code(), "Ada");
+  auto ben = join(w.code(), "Ben");
+  auto facilitator = attach(w);
+  ASSERT_TRUE(ask(*facilitator, launch("naming-the-strain")).has_ack());
+  v1::ClientMessage stale;
+  stale.mutable_help()->set_note("pressed in a tunnel during round 0");
+  stale.mutable_help()->set_round(7);
+  const auto refused = ask(*ada.link, stale);
+  ASSERT_TRUE(refused.has_error()) << describe(refused);
+  EXPECT_EQ(refused.error().code(), v1::ERROR_CODE_WRONG_STATE);
+  EXPECT_NE(refused.error().message().find("round 7"), std::string::npos) << refused.error().message();
+  v1::ClientMessage done;
+  done.mutable_done()->set_round(1);
+  EXPECT_TRUE(ask(*ben.link, done).has_ack()) << "done for the running round is taken";
+  auto statuses = facilitator->wait_for_event(
+      [](const v1::ServerMessage& m) {
+        if (!m.has_group_statuses()) return false;
+        for (const auto& g : m.group_statuses().groups()) if (g.done()) return true;
+        return false;
+      },
+      answer_deadline);
+  ASSERT_TRUE(statuses.has_value()) << "no status with the group done";
+  for (const auto& g : statuses->group_statuses().groups()) EXPECT_FALSE(g.needs_help()) << "the stale help request was counted";
+}
+
 TEST_F(ServerTest, StopSaysGoodbyeToClientsAndExitsZero) {
   const auto w = create_workshop();
   auto p = join(w.code(), "Ada");

@@ -28,7 +28,8 @@ export interface RosterPanel {
 }
 
 export function rosterPanel(markAway: (participantId: string, away: boolean) => Promise<void>): RosterPanel {
-  const counts = h('p', { class: 'roster-counts', 'data-testid': 'roster-counts', 'aria-live': 'polite' });
+  // Not a live region: twenty people arriving would be twenty announcements.
+  const counts = h('p', { class: 'roster-counts', 'data-testid': 'roster-counts' });
   const list = h('ul', { class: 'roster', 'data-testid': 'roster', 'aria-label': 'Participants' });
   const error = h('p', { class: 'error-text', role: 'alert' });
   const root = h('section', { class: 'card roster-panel', 'aria-labelledby': 'roster-h' },

@@ -23,7 +23,7 @@ import { FeedbackForm } from './feedback';
 import { Header } from './header';
 import { probeWorkshop } from './probe';
 import { ActionsCard, ClockCard, GroupCard, MaterialCards } from './round';
-import { DeviceStore, newSubmissionId } from './storage';
+import { DeviceStore, newResumeToken, newSubmissionId } from './storage';
 import { JoinForm, elsewhereView, endedView, unknownWorkshop, type JoinDetails } from './views';
 import { WaitingView } from './waiting';
 
@@ -76,8 +76,10 @@ const group = new GroupCard();
 const actions = new ActionsCard(async (kind, note) => {
   const c = requireConn();
   const round = assignment?.round ?? 0;
-  if (kind === 'done') await c.request({ case: 'done', value: { $typeName: 'dyad.v1.MarkDone' } });
-  else await c.request({ case: 'help', value: { $typeName: 'dyad.v1.AskForHelp', note } });
+  // With the round seen when pressed: if it is delivered only after another round began, the
+  // server refuses it rather than mark the new room.
+  if (kind === 'done') await c.request({ case: 'done', value: { $typeName: 'dyad.v1.MarkDone', round } });
+  else await c.request({ case: 'help', value: { $typeName: 'dyad.v1.AskForHelp', note, round } });
   store.setRoundFlag(round, kind);
 }, () => conn?.online ?? false);
 const material = new MaterialCards();
@@ -276,7 +278,10 @@ function greeting(): ClientKind {
   }
   lastGreeting = 'join';
   const d = joinDetails ?? { displayName: '', email: '' };
-  return { case: 'join', value: create(JoinSchema, { displayName: d.displayName, email: d.email }) };
+  // The same token on every attempt: a Join that arrived but whose answer was lost is answered
+  // as a Resume the second time, so nobody is added twice.
+  if (!store.joinToken) store.joinToken = newResumeToken();
+  return { case: 'join', value: create(JoinSchema, { displayName: d.displayName, email: d.email, resumeToken: store.joinToken }) };
 }
 
 function connect(): void {
@@ -305,6 +310,7 @@ function greeted(answer: ServerMessage): void {
   if (answer.kind.case !== 'participantSnapshot') return;
   const s = answer.kind.value;
   if (s.resumeToken) store.resumeToken = s.resumeToken;
+  store.joinToken = '';
   everGreeted = true;
   noticeEl.hidden = true;
   announceActive();
@@ -352,7 +358,6 @@ function greetingRefused(e: WireError): boolean {
   if (e.code === ErrorCode.UNAVAILABLE || e.code === ErrorCode.RATE_LIMITED) return true;
   if (lastGreeting === 'resume') {
     // The token is unknown here, or its owner left: start afresh with the join form.
-    if (e.code !== ErrorCode.UNAUTHORIZED && e.code !== ErrorCode.NOT_FOUND && e.code !== ErrorCode.WRONG_STATE) return true;
     store.resumeToken = '';
   }
   conn = null;
@@ -423,6 +428,7 @@ function retryNow(): void {
 function join(d: JoinDetails): void {
   joinDetails = d;
   store.resumeToken = '';
+  store.joinToken = ''; // a join asked for by hand starts afresh
   connect();
 }
 
@@ -433,13 +439,19 @@ function join(d: JoinDetails): void {
 const tabId = newSubmissionId();
 const channel = 'BroadcastChannel' in window ? new BroadcastChannel(`dyad:${code}`) : null;
 
+let activeSince = 0;
 function announceActive(): void {
-  channel?.postMessage({ active: tabId });
+  activeSince = Date.now();
+  channel?.postMessage({ active: tabId, since: activeSince });
 }
 
+// The newer tab wins; two that connected in the same millisecond are ordered by their ids, so
+// exactly one of them steps aside.
 channel?.addEventListener('message', (ev: MessageEvent) => {
-  const data = ev.data as { active?: string } | null;
-  if (data?.active && data.active !== tabId && conn) elsewhere();
+  const data = ev.data as { active?: string; since?: number } | null;
+  if (!data?.active || data.active === tabId || !conn) return;
+  const since = data.since ?? 0;
+  if (since > activeSince || (since === activeSince && data.active > tabId)) elsewhere();
 });
 
 function elsewhere(): void {
@@ -483,6 +495,12 @@ function boot(): void {
     return;
   }
   header.setTitle('');
+  // A Join sent before a reload, answered or not: try its token as a Resume; if the Join never
+  // arrived, the refusal brings back the join form.
+  if (!store.resumeToken && store.joinToken) {
+    store.resumeToken = store.joinToken;
+    store.joinToken = '';
+  }
   if (store.resumeToken) {
     show('boot', h('p', { class: 'muted', 'data-testid': 'loading' }, 'Connecting to the workshop…'));
     header.setProbing();

@@ -43,6 +43,16 @@ export class DeviceStore {
     write(`dyad:resume:${this.code}`, token || null);
   }
 
+  /** The token sent with a Join whose answer has not arrived yet: kept so that the Join can be
+   *  sent again, or tried as a Resume after a reload, without adding this person twice. */
+  get joinToken(): string {
+    return read(`dyad:join:${this.code}`) ?? '';
+  }
+
+  set joinToken(token: string) {
+    write(`dyad:join:${this.code}`, token || null);
+  }
+
   /** The feedback waiting to be acknowledged, if any. */
   get outbox(): OutboxEntry | null {
     const raw = read(`dyad:outbox:${this.code}`);
@@ -106,4 +116,10 @@ export function newSubmissionId(): string {
   b[8] = (b[8] & 0x3f) | 0x80;
   const hex = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** A secret to resume with: 128 random bits as 22 URL-safe characters. */
+export function newResumeToken(): string {
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  return btoa(String.fromCharCode(...b)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
