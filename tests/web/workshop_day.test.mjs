@@ -67,6 +67,26 @@ test('Browser.WorkshopDay: seven participants, one triad, broadcast, help, feedb
   await fac.page.getByRole('button', { name: 'Preview groups' }).click();
   await waitUntil('a preview of three groups', async () => (await fac.page.getByTestId('preview-group').count()) === 3);
   await screenshot(fac.page, 'dashboard-preview-desktop');
+
+  // Adjust before launch: swap the first people of two rooms, lock one room, reshuffle the rest.
+  const previewRoom = (room) => fac.page.locator(`[data-testid=preview-group][data-room="${room}"]`);
+  const membersOf = async (card) => (await card.locator('.person-name').allInnerTexts()).map((t) => t.trim()).sort();
+  const [roomA, roomB] = await fac.page.getByTestId('preview-group').evaluateAll((cards) => cards.slice(0, 2).map((c) => c.dataset.room));
+  const movedIn = (await previewRoom(roomB).locator('.person-name').first().innerText()).trim();
+  const movedOut = (await previewRoom(roomA).locator('.person-name').first().innerText()).trim();
+  await previewRoom(roomA).getByTestId('preview-person').first().click();
+  await previewRoom(roomB).getByTestId('preview-person').first().click();
+  await waitForText(previewRoom(roomA), movedIn);
+  await waitForText(previewRoom(roomB), movedOut);
+  const locked = await membersOf(previewRoom(roomA));
+  assert.ok(locked.includes(movedIn) && !locked.includes(movedOut), `the swap moved ${movedIn} into ${roomA}: ${locked}`);
+  await previewRoom(roomA).getByTestId('lock-group').click();
+  await fac.page.getByRole('button', { name: 'Reshuffle unlocked' }).click();
+  await waitUntil('the reshuffled preview to keep the locked room', async () => {
+    for (const card of await fac.page.getByTestId('preview-group').all())
+      if (JSON.stringify(await membersOf(card)) === JSON.stringify(locked)) return true;
+    return false;
+  });
   await fac.page.getByRole('button', { name: 'Launch round' }).click();
   await waitUntil('three groups running', async () => (await fac.page.getByTestId('group-card').count()) === 3);
 
@@ -87,6 +107,8 @@ test('Browser.WorkshopDay: seven participants, one triad, broadcast, help, feedb
     await waitForText(fac.page.locator(`[data-testid=group-card][data-room="${room}"]`), members[0].name);
   }
   for (const a of seen) assert.ok(a.turns >= 2, `the excerpt is laid out as speaker turns (${a.turns})`);
+  const lockedRoom = [...byRoom.values()].find((g) => g.some((m) => m.name === movedIn));
+  assert.deepEqual(lockedRoom.map((m) => m.name).sort(), locked, 'the locked, adjusted room was launched as it stood');
   await screenshot(devices[0].page, 'participant-assignment-phone');
   await screenshot(devices[1].page, 'participant-assignment-desktop');
 
