@@ -15,8 +15,9 @@ packages=(
 # The browser pages are built with Node.js; a machine without it gets Debian's.
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)
-# The browser tests drive Debian's Chromium; nothing downloads a browser.
-[ "${1:-}" = "--tests" ] && packages+=(chromium)
+# The browser tests drive Debian's Chromium (nothing downloads a browser) and read the
+# dashboard's QR code back with zbarimg.
+[ "${1:-}" = "--tests" ] && packages+=(chromium zbar-tools)
 
 missing=()
 for p in "${packages[@]}"; do

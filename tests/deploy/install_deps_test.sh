@@ -52,11 +52,11 @@ make_fakes "libgtest-dev" 1000
 PATH="$work/bin:$PATH" bash "$script" >/dev/null
 check "as a user, through sudo" "^sudo apt-get install .*libgtest-dev$"
 
-make_fakes "chromium" 0
+make_fakes "chromium zbar-tools" 0
 PATH="$work/bin:$PATH" bash "$script" >/dev/null
 check "without --tests, Chromium is not wanted" none
 PATH="$work/bin:$PATH" bash "$script" --tests >/dev/null
-check "with --tests, Debian's Chromium is installed" "^apt-get install .*chromium$"
+check "with --tests, Debian's Chromium and zbar-tools are installed" "^apt-get install .*chromium zbar-tools$"
 
 # A user without sudo: a clear message, exit 1, and no install attempted.
 make_fakes "libgtest-dev" 1000

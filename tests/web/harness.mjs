@@ -6,7 +6,7 @@
 // Environment (set by tests/CMakeLists.txt): DYAD_SERVER (the binary), DYAD_WEB_ROOT (built
 // pages), DYAD_WEB_DIR (web/, for playwright-core), DYAD_PLAN (a plan file), DYAD_ARTIFACTS
 // (where screenshots go), and optionally DYAD_CHROMIUM (default /usr/bin/chromium).
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -154,4 +154,12 @@ export function useServerAndBrowser() {
     await ctx.server?.stop();
   });
   return ctx;
+}
+
+/** What a QR code in a picture says, read by zbarimg (Debian's zbar-tools). */
+export function decodeQr(pngPath) {
+  const r = spawnSync(process.env.DYAD_ZBARIMG || 'zbarimg', ['--raw', '-q', pngPath], { encoding: 'utf8' });
+  if (r.error) throw new Error(`zbarimg could not run (${r.error.message}); bash deploy/install-deps.sh --tests installs it.`);
+  if (r.status !== 0) throw new Error(`zbarimg found no QR code in ${pngPath} (exit ${r.status}): ${r.stderr}`);
+  return r.stdout.trim();
 }

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { DESKTOP, PHONE, artifacts, useServerAndBrowser, newPerson, screenshot, waitForText, waitUntil } from './harness.mjs';
+import { DESKTOP, PHONE, artifacts, decodeQr, useServerAndBrowser, newPerson, screenshot, waitForText, waitUntil } from './harness.mjs';
 import { answerFeedback, countdownSeconds, joinAs, readAssignment } from './pages.mjs';
 
 const env = useServerAndBrowser();
@@ -29,6 +29,12 @@ test('Browser.WorkshopDay: seven participants, one triad, broadcast, help, feedb
   await waitForText(fac.page.getByTestId('conn-state'), 'Connected');
   await waitForText(fac.page.getByTestId('join-code'), w.code);
   await waitForText(fac.page.getByTestId('join-link'), w.participantUrl);
+  // The QR code, shown large for screen sharing, scans to the join link.
+  await fac.page.getByRole('button', { name: 'Show QR code large' }).click();
+  const qr = join(artifacts, 'dashboard-qr.png');
+  await fac.page.locator('dialog[open] svg').screenshot({ path: qr });
+  assert.equal(decodeQr(qr), w.participantUrl, 'the QR code does not scan to the join link');
+  await fac.page.keyboard.press('Escape');
   await screenshot(fac.page, 'dashboard-lobby-desktop');
   await fac.page.setViewportSize(PHONE);
   await screenshot(fac.page, 'dashboard-lobby-phone');
