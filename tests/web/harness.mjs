@@ -163,3 +163,19 @@ export function decodeQr(pngPath) {
   if (r.status !== 0) throw new Error(`zbarimg found no QR code in ${pngPath} (exit ${r.status}): ${r.stderr}`);
   return r.stdout.trim();
 }
+
+const axeSource = readFileSync(createRequire(join(env('DYAD_WEB_DIR'), 'package.json')).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** Runs axe-core's WCAG 2.1 A and AA rules on the page as it stands; returns the serious and
+ *  critical violations, each as "rule: what (where)". Evaluated through the DevTools protocol,
+ *  so the page's Content-Security-Policy stays as users get it. */
+export async function accessibilityProblems(page) {
+  await page.evaluate(axeSource);
+  const violations = await page.evaluate(async () => {
+    // eslint-disable-next-line no-undef
+    const r = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, where: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
+  });
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id}: ${v.help} (${v.where.join('; ')})`);
+}

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { DESKTOP, PHONE, artifacts, decodeQr, useServerAndBrowser, newPerson, screenshot, waitForText, waitUntil } from './harness.mjs';
+import { DESKTOP, PHONE, accessibilityProblems, artifacts, decodeQr, useServerAndBrowser, newPerson, screenshot, waitForText, waitUntil } from './harness.mjs';
 import { answerFeedback, countdownSeconds, joinAs, readAssignment } from './pages.mjs';
 
 const env = useServerAndBrowser();
@@ -22,6 +22,13 @@ const people = [
 ];
 
 test('Browser.WorkshopDay: seven participants, one triad, broadcast, help, feedback and the right tallies', async () => {
+  // Every view photographed is also checked against WCAG 2.1 AA (axe-core): labels, contrast,
+  // names of controls, structure. Problems are gathered and reported together at the end.
+  const a11y = [];
+  const shoot = async (page, name) => {
+    await screenshot(page, name);
+    for (const p of await accessibilityProblems(page)) a11y.push(`${name}: ${p}`);
+  };
   const w = await env.server.createWorkshop();
   const fac = await newPerson(env.browser, DESKTOP);
   fac.page.on('dialog', (d) => d.accept());
@@ -35,18 +42,18 @@ test('Browser.WorkshopDay: seven participants, one triad, broadcast, help, feedb
   await fac.page.locator('dialog[open] svg').screenshot({ path: qr });
   assert.equal(decodeQr(qr), w.participantUrl, 'the QR code does not scan to the join link');
   await fac.page.keyboard.press('Escape');
-  await screenshot(fac.page, 'dashboard-lobby-desktop');
+  await shoot(fac.page, 'dashboard-lobby-desktop');
   await fac.page.setViewportSize(PHONE);
-  await screenshot(fac.page, 'dashboard-lobby-phone');
+  await shoot(fac.page, 'dashboard-lobby-phone');
   await fac.page.setViewportSize(DESKTOP);
 
   // The front page, where a code typed by hand leads to the join page.
   const home = await fac.context.newPage();
   await home.goto(`${env.server.base}/`);
   await home.getByLabel('Workshop code').fill(w.code.toLowerCase());
-  await screenshot(home, 'home-desktop');
+  await shoot(home, 'home-desktop');
   await home.setViewportSize(PHONE);
-  await screenshot(home, 'home-phone');
+  await shoot(home, 'home-phone');
   await home.getByRole('button', { name: 'Continue' }).click();
   await home.waitForURL(`**/j/${w.code}`);
   await home.close();
@@ -56,12 +63,12 @@ test('Browser.WorkshopDay: seven participants, one triad, broadcast, help, feedb
   for (const [i, p] of people.entries()) {
     const d = await newPerson(env.browser, i % 2 === 0 ? PHONE : DESKTOP);
     await d.page.goto(w.participantUrl);
-    if (i < 2) await screenshot(d.page, `participant-join-${i === 0 ? 'phone' : 'desktop'}`);
+    if (i < 2) await shoot(d.page, `participant-join-${i === 0 ? 'phone' : 'desktop'}`);
     await joinAs(d.page, p.name, `${p.name.split(' ')[0].toLowerCase()}@example.org`);
     devices.push(d);
   }
-  await screenshot(devices[0].page, 'participant-waiting-phone');
-  await screenshot(devices[1].page, 'participant-waiting-desktop');
+  await shoot(devices[0].page, 'participant-waiting-phone');
+  await shoot(devices[1].page, 'participant-waiting-desktop');
 
   const roster = fac.page.getByTestId('roster-entry');
   await waitUntil('seven people present on the roster', async () =>
@@ -72,7 +79,7 @@ test('Browser.WorkshopDay: seven participants, one triad, broadcast, help, feedb
   await fac.page.getByLabel('Exercise').selectOption('noticing-withdrawal');
   await fac.page.getByRole('button', { name: 'Preview groups' }).click();
   await waitUntil('a preview of three groups', async () => (await fac.page.getByTestId('preview-group').count()) === 3);
-  await screenshot(fac.page, 'dashboard-preview-desktop');
+  await shoot(fac.page, 'dashboard-preview-desktop');
 
   // Adjust before launch: swap the first people of two rooms, lock one room, reshuffle the rest.
   const previewRoom = (room) => fac.page.locator(`[data-testid=preview-group][data-room="${room}"]`);
@@ -115,8 +122,8 @@ test('Browser.WorkshopDay: seven participants, one triad, broadcast, help, feedb
   for (const a of seen) assert.ok(a.turns >= 2, `the excerpt is laid out as speaker turns (${a.turns})`);
   const lockedRoom = [...byRoom.values()].find((g) => g.some((m) => m.name === movedIn));
   assert.deepEqual(lockedRoom.map((m) => m.name).sort(), locked, 'the locked, adjusted room was launched as it stood');
-  await screenshot(devices[0].page, 'participant-assignment-phone');
-  await screenshot(devices[1].page, 'participant-assignment-desktop');
+  await shoot(devices[0].page, 'participant-assignment-phone');
+  await shoot(devices[1].page, 'participant-assignment-desktop');
 
   // The countdown agrees with the dashboard's (both read the server's deadline).
   const facSeconds = await countdownSeconds(fac.page.getByTestId('clock-countdown'));
@@ -124,7 +131,7 @@ test('Browser.WorkshopDay: seven participants, one triad, broadcast, help, feedb
     const s = await countdownSeconds(d.page.getByTestId('countdown'));
     assert.ok(Math.abs(s - facSeconds) <= 3, `participant countdown ${s}s vs dashboard ${facSeconds}s`);
   }
-  await screenshot(fac.page, 'dashboard-round-desktop');
+  await shoot(fac.page, 'dashboard-round-desktop');
 
   // Broadcast reaches everyone.
   const message = 'Five minutes left: start wrapping up, then swap roles.';
@@ -143,24 +150,24 @@ test('Browser.WorkshopDay: seven participants, one triad, broadcast, help, feedb
   await devices[doneIndex].page.getByRole('button', { name: "We're done" }).click();
   await waitUntil('the done status on the dashboard', async () =>
     (await fac.page.locator(`[data-testid=group-card][data-room="${seen[doneIndex].room}"]`).getAttribute('data-status')) === 'done');
-  await screenshot(devices[0].page, 'participant-broadcast-help-phone');
-  await screenshot(fac.page, 'dashboard-help-desktop');
+  await shoot(devices[0].page, 'participant-broadcast-help-phone');
+  await shoot(fac.page, 'dashboard-help-desktop');
 
   // Feedback: everyone answers; the dashboard counts and tallies live.
   await fac.page.getByRole('button', { name: 'Open feedback' }).click();
   for (const [i, d] of devices.entries()) {
     await answerFeedback(d.page, people[i]);
-    if (i < 2) await screenshot(d.page, `participant-feedback-${i === 0 ? 'phone' : 'desktop'}`);
+    if (i < 2) await shoot(d.page, `participant-feedback-${i === 0 ? 'phone' : 'desktop'}`);
     await d.page.getByRole('button', { name: 'Send feedback' }).click();
     await d.page.getByTestId('feedback-thanks').waitFor({ state: 'visible', timeout: 15_000 });
   }
-  await screenshot(devices[0].page, 'participant-thanks-phone');
+  await shoot(devices[0].page, 'participant-thanks-phone');
   await waitForText(fac.page.getByTestId('responses-count'), /^7\b/);
   const overall = fac.page.getByTestId('tally-overall');
   await waitForText(overall, '4 (57.1%)');
   await waitForText(overall, '3 (42.9%)');
   await waitForText(fac.page.getByTestId('tally-recommend'), '5 (71.4%)');
-  await screenshot(fac.page, 'dashboard-feedback-desktop');
+  await shoot(fac.page, 'dashboard-feedback-desktop');
 
   // The organiser's report shows the same numbers and the plain-words summary.
   const report = await fac.context.newPage();
@@ -178,27 +185,28 @@ test('Browser.WorkshopDay: seven participants, one triad, broadcast, help, feedb
   await waitForText(comments, 'Slowing down to name the withdrawal.');
   await waitForText(comments, 'The transcript <b>excerpts</b> & the swap.');
   assert.equal(await comments.locator('b').count(), 0, 'a comment\'s markup was rendered as HTML');
-  await screenshot(report, 'report-run-desktop');
+  await shoot(report, 'report-run-desktop');
   // Every run of the series: this server holds this one run.
   await report.getByTestId('view-series').click();
   await waitForText(report.getByTestId('runs-table'), w.code);
-  await screenshot(report, 'report-series-desktop');
+  await shoot(report, 'report-series-desktop');
   await report.setViewportSize(PHONE);
-  await screenshot(report, 'report-series-phone');
+  await shoot(report, 'report-series-phone');
   await report.setViewportSize(DESKTOP);
   await report.getByTestId('view-run').click();
   await waitForText(report.getByTestId('summary'), 'Of the seven participants');
   await report.setViewportSize(PHONE);
-  await screenshot(report, 'report-run-phone');
+  await shoot(report, 'report-run-phone');
   // What "Print to PDF" gives: the print stylesheet on A4, as a PDF and as a picture.
   await report.setViewportSize({ width: 794, height: 1123 });
   await report.emulateMedia({ media: 'print' });
-  await screenshot(report, 'report-print');
+  await shoot(report, 'report-print');
   const pdf = await report.pdf({ path: join(artifacts, 'report.pdf'), format: 'A4', printBackground: true });
   assert.ok(pdf.length > 10_000, `the report prints to a PDF (${pdf.length} bytes)`);
 
   await fac.page.setViewportSize(PHONE);
-  await screenshot(fac.page, 'dashboard-feedback-phone');
+  await shoot(fac.page, 'dashboard-feedback-phone');
 
   for (const d of [fac, ...devices]) assert.deepEqual(d.errors, [], 'no errors in the pages\' consoles');
+  assert.deepEqual(a11y, [], 'accessibility problems (WCAG 2.1 AA, serious or critical)');
 });

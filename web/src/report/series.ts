@@ -98,7 +98,8 @@ export function trendCard(s: SeriesStatistics, currentCode: string, chosen: stri
     h('h2', { id: 'trend-h' }, 'Runs and trends'),
     chooser,
     h('p', { class: 'muted small trend-explain', 'data-testid': 'trend-explain' }, explain),
-    h('div', { class: 'table-scroll' }, runsTable(points, s.runs, f, currentCode)),
+    // On a phone the table scrolls sideways: focusable, so the keyboard can scroll it too.
+    h('div', { class: 'table-scroll', tabindex: 0, role: 'region', 'aria-label': 'Runs of the series' }, runsTable(points, s.runs, f, currentCode)),
     f && points.some((p) => p.value !== null) ? trendChart(f, points) : null);
   return card;
 }
