@@ -237,7 +237,7 @@ void serve_static(const http_context& ctx, const http_request& req, std::string_
   res.set("Referrer-Policy", "no-referrer");
   if (full.extension() == ".html")
     res.set("Content-Security-Policy",
-            "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
             "connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'");
   if (req.method() == http::verb::head) res.body().clear();
   send(std::move(res));

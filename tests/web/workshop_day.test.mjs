@@ -32,7 +32,10 @@ test('Browser.WorkshopDay: seven participants, one triad, broadcast, help, feedb
   const w = await env.server.createWorkshop();
   const fac = await newPerson(env.browser, DESKTOP);
   fac.page.on('dialog', (d) => d.accept());
-  await fac.page.goto(w.facilitatorUrl);
+  const response = await fac.page.goto(w.facilitatorUrl);
+  // The page runs only its own scripts and styles, and its token never leaves in a Referer.
+  assert.match(response.headers()['content-security-policy'] ?? '', /script-src 'self'; style-src 'self';/);
+  assert.equal(response.headers()['referrer-policy'], 'no-referrer');
   await waitForText(fac.page.getByTestId('conn-state'), 'Connected');
   await waitForText(fac.page.getByTestId('join-code'), w.code);
   await waitForText(fac.page.getByTestId('join-link'), w.participantUrl);
