@@ -179,3 +179,16 @@ export async function accessibilityProblems(page) {
   return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${v.id}: ${v.help} (${v.where.join('; ')})`);
 }
+
+/** Screenshots that also check the view against WCAG 2.1 AA: `shoot(page, name)` saves the
+ *  picture and gathers axe-core's serious problems into `problems`, asserted once at the end. */
+export function checkedScreenshots() {
+  const problems = [];
+  return {
+    problems,
+    async shoot(page, name) {
+      await screenshot(page, name);
+      for (const p of await accessibilityProblems(page)) problems.push(`${name}: ${p}`);
+    },
+  };
+}

@@ -3,7 +3,7 @@
 // page's outbox and is counted exactly once when the device is back, even across a reload.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DESKTOP, PHONE, useServerAndBrowser, newPerson, screenshot, waitForText, waitUntil } from './harness.mjs';
+import { DESKTOP, PHONE, checkedScreenshots, useServerAndBrowser, newPerson, waitForText, waitUntil } from './harness.mjs';
 import { answerFeedback, countdownSeconds, joinAs, readAssignment } from './pages.mjs';
 
 const env = useServerAndBrowser();
@@ -16,6 +16,7 @@ async function presenceOf(fac, name) {
 }
 
 test('Browser.OfflineThenReloadResumesAndOutboxCountsOnce', async () => {
+  const { shoot, problems: a11y } = checkedScreenshots();
   const w = await env.server.createWorkshop();
   const fac = await newPerson(env.browser, DESKTOP);
   fac.page.on('dialog', (d) => d.accept());
@@ -42,7 +43,7 @@ test('Browser.OfflineThenReloadResumesAndOutboxCountsOnce', async () => {
   await waitUntil('the page to show it is not connected', async () =>
     (await hana.page.getByTestId('conn-state').getAttribute('data-state')) !== 'online');
   await waitUntil('the dashboard to show Hana disconnected', async () => (await presenceOf(fac, 'Hana Sato')) === 'disconnected');
-  await screenshot(hana.page, 'participant-offline-phone');
+  await shoot(hana.page, 'participant-offline-phone');
 
   // Back online and reloaded: the same card, and the countdown still agrees with the server's.
   await hana.context.setOffline(false);
@@ -66,7 +67,7 @@ test('Browser.OfflineThenReloadResumesAndOutboxCountsOnce', async () => {
   await answerFeedback(iain.page, answers);
   await iain.page.getByRole('button', { name: 'Send feedback' }).click();
   await iain.page.getByTestId('feedback-pending').waitFor({ state: 'visible', timeout: 15_000 });
-  await screenshot(iain.page, 'participant-feedback-pending-phone');
+  await shoot(iain.page, 'participant-feedback-pending-phone');
   await waitForText(fac.page.getByTestId('responses-count'), /^0\b/);
   await iain.context.setOffline(false);
   await iain.page.getByTestId('feedback-thanks').waitFor({ state: 'visible', timeout: 20_000 });
@@ -94,5 +95,6 @@ test('Browser.OfflineThenReloadResumesAndOutboxCountsOnce', async () => {
   const stats = JSON.parse(await env.server.api(`/api/workshops/${w.code}/statistics?format=json`, w.facilitatorToken));
   assert.equal(stats.tallies.responses, 3, 'three responses stored');
 
+  assert.deepEqual(a11y, [], 'accessibility problems (WCAG 2.1 AA, serious or critical)');
   for (const d of [fac, ...devices]) assert.deepEqual(d.errors.filter((e) => !/ERR_INTERNET_DISCONNECTED|WebSocket/.test(e)), [], 'no page errors');
 });

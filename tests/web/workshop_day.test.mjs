@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { DESKTOP, PHONE, accessibilityProblems, artifacts, decodeQr, useServerAndBrowser, newPerson, screenshot, waitForText, waitUntil } from './harness.mjs';
+import { DESKTOP, PHONE, artifacts, checkedScreenshots, decodeQr, useServerAndBrowser, newPerson, waitForText, waitUntil } from './harness.mjs';
 import { answerFeedback, countdownSeconds, joinAs, readAssignment } from './pages.mjs';
 
 const env = useServerAndBrowser();
@@ -24,11 +24,7 @@ const people = [
 test('Browser.WorkshopDay: seven participants, one triad, broadcast, help, feedback and the right tallies', async () => {
   // Every view photographed is also checked against WCAG 2.1 AA (axe-core): labels, contrast,
   // names of controls, structure. Problems are gathered and reported together at the end.
-  const a11y = [];
-  const shoot = async (page, name) => {
-    await screenshot(page, name);
-    for (const p of await accessibilityProblems(page)) a11y.push(`${name}: ${p}`);
-  };
+  const { shoot, problems: a11y } = checkedScreenshots();
   const w = await env.server.createWorkshop();
   const fac = await newPerson(env.browser, DESKTOP);
   fac.page.on('dialog', (d) => d.accept());
