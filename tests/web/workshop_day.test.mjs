@@ -205,6 +205,14 @@ test('Browser.WorkshopDay: seven participants, one triad, broadcast, help, feedb
 
   await fac.page.setViewportSize(PHONE);
   await shoot(fac.page, 'dashboard-feedback-phone');
+  await fac.page.setViewportSize(DESKTOP);
+
+  // The end of the day: everyone's page says so and stops; the dashboard says who took part.
+  await fac.page.getByRole('button', { name: 'Close workshop' }).click();
+  for (const d of devices) await d.page.getByTestId('ended').waitFor({ state: 'visible', timeout: 15_000 });
+  await waitForText(fac.page.getByTestId('roster-counts'), '7 took part');
+  await shoot(devices[0].page, 'participant-ended-phone');
+  await shoot(fac.page, 'dashboard-closed-desktop');
 
   for (const d of [fac, ...devices]) assert.deepEqual(d.errors, [], 'no errors in the pages\' consoles');
   assert.deepEqual(a11y, [], 'accessibility problems (WCAG 2.1 AA, serious or critical)');

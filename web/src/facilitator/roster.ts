@@ -55,7 +55,7 @@ export function rosterPanel(markAway: (participantId: string, away: boolean) => 
       h('div', { class: 'roster-main' },
         h('div', { class: 'roster-line' },
           h('span', { class: 'roster-name' }, e.shownName),
-          h('span', { class: PILL[e.presence] }, word)),
+          closed ? null : h('span', { class: PILL[e.presence] }, word)),
         h('div', { class: 'roster-line small muted' },
           h('span', {}, `since ${clockTime(e.sinceMs)}`),
           e.joinedLate ? h('span', { class: 'tag', title: 'Joined after the first round started' }, 'joined late') : null,
@@ -71,9 +71,12 @@ export function rosterPanel(markAway: (participantId: string, away: boolean) => 
     if (away) parts.push(`${away} away`);
     if (disc) parts.push(`${disc} disconnected`);
     if (left) parts.push(`${left} left`);
-    counts.textContent = s.roster.length === 0 ? 'No one has joined yet. Share the link above.' : parts.join(', ');
+    // A closed workshop has sent everyone home: presence no longer means anything.
+    const closed = s.lifecycle === Lifecycle.CLOSED;
+    counts.textContent = s.roster.length === 0 ? 'No one has joined yet. Share the link above.'
+      : closed ? `${s.roster.length} took part. The workshop is closed.` : parts.join(', ');
     const sorted = [...s.roster].sort((a, b) => ORDER[a.presence] - ORDER[b.presence] || a.shownName.localeCompare(b.shownName));
-    keepFocus(list, () => render(list, sorted.map((e) => entry(e, s.lifecycle === Lifecycle.CLOSED))));
+    keepFocus(list, () => render(list, sorted.map((e) => entry(e, closed))));
   }
 
   return { root, update };
