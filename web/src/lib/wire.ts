@@ -196,6 +196,12 @@ export class Connection {
       kind: this.options.greeting(),
       resolve: (answer) => {
         if (this.ws !== ws) return;
+        // Only a snapshot lets a page draw itself; anything else is a server this page does not
+        // know, and waiting would leave the page blank behind a "Connected".
+        if (answer.kind.case !== 'participantSnapshot' && answer.kind.case !== 'facilitatorSnapshot') {
+          p.reject(new WireError(ErrorCode.UNSPECIFIED, 'The server answered in a way this page does not understand; reload the page.'));
+          return;
+        }
         this.greeted = true;
         this.attempt = 0;
         // A new link (and perhaps a device clock that jumped while asleep): measure afresh.

@@ -356,6 +356,16 @@ function ended(): void {
 
 function greetingRefused(e: WireError): boolean {
   if (e.code === ErrorCode.UNAVAILABLE || e.code === ErrorCode.RATE_LIMITED) return true;
+  const aboutTheToken = e.code === ErrorCode.UNAUTHORIZED || e.code === ErrorCode.NOT_FOUND || e.code === ErrorCode.WRONG_STATE;
+  if (lastGreeting === 'resume' && !aboutTheToken) {
+    // Not about the token (a server this page does not understand): keep it, say so, stop; a
+    // reload tries again as the same person.
+    conn = null;
+    header.setState({ kind: 'stopped', reason: e.message });
+    noticeEl.textContent = e.message;
+    noticeEl.hidden = false;
+    return false;
+  }
   if (lastGreeting === 'resume') {
     // The token is unknown here, or its owner left: start afresh with the join form.
     store.resumeToken = '';
