@@ -32,6 +32,12 @@ test('Browser.OfflineThenReloadResumesAndOutboxCountsOnce', async () => {
     devices.push(d);
   }
   await waitUntil('four present', async () => (await fac.page.locator('[data-testid=roster-entry][data-presence=present]').count()) === 4);
+  // Stepping away for a moment shows on the roster, and coming back too.
+  const kitPage = devices[3].page;
+  await kitPage.getByRole('button', { name: "I'm stepping away" }).click();
+  await waitUntil('the dashboard to show Kit away', async () => (await presenceOf(fac, 'Kit Moreau')) === 'away');
+  await kitPage.getByRole('button', { name: "I'm back" }).click();
+  await waitUntil('the dashboard to show Kit back', async () => (await presenceOf(fac, 'Kit Moreau')) === 'present');
   await fac.page.getByLabel('Exercise').selectOption('noticing-withdrawal');
   await fac.page.getByRole('button', { name: 'Launch round' }).click();
 

@@ -132,6 +132,21 @@ test('Browser.WorkshopDay: seven participants, one triad, broadcast, help, feedb
   }
   await shoot(fac.page, 'dashboard-round-desktop');
 
+  // The clock is the server's: a pause, an extension and a resume reach every page at once.
+  const pauseResume = fac.page.getByTestId('pause-resume');
+  await fac.page.getByRole('button', { name: 'Pause' }).click();
+  for (const d of devices) await waitForText(d.page.getByTestId('clock-status'), 'Paused');
+  const pausedAt = await countdownSeconds(devices[2].page.getByTestId('countdown'));
+  await fac.page.getByRole('button', { name: '+1 min' }).click();
+  await waitUntil('the extension on a participant\'s paused countdown', async () =>
+    (await countdownSeconds(devices[2].page.getByTestId('countdown'))) === pausedAt + 60);
+  await waitForText(pauseResume, 'Resume');
+  await pauseResume.click();
+  for (const d of devices) await waitUntil('the clock running again', async () =>
+    !(await d.page.getByTestId('clock-status').innerText()).includes('Paused'));
+  const extended = await countdownSeconds(fac.page.getByTestId('clock-countdown'));
+  assert.ok(extended > facSeconds + 30, `extended by a minute: ${extended}s after ${facSeconds}s`);
+
   // Broadcast reaches everyone.
   const message = 'Five minutes left: start wrapping up, then swap roles.';
   await fac.page.getByLabel('Message to everyone').fill(message);
