@@ -116,14 +116,28 @@ export function plannerPanel(actions: PlannerActions): PlannerPanel {
     draw();
   });
 
-  async function runPreview(keepLocked: boolean): Promise<void> {
-    if (!state) return;
-    const exerciseId = select.value;
-    const lockedGroups = keepLocked && draft ? draft.groups.filter((g) => g.locked) : [];
+  /** Runs a request with the controls disabled; its refusal is shown as the server's sentence. */
+  async function whileBusy(work: () => Promise<void>): Promise<void> {
     busy = true;
     error.textContent = '';
     draw();
     try {
+      await work();
+      selected = undefined;
+    } catch (e) {
+      error.textContent = messageOf(e);
+    } finally {
+      busy = false;
+      draw();
+    }
+  }
+
+  async function runPreview(keepLocked: boolean): Promise<void> {
+    const current = state;
+    if (!current) return;
+    const exerciseId = select.value;
+    const lockedGroups = keepLocked && draft ? draft.groups.filter((g) => g.locked) : [];
+    await whileBusy(async () => {
       const p = await actions.preview(exerciseId, lockedGroups.map(toGroup));
       const lockedKeys = new Set(lockedGroups.map((g) => keyOf(g.members.map((m) => m.participantId))));
       draft = {
@@ -136,15 +150,9 @@ export function plannerPanel(actions: PlannerActions): PlannerPanel {
         })),
         repeatedPairs: p.repeatedPairs,
         keepApartRelaxed: p.keepApartRelaxed,
-        presentKey: keyOf(presentIds(state)),
+        presentKey: keyOf(presentIds(current)),
       };
-      selected = undefined;
-    } catch (e) {
-      error.textContent = messageOf(e);
-    } finally {
-      busy = false;
-      draw();
-    }
+    });
   }
 
   previewButton.addEventListener('click', () => void runPreview(false));
@@ -155,22 +163,13 @@ export function plannerPanel(actions: PlannerActions): PlannerPanel {
     draw();
     previewButton.focus();
   });
-  launchButton.addEventListener('click', async () => {
+  launchButton.addEventListener('click', () => {
     const exerciseId = select.value;
     const groups = draft && draft.exerciseId === exerciseId ? draft.groups.map(toGroup) : [];
-    busy = true;
-    error.textContent = '';
-    draw();
-    try {
+    void whileBusy(async () => {
       await actions.launch(exerciseId, groups);
       draft = undefined;
-      selected = undefined;
-    } catch (e) {
-      error.textContent = messageOf(e);
-    } finally {
-      busy = false;
-      draw();
-    }
+    });
   });
 
   function pick(g: number, m: number): void {
