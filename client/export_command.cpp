@@ -9,17 +9,19 @@ namespace dyad::cli {
 
 namespace {
 
-constexpr std::string_view usage = R"(Usage: dyad export CODE --server http://HOST:PORT --token TOKEN --format csv|json|summary
+constexpr std::string_view usage = R"(Usage: dyad export CODE --server http://HOST:PORT --token TOKEN --format csv|json|summary [--series]
 
 Prints the statistics of workshop CODE as the server exports them: a CSV table, the JSON of
-dyad.v1.RunStatistics, or the plain-words summary. Results below the anonymity threshold are
-withheld by the server, not here.
+dyad.v1.RunStatistics, or the plain-words summary. With --series, those of every run of the
+series CODE belongs to, with the combined figures (dyad.v1.SeriesStatistics). Results below the
+anonymity threshold are withheld by the server, not here.
 Exit codes: 0 printed, 1 refused or unreachable, 2 wrong usage.
 
 Options:
   --server URL      The server, e.g. http://127.0.0.1:8080.
   --token TOKEN     The facilitator's token (from the facilitator's link) or the admin token.
   --format FORMAT   csv, json or summary.
+  --series          Every run of the workshop's series, not this run alone.
   -h, --help        Print this help.
 )";
 
@@ -35,13 +37,16 @@ int export_statistics(const std::vector<std::string>& args) {
   std::string server;
   std::string token;
   std::string format;
+  bool series = false;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const auto& arg = args[i];
     if (arg == "--help" || arg == "-h") {
       std::cout << usage;
       return 0;
     }
-    if (arg == "--server" || arg == "--token" || arg == "--format") {
+    if (arg == "--series") {
+      series = true;
+    } else if (arg == "--server" || arg == "--token" || arg == "--format") {
       if (i + 1 >= args.size()) return usage_error(arg + " needs a value");
       (arg == "--server" ? server : arg == "--token" ? token : format) = args[++i];
     } else if (arg.size() > 1 && arg[0] == '-') {
@@ -64,7 +69,7 @@ int export_statistics(const std::vector<std::string>& args) {
   if (!address) return usage_error(url_error);
 
   client::client_error error;
-  const auto body = client::http_api(*address).export_statistics(code, format, token, &error);
+  const auto body = client::http_api(*address).export_statistics(code, format, token, &error, series);
   if (!body) {
     std::cerr << "dyad export: " << error.message << '\n';
     return 1;

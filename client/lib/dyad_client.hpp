@@ -173,9 +173,12 @@ public:
                                                                    client_error* error = nullptr);
 
   /// GET /api/workshops/CODE/statistics?format=FORMAT (csv, json or summary) with the
-  /// facilitator's or the admin token; the body as text. Errors as for create_workshop.
+  /// facilitator's or the admin token; with `series`, .../series-statistics: every run of the
+  /// series CODE belongs to, and the combined figures. The body as text. Errors as for
+  /// create_workshop.
   std::optional<std::string> export_statistics(const std::string& code, const std::string& format,
-                                               const std::string& token, client_error* error = nullptr);
+                                               const std::string& token, client_error* error = nullptr,
+                                               bool series = false);
 
   /// GET PATH (e.g. "/healthz"), for health and metrics: status code and body. A transport
   /// failure gives status 0 and the error's message as the body.

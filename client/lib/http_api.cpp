@@ -137,8 +137,9 @@ std::optional<dyad::v1::CreateWorkshopResponse> http_api::create_workshop(const 
 }
 
 std::optional<std::string> http_api::export_statistics(const std::string& code, const std::string& format,
-                                                       const std::string& token, client_error* error) {
-  const auto target = "/api/workshops/" + detail::url_encode(code) + "/statistics?format=" + detail::url_encode(format);
+                                                       const std::string& token, client_error* error, bool series) {
+  const auto target = "/api/workshops/" + detail::url_encode(code) + (series ? "/series-statistics" : "/statistics") +
+                      "?format=" + detail::url_encode(format);
   auto outcome = exchange(address_, http::verb::get, target, token, {}, {});
   if (!succeeded(outcome, error)) return std::nullopt;
   return std::move(outcome.body);

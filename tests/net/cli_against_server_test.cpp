@@ -210,6 +210,14 @@ TEST_F(CliAgainstServer, CreateSimulateAndExport) {
   EXPECT_NE(csv.out.find(head + "excellent,Excellent,4,100\n"), std::string::npos) << shown(csv);
   for (const char* other : {"good,Good,0,0\n", "fair,Fair,0,0\n", "poor,Poor,0,0\n"})
     EXPECT_NE(csv.out.find(head + other), std::string::npos) << other << " in " << shown(csv);
+
+  // The organiser's view of every run: this server holds one run of the series.
+  const auto series = run_dyad({"export", code, "--server", url_, "--token", token, "--format", "csv", "--series"});
+  ASSERT_EQ(series.exit_code, 0) << shown(series);
+  EXPECT_EQ(series.out.substr(0, series.out.find('\n')), "run,date,question_id,question,answered,option_id,option,count,percent")
+      << shown(series);
+  EXPECT_NE(series.out.find(code + ","), std::string::npos) << shown(series);
+  EXPECT_NE(series.out.find("all runs,," + head + "excellent,Excellent,4,100\n"), std::string::npos) << shown(series);
 }
 
 class Tallies : public CliAgainstServer {};
