@@ -184,8 +184,12 @@ test('Browser.WorkshopDay: seven participants, one triad, broadcast, help, feedb
   await shoot(fac.page, 'dashboard-feedback-desktop');
 
   // The organiser's report shows the same numbers and the plain-words summary.
+  // A wrong token brings the token form with the server's sentence; the right one, the report.
   const report = await fac.context.newPage();
-  await report.goto(`${env.server.base}/r/${w.code}#t=${w.facilitatorToken}`);
+  await report.goto(`${env.server.base}/r/${w.code}#t=not-the-token`);
+  await waitForText(report.getByTestId('token-form'), 'facilitator token');
+  await report.getByTestId('token-input').fill(w.facilitatorToken);
+  await report.getByTestId('token-submit').click();
   const summary = await waitForText(report.getByTestId('summary'), 'Of the seven participants');
   assert.match(summary, /4 rated the workshop as excellent, 3 as good\./);
   assert.match(summary, /5 would definitely recommend the workshop to a colleague, 2 perhaps\./);

@@ -67,7 +67,16 @@ export function download(filename: string, type: string, body: BlobPart): void {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
-/** A GET to the HTTP API with the token as a bearer; an error answer becomes an Error with the server's sentence. */
+/** An HTTP API refusal: the status, and the server's sentence as the message. */
+export class HttpError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+/** A GET to the HTTP API with the token as a bearer; an error answer becomes an HttpError with
+ *  the server's sentence (a network failure stays the browser's TypeError). */
 export async function apiGet(path: string, token: string): Promise<Response> {
   const res = await fetch(path, { headers: { Authorization: `Bearer ${token}` }, cache: 'no-store' });
   if (!res.ok) {
@@ -78,7 +87,7 @@ export async function apiGet(path: string, token: string): Promise<Response> {
     } catch {
       /* not JSON: keep the status line */
     }
-    throw new Error(message);
+    throw new HttpError(res.status, message);
   }
   return res;
 }

@@ -4,7 +4,7 @@
 // chosen view lives there too (#t=…&view=series), so a reload or a shared link opens the same view.
 import { fromJson, type JsonValue } from '@bufbuild/protobuf';
 import { RunStatisticsSchema, SeriesStatisticsSchema, type RunStatistics, type SeriesStatistics } from '@gen/dyad/v1/feedback_pb';
-import { apiGet, byId, codeFromPath, download, fragmentParam, h, render } from '../lib/dom';
+import { HttpError, apiGet, byId, codeFromPath, download, fragmentParam, h, render } from '../lib/dom';
 import { cssString, dateRange, longDate, share, today } from './format';
 import { questionSections } from './questions';
 import { defaultFollowed, followable, trendCard } from './series';
@@ -62,9 +62,11 @@ function explain(e: unknown): Explained {
   const sentence = e instanceof Error && e.message ? e.message : String(e);
   return {
     sentence,
-    advice: /token/i.test(sentence)
+    // The server answers an unknown code like a wrong token (401), so codes cannot be probed;
+    // only the admin token gets a 404 for a code.
+    advice: e instanceof HttpError && (e.status === 401 || e.status === 403)
       ? `Check the access token: it is ${TOKEN_WHERE}.`
-      : /code/i.test(sentence)
+      : e instanceof HttpError && e.status === 404
         ? 'Check the workshop code in the address: it is the part after /r/, as in the facilitator\'s link.'
         : 'Try again in a moment; if it persists, the server\'s log says more.',
   };
@@ -88,7 +90,7 @@ async function loadRun(): Promise<void> {
   } catch (e) {
     if (g !== generation) return;
     // A refused token is best answered where a new one can be typed.
-    if (e instanceof Error && !(e instanceof TypeError) && /token/i.test(e.message)) renderTokenForm(e.message);
+    if (e instanceof HttpError && (e.status === 401 || e.status === 403)) renderTokenForm(e.message);
     else renderError(e);
   }
 }
