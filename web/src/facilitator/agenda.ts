@@ -12,13 +12,13 @@ const KIND: Record<AgendaBlockKind, string> = {
   [AgendaBlockKind.FEEDBACK]: 'Feedback',
 };
 
-/** "HH:MM" now in the plan's time zone (the agenda's times are wall-clock times there). */
-function nowIn(timeZone: string): string {
+/** "HH:MM" at `ms` in the plan's time zone (the agenda's times are wall-clock times there). */
+function timeIn(ms: number, timeZone: string): string {
   try {
     return new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: timeZone || undefined })
-      .format(new Date());
+      .format(new Date(ms));
   } catch {
-    return new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date());
+    return new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(ms));
   }
 }
 
@@ -27,7 +27,8 @@ export interface AgendaPanel {
   update(s: DashState): void;
 }
 
-export function agendaPanel(useExercise: (exerciseId: string) => void): AgendaPanel {
+/** `serverNow` is the server's clock as this page knows it, so a wrong device clock marks the right block. */
+export function agendaPanel(useExercise: (exerciseId: string) => void, serverNow: () => number): AgendaPanel {
   let state: DashState | undefined;
   const list = h('ol', { class: 'agenda' });
   const zone = h('p', { class: 'muted small' });
@@ -53,7 +54,7 @@ export function agendaPanel(useExercise: (exerciseId: string) => void): AgendaPa
     const plan = state?.plan;
     if (!plan) return;
     root.hidden = plan.agenda.length === 0;
-    const now = nowIn(plan.timeZone);
+    const now = timeIn(serverNow(), plan.timeZone);
     zone.textContent = plan.timeZone ? `Times in ${plan.timeZone.replace(/_/g, ' ')}.` : '';
     render(list, plan.agenda.map((b) => block(b, b.start <= now && now < b.end)));
   }

@@ -111,7 +111,7 @@ const agenda = agendaPanel((exerciseId) => {
   select.dispatchEvent(new Event('change'));
   planner.root.scrollIntoView({ behavior: 'smooth', block: 'start' });
   select.focus();
-});
+}, serverNow);
 const help = helpAlerts(baseTitle, (room) => {
   const card = round.root.querySelector<HTMLElement>(`[data-testid="group-card"][data-room="${CSS.escape(room)}"]`);
   card?.scrollIntoView({ behavior: 'smooth', block: 'center' });
