@@ -436,15 +436,17 @@ v1::Tallies workshop::tallies() const {
   return tally(plan_.questionnaire(), feedback_.responses(), anonymity_threshold(plan_), private_seed_);
 }
 
+run_info workshop::run_info_on(const std::string& date) const {
+  return run_info{code_, date, static_cast<std::uint32_t>(roster_.size())};
+}
+
 v1::RunStatistics workshop::statistics(const std::string& date) const {
-  const auto run = as_series_run(date);
-  return run_statistics(run.plan, run.info, run.responses, run.seed);
+  return run_statistics(plan_, run_info_on(date), feedback_.responses(), private_seed_);
 }
 
 series_run workshop::as_series_run(const std::string& date) const {
   const auto responses = feedback_.responses();
-  return series_run{plan_, run_info{code_, date, static_cast<std::uint32_t>(roster_.size())},
-                    {responses.begin(), responses.end()}, private_seed_};
+  return series_run{plan_, run_info_on(date), {responses.begin(), responses.end()}, private_seed_};
 }
 
 // ---------------------------------------------------------------------------------------------

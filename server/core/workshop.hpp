@@ -167,6 +167,7 @@ private:
            std::uint64_t private_seed, millis created_at);
 
   result<event_list> clock_command(dyad::v1::ClockAction action, millis by_ms);
+  run_info run_info_on(const std::string& date) const;
   result<event_list> commit(event_list events);
   status check_open(const char* doing) const;
   std::optional<dyad::v1::WorkshopEvent> regroup_event(const std::vector<std::string>& gone,

@@ -696,11 +696,11 @@ v1::FacilitatorSnapshot workshop_host::facilitator_snapshot() const {
   s.set_lifecycle(workshop_.lifecycle());
   *s.mutable_roster() = roster_of(workshop_.people());
   s.set_round(workshop_.round_number());
-  s.set_exercise_id(workshop_.round_exercise_id());
-  if (const auto* ex = core::find_exercise(workshop_.plan(), s.exercise_id()))
-    for (const auto& g : workshop_.groups()) *s.add_groups() = core::to_proto(g, *ex);
   if (workshop_.round_number() > 0) *s.mutable_phase() = phase_of(workshop_);
   *s.mutable_group_statuses() = group_statuses();
+  // The round's groups, as the statuses carry them for every later change.
+  s.set_exercise_id(s.group_statuses().exercise_id());
+  *s.mutable_groups() = s.group_statuses().round_groups();
   *s.mutable_tallies() = workshop_.tallies();
   if (last_broadcast_) *s.mutable_last_broadcast() = *last_broadcast_;
   return s;
