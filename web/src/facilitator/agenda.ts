@@ -1,26 +1,8 @@
 // The day's timetable beside the controls, with the block the clock says we are in marked.
 import { AgendaBlockKind, type AgendaBlock } from '@gen/dyad/v1/plan_pb';
+import { agendaPosition, kindName, minutesInZone } from '../lib/agenda';
 import { h, render } from '../lib/dom';
 import type { DashState } from './state';
-
-const KIND: Record<AgendaBlockKind, string> = {
-  [AgendaBlockKind.UNSPECIFIED]: '',
-  [AgendaBlockKind.TEACHING]: 'Teaching',
-  [AgendaBlockKind.EXERCISE]: 'Exercise',
-  [AgendaBlockKind.BREAK]: 'Break',
-  [AgendaBlockKind.DISCUSSION]: 'Discussion',
-  [AgendaBlockKind.FEEDBACK]: 'Feedback',
-};
-
-/** "HH:MM" at `ms` in the plan's time zone (the agenda's times are wall-clock times there). */
-function timeIn(ms: number, timeZone: string): string {
-  try {
-    return new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: timeZone || undefined })
-      .format(new Date(ms));
-  } catch {
-    return new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(ms));
-  }
-}
 
 export interface AgendaPanel {
   root: HTMLElement;
@@ -40,12 +22,13 @@ export function agendaPanel(useExercise: (exerciseId: string) => void, serverNow
       ? h('button', { type: 'button', class: 'linkish' }, 'Choose', h('span', { class: 'visually-hidden' }, ` “${b.title}” for the next round`))
       : null;
     choose?.addEventListener('click', () => useExercise(b.exerciseId));
-    return h('li', { class: `agenda-block kind-${KIND[b.kind].toLowerCase() || 'other'}${current ? ' current' : ''}`,
+    const kind = kindName(b.kind);
+    return h('li', { class: `agenda-block${current ? ' current' : ''}`,
       'aria-current': current ? 'time' : null },
       h('span', { class: 'time' }, `${b.start}–${b.end}`),
       h('span', { class: 'agenda-title' },
         b.title,
-        KIND[b.kind] ? h('span', { class: 'muted small agenda-kind' }, ` · ${KIND[b.kind]}`) : null,
+        kind ? h('span', { class: 'muted small agenda-kind' }, ` · ${kind}`) : null,
         current ? h('span', { class: 'pill now' }, 'now') : null,
         choose));
   }
@@ -54,9 +37,9 @@ export function agendaPanel(useExercise: (exerciseId: string) => void, serverNow
     const plan = state?.plan;
     if (!plan) return;
     root.hidden = plan.agenda.length === 0;
-    const now = timeIn(serverNow(), plan.timeZone);
+    const { current } = agendaPosition(plan.agenda, minutesInZone(serverNow(), plan.timeZone || undefined));
     zone.textContent = plan.timeZone ? `Times in ${plan.timeZone.replace(/_/g, ' ')}.` : '';
-    render(list, plan.agenda.map((b) => block(b, b.start <= now && now < b.end)));
+    render(list, plan.agenda.map((b, i) => block(b, i === current)));
   }
   window.setInterval(draw, 60_000);
 

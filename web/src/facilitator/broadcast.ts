@@ -1,7 +1,7 @@
 // One message to every participant's page at once (and a copy stays on the dashboard).
-import { h } from '../lib/dom';
+import { clockTime, h } from '../lib/dom';
 import type { DashState } from './state';
-import { ago, clockTime, messageOf } from './util';
+import { ago, messageOf } from './util';
 
 export interface BroadcastPanel {
   root: HTMLElement;

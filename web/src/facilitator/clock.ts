@@ -1,9 +1,9 @@
 // The round's clock as the server keeps it: the phase, the time left (corrected by the measured
 // offset to the server's clock), and the controls that change it for everyone at once.
 import { ClockAction } from '@gen/dyad/v1/events_pb';
-import { formatCountdown, h } from '../lib/dom';
+import { clockTime, formatCountdown, h } from '../lib/dom';
 import { roundRunning, type DashState } from './state';
-import { clockTime, messageOf } from './util';
+import { messageOf } from './util';
 
 export interface ClockActions {
   control(action: ClockAction, byMs?: number): Promise<void>;

@@ -2,9 +2,9 @@
 // pairing (away) and put them back.
 import { Lifecycle, Presence } from '@gen/dyad/v1/events_pb';
 import type { RosterEntry } from '@gen/dyad/v1/wire_pb';
-import { h, render } from '../lib/dom';
+import { clockTime, h, render } from '../lib/dom';
 import { countPresence, type DashState } from './state';
-import { clockTime, keepFocus, PRESENCE_WORD } from './util';
+import { keepFocus, PRESENCE_WORD } from './util';
 
 const ORDER: Record<Presence, number> = {
   [Presence.PRESENT]: 0,

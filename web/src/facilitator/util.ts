@@ -11,12 +11,6 @@ export const PRESENCE_WORD: Record<Presence, string> = {
   [Presence.LEFT]: 'left',
 };
 
-/** "10:42" in the viewer's local time. */
-export function clockTime(ms: number | bigint): string {
-  const d = new Date(Number(ms));
-  return d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
-}
-
 /** "just now", "4 min ago", "1 h 5 min ago": how long something has been so. */
 export function ago(ms: number | bigint, now: number): string {
   const mins = Math.floor((now - Number(ms)) / 60_000);

@@ -47,6 +47,11 @@ export function formatCountdown(ms: number): string {
   return hours > 0 ? `${hours}:${String(minutes).padStart(2, '0')}:${ss}` : `${minutes}:${ss}`;
 }
 
+/** "14:05" (or "2:05 PM", as this browser writes times) for an instant in ms since the epoch. */
+export function clockTime(ms: number | bigint): string {
+  return new Date(Number(ms)).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+}
+
 /** The workshop code of a page at /x/CODE. */
 export function codeFromPath(): string {
   return decodeURIComponent(location.pathname.split('/')[2] ?? '').trim().toUpperCase();

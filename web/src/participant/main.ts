@@ -17,7 +17,7 @@ import {
   type ServerMessage,
 } from '@gen/dyad/v1/wire_pb';
 import { QuestionnaireSchema, type AgendaBlock } from '@gen/dyad/v1/plan_pb';
-import { byId, codeFromPath, h, render } from '../lib/dom';
+import { byId, clockTime, codeFromPath, h, render } from '../lib/dom';
 import { Connection, WireError, type ClientKind, type ConnectionState } from '../lib/wire';
 import { FeedbackForm } from './feedback';
 import { Header } from './header';
@@ -187,7 +187,7 @@ function drawBroadcast(): void {
   render(broadcastEl,
     h('div', { class: 'p-broadcast-body' },
       h('p', { class: 'p-broadcast-label' }, 'From your facilitator',
-        h('time', { datetime: when.toISOString() }, ` · ${when.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}`)),
+        h('time', { datetime: when.toISOString() }, ` · ${clockTime(when.getTime())}`)),
       h('p', { class: 'p-broadcast-text', 'data-testid': 'broadcast-text' }, b.text)),
     dismiss);
 }

@@ -4,12 +4,8 @@
 // help note or moves the keyboard focus.
 import type { Assignment, PhaseState } from '@gen/dyad/v1/wire_pb';
 import type { Turn } from '@gen/dyad/v1/plan_pb';
-import { formatCountdown, h, render } from '../lib/dom';
+import { clockTime, formatCountdown, h, render } from '../lib/dom';
 import { WireError } from '../lib/wire';
-
-function clockTime(ms: number): string {
-  return new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
-}
 
 export class ClockCard {
   readonly el: HTMLElement;

@@ -3,7 +3,8 @@
 import type { AgendaBlock } from '@gen/dyad/v1/plan_pb';
 import { h, render } from '../lib/dom';
 import { WireError } from '../lib/wire';
-import { agendaPosition, minutesInZone, nextLine, renderAgenda } from './agenda';
+import { agendaPosition, minutesInZone } from '../lib/agenda';
+import { nextLine, renderAgenda } from './agenda';
 
 export interface WaitingData {
   title: string;
