@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages Dyad builds and runs with. Idempotent: when everything is
 # present it installs nothing and says so. Works as root, or through sudo otherwise.
-# Usage: bash deploy/install-deps.sh [--tests]   (--tests adds Chromium for the browser tests)
+# Usage: bash deploy/install-deps.sh [--tests]   (--tests adds Chromium and nginx for the tests)
 set -euo pipefail
 
 packages=(
@@ -16,8 +16,10 @@ packages=(
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)
 # The browser tests drive Debian's Chromium (nothing downloads a browser) and read the
-# dashboard's QR code back with zbarimg.
-[ "${1:-}" = "--tests" ] && packages+=(chromium zbar-tools)
+# dashboard's QR code back with zbarimg; the nginx tests run the shipped site in Debian's nginx
+# with a certificate made by openssl. (Installing nginx starts its own service on port 80; the
+# tests run nginx by themselves and need none: `systemctl disable --now nginx` stops it.)
+[ "${1:-}" = "--tests" ] && packages+=(chromium zbar-tools nginx openssl)
 
 missing=()
 for p in "${packages[@]}"; do
