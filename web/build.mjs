@@ -20,16 +20,20 @@ const out = resolve(outIndex >= 0 ? args[outIndex + 1] : join(here, 'dist'));
 const BUDGET_KB = 150;
 
 // The pages: each an HTML shell (written below) that loads the shared stylesheet, its own if it
-// has one, and its bundle /assets/<name>.js built from src/<name>/main.ts.
+// has one, and its bundle <base>assets/<name>.js built from src/<name>/main.ts. Dyad may be served
+// under a path prefix (https://example.org/dyad/), so a shell names its files relative to where it
+// is served: `up` leads from the page's address to the app's base (index.html at <base>,
+// join.html at <base>j/CODE, facilitate.html at <base>f/CODE, report.html at <base>r/CODE). No
+// <base> element: the pages' Content-Security-Policy has base-uri 'none'.
 const shells = [
-  { name: 'home', file: 'index.html', title: 'Dyad' },
-  { name: 'participant', file: 'join.html', title: 'Dyad — join the workshop', css: 'participant.css' },
-  { name: 'facilitator', file: 'facilitate.html', title: 'Dyad — facilitator', css: 'facilitator.css' },
-  { name: 'report', file: 'report.html', title: 'Dyad — feedback report', css: 'report.css' },
+  { name: 'home', file: 'index.html', up: '', title: 'Dyad' },
+  { name: 'participant', file: 'join.html', up: '../', title: 'Dyad — join the workshop', css: 'participant.css' },
+  { name: 'facilitator', file: 'facilitate.html', up: '../', title: 'Dyad — facilitator', css: 'facilitator.css' },
+  { name: 'report', file: 'report.html', up: '../', title: 'Dyad — feedback report', css: 'report.css' },
 ];
 const pages = shells.map((s) => s.name);
 
-function shell({ name, title, css }) {
+function shell({ name, up, title, css }) {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -37,9 +41,9 @@ function shell({ name, title, css }) {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>${title}</title>
-<link rel="stylesheet" href="/dyad.css">
-${css ? `<link rel="stylesheet" href="/${css}">\n` : ''}<link rel="icon" href="/favicon.svg" type="image/svg+xml">
-<script type="module" src="/assets/${name}.js"></script>
+<link rel="stylesheet" href="${up}dyad.css">
+${css ? `<link rel="stylesheet" href="${up}${css}">\n` : ''}<link rel="icon" href="${up}favicon.svg" type="image/svg+xml">
+<script type="module" src="${up}assets/${name}.js"></script>
 </head>
 <body>
 <noscript><p class="wrap">Dyad needs JavaScript to run in this page.</p></noscript>

@@ -4,6 +4,7 @@ import { Lifecycle } from '@gen/dyad/v1/events_pb';
 import type { QuestionTally } from '@gen/dyad/v1/feedback_pb';
 import { barChart, barsOf } from '../lib/chart';
 import { h, render } from '../lib/dom';
+import { reportUrl } from '../lib/urls';
 import { roundRunning, type DashState } from './state';
 import { messageOf } from './util';
 
@@ -98,7 +99,7 @@ export function feedbackPanel(actions: FeedbackActions): FeedbackPanel {
 
   function update(s: DashState): void {
     state = s;
-    reportLink.setAttribute('href', `/r/${encodeURIComponent(s.code)}#t=${encodeURIComponent(s.token)}`);
+    reportLink.setAttribute('href', reportUrl(s.code, s.token));
     const open = s.lifecycle === Lifecycle.FEEDBACK;
     const closed = s.lifecycle === Lifecycle.CLOSED;
     openButton.hidden = open || closed;

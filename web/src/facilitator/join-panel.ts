@@ -2,11 +2,12 @@
 // phones (also full-screen, for sharing the screen in the call), and ready-made text for the
 // call's chat.
 import { h } from '../lib/dom';
+import { joinUrl, typedAddress } from '../lib/urls';
 import { copyStatus, copyText } from './clipboard';
 import { qrSvg } from './qr';
 
 export function joinPanel(code: string): HTMLElement {
-  const link = `${location.origin}/j/${encodeURIComponent(code)}`;
+  const link = joinUrl(code);
   const chatMessage = `Join today's practice: ${link} (code ${code})`;
   const status = copyStatus();
   const fallback = h('textarea', { class: 'copy-fallback', readonly: true, rows: 3, 'aria-label': 'Text to copy', hidden: true });
@@ -35,7 +36,7 @@ export function joinPanel(code: string): HTMLElement {
       h('div', { class: 'join-text' },
         h('p', { class: 'join-label' }, 'Code'),
         h('p', { class: 'join-code mono', 'data-testid': 'join-code' }, code),
-        h('p', { class: 'muted small join-where' }, 'or enter it at ', h('span', { class: 'mono' }, location.host))),
+        h('p', { class: 'muted small join-where' }, 'or enter it at ', h('span', { class: 'mono' }, typedAddress(link)))),
       h('div', { class: 'join-qr' }, qrSvg(link, `QR code of the join link ${link}`))),
     h('div', { class: 'actions' }, copyChat, copyLink, showLarge),
     status,

@@ -1,4 +1,4 @@
-// The facilitator's dashboard, at /f/CODE#t=TOKEN: beside the video call, it shows who is here,
+// The facilitator's dashboard, at <base>f/CODE#t=TOKEN: beside the video call, it shows who is here,
 // plans and runs the breakout rounds, keeps the clock, broadcasts, and follows feedback.
 // main.ts wires the connection to the panels: it owns the state, panels only read it.
 import { create } from '@bufbuild/protobuf';
@@ -18,7 +18,8 @@ import {
   type RoundPreview,
   type ServerMessage,
 } from '@gen/dyad/v1/wire_pb';
-import { byId, codeFromPath, fragmentParam, h, render } from '../lib/dom';
+import { byId, fragmentParam, h, render } from '../lib/dom';
+import { apiUrl, codeFromPath, homeUrl, joinUrl, reportUrl } from '../lib/urls';
 import { Connection, WireError, type ClientKind, type ConnectionState } from '../lib/wire';
 import { agendaPanel } from './agenda';
 import { broadcastPanel } from './broadcast';
@@ -52,7 +53,7 @@ function stopPage(message: string): void {
     h('h1', {}, 'This link is not a valid facilitator link'),
     h('p', {}, message),
     h('p', {}, 'Use the facilitator link that was printed when the workshop was created (it ends with “#t=” and a long secret). ',
-      'Participants join at ', h('a', { href: `/j/${encodeURIComponent(code)}` }, `/j/${code}`), '.')));
+      'Participants join at ', h('a', { href: joinUrl(code) }, joinUrl(code)), '.')));
   columns.hidden = true;
 }
 
@@ -125,7 +126,7 @@ const columns = h('div', { class: 'fac-grid' }, side, mainCol);
 
 render(app,
   h('header', { class: 'topbar fac-top' },
-    h('a', { class: 'brand', href: '/' }, 'Dyad'),
+    h('a', { class: 'brand', href: homeUrl() }, 'Dyad'),
     titleEl,
     h('span', { class: 'code-badge' }, h('span', { class: 'muted small' }, 'Code '), h('strong', { class: 'mono' }, code)),
     h('span', { class: 'conn-wrap' }, connEl, retryButton)),
@@ -209,7 +210,7 @@ function onEvent(m: ServerMessage): void {
 }
 
 // The server refuses the WebSocket of a code it has no open workshop for, and a browser cannot
-// tell that refusal from a server that is down. HTTP can: GET /api/workshops/CODE succeeds only
+// tell that refusal from a server that is down. HTTP can: GET <base>api/workshops/CODE succeeds only
 // for an open workshop (then the WebSocket just failed; keep retrying), and the statistics,
 // which need this link's token, succeed for a workshop that has closed and are refused for a
 // wrong code or token.
@@ -219,12 +220,12 @@ async function probeWorkshop(): Promise<void> {
   probed = true;
   let res: Response;
   try {
-    const open = await fetch(`/api/workshops/${encodeURIComponent(code)}`, { cache: 'no-store' });
+    const open = await fetch(apiUrl(`workshops/${encodeURIComponent(code)}`), { cache: 'no-store' });
     if (open.ok) {
       probed = false; // open: the WebSocket failed for another reason; ask again next time
       return;
     }
-    res = await fetch(`/api/workshops/${encodeURIComponent(code)}/statistics?format=summary`,
+    res = await fetch(apiUrl(`workshops/${encodeURIComponent(code)}/statistics?format=summary`),
       { headers: { Authorization: `Bearer ${token}` }, cache: 'no-store' });
   } catch {
     probed = false; // the server is unreachable: keep retrying, and ask again next time
@@ -237,7 +238,7 @@ async function probeWorkshop(): Promise<void> {
     render(banners, h('div', { class: 'banner info', 'data-testid': 'closed-banner' },
       h('h1', {}, 'This workshop is closed'),
       h('p', {}, 'Its rounds are over and its feedback is kept. The report shows the results.'),
-      h('p', {}, h('a', { class: 'button', href: `/r/${encodeURIComponent(code)}#t=${encodeURIComponent(token)}` }, 'Open the report'))));
+      h('p', {}, h('a', { class: 'button', href: reportUrl(code, token) }, 'Open the report'))));
     return;
   }
   if (res.status === 401 || res.status === 403 || res.status === 404) {

@@ -4,6 +4,7 @@ import { RoleKind, type Exercise } from '@gen/dyad/v1/plan_pb';
 import type { Group } from '@gen/dyad/v1/events_pb';
 import type { GroupStatus } from '@gen/dyad/v1/wire_pb';
 import { apiGet, download, h, render } from '../lib/dom';
+import { apiUrl } from '../lib/urls';
 import { copyStatus, copyText } from './clipboard';
 import { clockPanel, type ClockActions } from './clock';
 import { exerciseById, roundRunning, type DashState } from './state';
@@ -57,7 +58,7 @@ export function roundView(clockActions: ClockActions): RoundView {
     if (!state) return;
     exportError.textContent = '';
     try {
-      const res = await apiGet(`/api/workshops/${encodeURIComponent(state.code)}/rounds/${state.round}/zoom.csv`, state.token);
+      const res = await apiGet(apiUrl(`workshops/${encodeURIComponent(state.code)}/rounds/${state.round}/zoom.csv`), state.token);
       download(`${state.code}-round-${state.round}-zoom.csv`, 'text/csv', await res.text());
       exportStatus.textContent = 'Downloaded. In Zoom: Breakout Rooms → Recreate → Import from CSV.';
     } catch (e) {
@@ -68,7 +69,7 @@ export function roundView(clockActions: ClockActions): RoundView {
     if (!state) return;
     exportError.textContent = '';
     try {
-      const res = await apiGet(`/api/workshops/${encodeURIComponent(state.code)}/rounds/${state.round}/list`, state.token);
+      const res = await apiGet(apiUrl(`workshops/${encodeURIComponent(state.code)}/rounds/${state.round}/list`), state.token);
       const text = await res.text();
       // Shown as well as copied: the list is also for reading out or pasting by hand.
       listArea.hidden = false;

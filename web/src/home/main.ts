@@ -1,5 +1,6 @@
 // The front page: enter a workshop code, go to its participant page.
 import { h, render, byId } from '../lib/dom';
+import { homeUrl, joinUrl } from '../lib/urls';
 
 const app = byId('app');
 const input = h('input', { id: 'code', type: 'text', name: 'code', autocomplete: 'off', autocapitalize: 'characters',
@@ -20,10 +21,10 @@ form.addEventListener('submit', (ev) => {
     input.focus();
     return;
   }
-  location.href = `/j/${encodeURIComponent(code)}`;
+  location.href = joinUrl(code);
 });
 render(app,
-  h('header', { class: 'topbar' }, h('a', { class: 'brand', href: '/' }, 'Dyad')),
+  h('header', { class: 'topbar' }, h('a', { class: 'brand', href: homeUrl() }, 'Dyad')),
   h('main', { class: 'wrap' },
     h('p', { class: 'muted' }, 'Paired practice for live workshops: your partner, your role, the exercise and the clock, beside the video call.'),
     form));

@@ -52,11 +52,6 @@ export function clockTime(ms: number | bigint): string {
   return new Date(Number(ms)).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
 }
 
-/** The workshop code of a page at /x/CODE. */
-export function codeFromPath(): string {
-  return decodeURIComponent(location.pathname.split('/')[2] ?? '').trim().toUpperCase();
-}
-
 /** A value of the URL's fragment (#t=TOKEN&x=y), which never reaches the server's logs. */
 export function fragmentParam(name: string): string {
   return new URLSearchParams(location.hash.replace(/^#/, '')).get(name) ?? '';
@@ -80,10 +75,11 @@ export class HttpError extends Error {
   }
 }
 
-/** A GET to the HTTP API with the token as a bearer; an error answer becomes an HttpError with
- *  the server's sentence (a network failure stays the browser's TypeError). */
-export async function apiGet(path: string, token: string): Promise<Response> {
-  const res = await fetch(path, { headers: { Authorization: `Bearer ${token}` }, cache: 'no-store' });
+/** A GET to the HTTP API (`url` from apiUrl() in urls.ts) with the token as a bearer; an error
+ *  answer becomes an HttpError with the server's sentence (a network failure stays the browser's
+ *  TypeError). */
+export async function apiGet(url: string, token: string): Promise<Response> {
+  const res = await fetch(url, { headers: { Authorization: `Bearer ${token}` }, cache: 'no-store' });
   if (!res.ok) {
     let message = `${res.status} ${res.statusText}`;
     try {

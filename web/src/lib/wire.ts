@@ -1,4 +1,4 @@
-// The browser's end of the wire: one WebSocket to /ws?w=CODE carrying binary frames, each one
+// The browser's end of the wire: one WebSocket to <base>ws?w=CODE carrying binary frames, each one
 // protobuf envelope (dyad.v1.ClientMessage up, dyad.v1.ServerMessage down).
 //
 // What a page gets from a Connection:
@@ -22,6 +22,7 @@ import {
   type ClientMessage,
   type ServerMessage,
 } from '@gen/dyad/v1/wire_pb';
+import { wsUrl } from './urls';
 
 export type ClientKind = ClientMessage['kind'];
 export type ServerKind = ServerMessage['kind'];
@@ -51,7 +52,7 @@ export interface ConnectionOptions {
   /** Every event the server sends on its own (request id 0). */
   onEvent: (event: ServerMessage) => void;
   onState: (state: ConnectionState) => void;
-  /** For tests and odd deployments; defaults to this page's host. */
+  /** For tests and odd deployments; defaults to <base>ws?w=CODE (urls.ts). */
   url?: string;
 }
 
@@ -156,9 +157,7 @@ export class Connection {
   }
 
   private url(): string {
-    if (this.options.url) return this.options.url;
-    const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-    return `${scheme}//${location.host}/ws?w=${encodeURIComponent(this.options.code)}`;
+    return this.options.url || wsUrl(this.options.code);
   }
 
   private connect(): void {

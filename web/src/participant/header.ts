@@ -2,6 +2,7 @@
 // stays visible whatever else the page shows (on shaky Wi-Fi the first question is always
 // "am I still connected?").
 import { h } from '../lib/dom';
+import { homeUrl } from '../lib/urls';
 import type { ConnectionState } from '../lib/wire';
 
 export type ConnView = ConnectionState | { kind: 'idle' };
@@ -21,7 +22,7 @@ export class Header {
     this.retry.addEventListener('click', onRetry);
     this.el = h('header', { class: 'topbar p-top' },
       h('div', { class: 'p-top-row' },
-        h('a', { class: 'brand', href: '/' }, 'Dyad'),
+        h('a', { class: 'brand', href: homeUrl() }, 'Dyad'),
         h('span', { class: 'p-conn-wrap' }, this.conn, this.retry)),
       h('div', { class: 'p-top-row p-top-sub' }, this.title, this.me),
       this.announcer);

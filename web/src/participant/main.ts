@@ -1,4 +1,4 @@
-// The participant's page at /j/CODE: join (or resume), wait, work in a group with the clock,
+// The participant's page at <base>j/CODE: join (or resume), wait, work in a group with the clock,
 // give anonymous feedback. Everything the page shows comes from the server's snapshot and the
 // events after it, so a reload or a reconnect redraws exactly where the participant was.
 import { create, equals, fromJson, toJson, type JsonValue } from '@bufbuild/protobuf';
@@ -17,7 +17,8 @@ import {
   type ServerMessage,
 } from '@gen/dyad/v1/wire_pb';
 import { QuestionnaireSchema, type AgendaBlock } from '@gen/dyad/v1/plan_pb';
-import { byId, clockTime, codeFromPath, h, render } from '../lib/dom';
+import { byId, clockTime, h, render } from '../lib/dom';
+import { codeFromPath } from '../lib/urls';
 import { Connection, WireError, type ClientKind, type ConnectionState } from '../lib/wire';
 import { FeedbackForm } from './feedback';
 import { Header } from './header';

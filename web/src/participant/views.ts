@@ -1,6 +1,7 @@
 // The screens around the workshop itself: joining, a code that leads nowhere, the end of the
 // day, and the page opened in a second tab.
 import { h } from '../lib/dom';
+import { homeUrl } from '../lib/urls';
 
 export interface JoinDetails {
   displayName: string;
@@ -75,7 +76,7 @@ export function unknownWorkshop(code: string, hadJoined: boolean): HTMLElement {
     h('p', {}, hadJoined
       ? `The workshop ${code} is not open on the server any more; it has probably ended. Thank you for taking part.`
       : `There is no open workshop with the code ${code}. Check the code your facilitator shared: a letter or digit may be mistyped, or the workshop may have ended.`),
-    h('p', {}, h('a', { href: '/', class: 'button secondary' }, 'Enter the code again')));
+    h('p', {}, h('a', { href: homeUrl(), class: 'button secondary' }, 'Enter the code again')));
 }
 
 export function endedView(submitted: boolean): HTMLElement {

@@ -1,10 +1,11 @@
-// The organiser's report at /r/CODE#t=TOKEN: feedback statistics of one run, or of every run of
+// The organiser's report at <base>r/CODE#t=TOKEN: feedback statistics of one run, or of every run of
 // its series, read over HTTP with the facilitator's or the admin's token. The token stays in the
 // fragment, which browsers never send to a server, so it does not land in access logs; the
 // chosen view lives there too (#t=…&view=series), so a reload or a shared link opens the same view.
 import { fromJson, type JsonValue } from '@bufbuild/protobuf';
 import { RunStatisticsSchema, SeriesStatisticsSchema, type RunStatistics, type SeriesStatistics } from '@gen/dyad/v1/feedback_pb';
-import { HttpError, apiGet, byId, codeFromPath, download, fragmentParam, h, render } from '../lib/dom';
+import { HttpError, apiGet, byId, download, fragmentParam, h, render } from '../lib/dom';
+import { apiUrl, appUrl, codeFromPath, homeUrl } from '../lib/urls';
 import { cssString, dateRange, longDate, share, today } from './format';
 import { questionSections } from './questions';
 import { defaultFollowed, followable, trendCard } from './series';
@@ -41,7 +42,7 @@ function writeFragment(): void {
 }
 
 function apiPath(kind: 'statistics' | 'series-statistics', format: 'json' | 'csv'): string {
-  return `/api/workshops/${encodeURIComponent(code)}/${kind}?format=${format}`;
+  return apiUrl(`workshops/${encodeURIComponent(code)}/${kind}?format=${format}`);
 }
 
 // ---- errors ---------------------------------------------------------------------------------
@@ -117,7 +118,7 @@ async function loadSeries(): Promise<void> {
 
 function topbar(): HTMLElement {
   return h('header', { class: 'topbar no-print' },
-    h('a', { class: 'brand', href: '/' }, 'Dyad'),
+    h('a', { class: 'brand', href: homeUrl() }, 'Dyad'),
     h('span', { class: 'title' }, 'Feedback report'),
     code ? h('span', { class: 'mono small muted' }, code) : null);
 }
@@ -167,7 +168,7 @@ function renderNoCode(): void {
   renderShell(h('div', { class: 'card' },
     h('h1', {}, 'Which workshop?'),
     h('p', { 'data-testid': 'error' }, 'This address lacks a workshop code.'),
-    h('p', { class: 'muted' }, 'Open the report as /r/CODE, with the code from the facilitator\'s link.')));
+    h('p', { class: 'muted' }, `Open the report as ${appUrl('r/')}CODE, with the code from the facilitator’s link.`)));
 }
 
 function renderError(e: unknown): void {
