@@ -325,14 +325,13 @@ function toolbar(): HTMLElement {
       h('button', { type: 'button', class: 'secondary quiet', 'data-testid': 'refresh', title: 'Read the statistics again', onclick: () => void loadRun() }, 'Refresh')));
 }
 
-/** The printout's running footer: which report, and page numbers. Rebuilt per view. */
+/** The printout's running footer: which report, and page numbers. Rebuilt per view, in a style
+ *  sheet built by the script: the page's Content-Security-Policy (style-src 'self') refuses a
+ *  <style> element, as it should, but not a sheet made through the CSSOM. */
+const pageSheet = new CSSStyleSheet();
+document.adoptedStyleSheets = [...document.adoptedStyleSheets, pageSheet];
 function pageStyle(label: string): void {
-  let el = document.getElementById('report-page-style');
-  if (!el) {
-    el = h('style', { id: 'report-page-style' });
-    document.head.appendChild(el);
-  }
-  el.textContent = `@page { @bottom-left { content: ${cssString(label)}; } }`;
+  pageSheet.replaceSync(`@page { @bottom-left { content: ${cssString(label)}; } }`);
 }
 
 function draw(): void {
