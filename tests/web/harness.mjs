@@ -55,12 +55,13 @@ export async function waitForText(locator, test, timeoutMs = 15_000) {
 }
 
 export class Server {
-  static async start() {
+  /** Starts dyad-server; `extraArgs` go after the usual options (e.g. --public-url). */
+  static async start(extraArgs = []) {
     const dataDir = mkdtempSync(join(tmpdir(), 'dyad-browser-'));
     const adminToken = randomBytes(16).toString('hex');
     const proc = spawn(env('DYAD_SERVER'), [
       '--port', '0', '--bind', '127.0.0.1', '--data-dir', dataDir, '--web-root', env('DYAD_WEB_ROOT'),
-      '--admin-token', adminToken, '--log-format', 'json',
+      '--admin-token', adminToken, '--log-format', 'json', ...extraArgs,
     ], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let log = '';
@@ -109,18 +110,20 @@ export class Server {
   }
 }
 
-export async function launchBrowser() {
+/** Debian's Chromium; `extraArgs` are added to its command line. */
+export async function launchBrowser(extraArgs = []) {
   return chromium.launch({
     executablePath: process.env.DYAD_CHROMIUM || '/usr/bin/chromium',
     // The machine's network is closed: Chromium's own background traffic would only fail.
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+      '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage', ...extraArgs],
   });
 }
 
-/** A new browser context (its own storage, like another person's device) with one page. */
-export async function newPerson(browser, viewport = PHONE) {
-  const context = await browser.newContext({ viewport, deviceScaleFactor: 1 });
+/** A new browser context (its own storage, like another person's device) with one page;
+ *  `contextOptions` go to Playwright's newContext (e.g. ignoreHTTPSErrors). */
+export async function newPerson(browser, viewport = PHONE, contextOptions = {}) {
+  const context = await browser.newContext({ viewport, deviceScaleFactor: 1, ...contextOptions });
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
