@@ -35,6 +35,12 @@ test('Browser.WorkshopDay: seven participants, one triad, broadcast, help, feedb
   await waitForText(fac.page.getByTestId('conn-state'), 'Connected');
   await waitForText(fac.page.getByTestId('join-code'), w.code);
   await waitForText(fac.page.getByTestId('join-link'), w.participantUrl);
+  // The server listens on 127.0.0.1 with no public URL: beside the link, the dashboard says that
+  // it opens on this computer only, and how to share one that works.
+  await fac.page.getByTestId('local-only-note').waitFor({ state: 'visible', timeout: 15_000 });
+  const localNote = await waitForText(fac.page.getByTestId('local-only-note'), 'This link works only on this computer');
+  assert.match(localNote, /127\.0\.0\.1 means “this machine”.*--bind 0\.0\.0\.0 --public-url/,
+    `the note says why and what to do: ${localNote}`);
   // The QR code, shown large for screen sharing, scans to the join link.
   await fac.page.getByRole('button', { name: 'Show QR code large' }).click();
   const qr = join(artifacts, 'dashboard-qr.png');

@@ -120,7 +120,7 @@ const help = helpAlerts(baseTitle, (room) => {
   card?.focus();
 });
 
-const side = h('aside', { class: 'fac-side', 'aria-label': 'Joining and participants' }, join, roster.root, agenda.root);
+const side = h('aside', { class: 'fac-side', 'aria-label': 'Joining and participants' }, join.root, roster.root, agenda.root);
 const mainCol = h('div', { class: 'fac-main' });
 const columns = h('div', { class: 'fac-grid' }, side, mainCol);
 
@@ -160,6 +160,7 @@ function redraw(): void {
     notes.push(h('p', { class: 'banner info', 'data-testid': 'closed-banner' }, 'This workshop is closed. The report keeps the feedback; the figures below stay as they were.'));
   if (state.goodbye) notes.push(h('p', { class: 'banner warn', role: 'status' }, state.goodbye));
   render(banners, notes);
+  join.update(state);
   roster.update(state);
   planner.update(state);
   round.update(state);

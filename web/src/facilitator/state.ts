@@ -24,6 +24,10 @@ export interface DashState {
   lastBroadcast: BroadcastMessage | undefined;
   /** Why the server said goodbye, while it is the latest news. */
   goodbye: string;
+  /** The participants' join link as the server gives it out ('' from a server that does not). */
+  joinUrl: string;
+  /** The join link opens on the facilitator's computer only (127.0.0.1, localhost, ::1). */
+  joinUrlLocalOnly: boolean;
 }
 
 export function emptyState(code: string, token: string): DashState {
@@ -43,6 +47,8 @@ export function emptyState(code: string, token: string): DashState {
     responses: 0,
     lastBroadcast: undefined,
     goodbye: '',
+    joinUrl: '',
+    joinUrlLocalOnly: false,
   };
 }
 
@@ -59,6 +65,8 @@ export function applySnapshot(s: DashState, snap: FacilitatorSnapshot): void {
   s.responses = snap.tallies?.responses ?? 0;
   s.lastBroadcast = snap.lastBroadcast;
   s.goodbye = '';
+  s.joinUrl = snap.joinUrl;
+  s.joinUrlLocalOnly = snap.joinUrlLocalOnly;
 }
 
 export function setStatuses(s: DashState, round: number, groups: GroupStatus[]): void {

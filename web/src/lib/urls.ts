@@ -56,9 +56,10 @@ export function codeFromPath(): string {
   }
 }
 
-/** How a person would type the app's address: host and path prefix, without the scheme, e.g.
- *  "dyad.example.org/dyad/" (or "dyad.example.org" at the root), taken from a join link
- *  <base>j/CODE; the link itself when it is not one. */
+/** How a person would type the app's address: host and path prefix, without the scheme or a
+ *  trailing slash, e.g. "dyad.example.org/dyad" (or "dyad.example.org" at the root), taken from
+ *  a join link <base>j/CODE; the link itself when it is not one. (A proxy that serves Dyad under
+ *  /dyad/ answers /dyad with a redirect to /dyad/, as nginx does for a location /dyad/.) */
 export function typedAddress(joinLink: string): string {
   let url: URL;
   try {
@@ -66,6 +67,6 @@ export function typedAddress(joinLink: string): string {
   } catch {
     return joinLink;
   }
-  const prefix = url.pathname.replace(/j\/[^/]*\/?$/, '');
-  return prefix === '/' ? url.host : `${url.host}${prefix}`;
+  const prefix = url.pathname.replace(/j\/[^/]*\/?$/, '').replace(/\/+$/, '');
+  return `${url.host}${prefix}`;
 }
