@@ -93,11 +93,11 @@ const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /** `client=ADDR` as a whole address (127.0.0.9 is not 127.0.0.90). */
 const clientIs = (address) => `client=${escape(address)}(?![\\d.])`;
 
-/** Waits until the server's log holds more than `seen` lines matching `re`; answers the count. */
-async function waitForLog(server, what, re, seen = 0) {
+/** Waits for the server's log to hold more than `seen` lines matching `re`; answers the newest. */
+async function nextLogLine(server, what, re, seen) {
   return waitUntil(`the server's log to show ${what} (${re})`, () => {
-    const n = logMessages(server).filter((m) => re.test(m)).length;
-    return n > seen ? n : false;
+    const lines = logMessages(server).filter((m) => re.test(m));
+    return lines.length > seen ? lines[lines.length - 1] : false;
   });
 }
 
@@ -240,43 +240,49 @@ for (const { prefix, label, shot } of [
     test(`Browser.ThroughNginx: the server logs the address behind nginx, never a forged X-Forwarded-For (${label})`, async () => {
       const w = await createWorkshop(s, prefix);
       const host = `${HOST}:${s.httpsPort}`;
-      const p = escape(prefix);
-      const apiLine = (status, address) => new RegExp(`^http GET (${p})?/api/workshops/${escape(w.code)} ${status} ${clientIs(address)}`);
-      const pageLine = (address) => new RegExp(`^http GET (${p})?/j/${escape(w.code)} 200 ${clientIs(address)}`);
-      const wsLine = (address) => new RegExp(`websocket opened.*${clientIs(address)}`);
+      const code = escape(w.code);
+      const api = `${prefix}/api/workshops/${w.code}`;
+      const ws = `${prefix}/ws?w=${w.code}`;
+      // The server may log a path with its prefix or without: it serves both.
+      const apiLine = new RegExp(`^http GET (${escape(prefix)})?/api/workshops/${code} `);
+      const pageLine = new RegExp(`^http GET (${escape(prefix)})?/j/${code} `);
+      const wsLine = /websocket opened/;
+      const viaNginx = (path, headers = {}) =>
+        ({ port: s.httpsPort, tls: true, path, localAddress: '127.0.0.9', headers: { Host: host, ...headers } });
+      const straight = (path, headers = {}) =>
+        ({ port: s.server.port, tls: false, path, localAddress: '127.0.0.10', headers: { Host: host, ...headers } });
+      /** Sends one request, expects `status`, and the server's new log line for it to name `address`. */
+      const check = async (what, options, status, lineRe, address) => {
+        const seen = countLog(s.server, lineRe);
+        const res = await send(options);
+        assert.equal(res.status, status, `${what}: answered ${res.status} ${res.body}`);
+        const line = await nextLogLine(s.server, what, lineRe, seen);
+        assert.match(line, new RegExp(clientIs(address)), `${what}: the server's log should say client=${address}; it said: ${line}`);
+      };
 
       // Plain HTTP on nginx's port 80 moves to HTTPS, path kept.
       const redirect = await send({ port: s.httpPort, tls: false, path: `${prefix}/j/${w.code}`, headers: { Host: HOST } });
       assert.equal(redirect.status, 301, 'port 80 redirects');
       assert.equal(redirect.headers.location, `https://${HOST}${prefix}/j/${w.code}`, 'to the same path over HTTPS');
 
-      // Through nginx from 127.0.0.9: the API, then a WebSocket.
-      const api = await send({ port: s.httpsPort, tls: true, path: `${prefix}/api/workshops/${w.code}`, localAddress: '127.0.0.9', headers: { Host: host } });
-      assert.equal(api.status, 200, `GET ${prefix}/api/workshops/${w.code} through nginx: ${api.status} ${api.body}`);
-      await waitForLog(s.server, 'the API request from 127.0.0.9', apiLine(200, '127.0.0.9'));
-      let opened = countLog(s.server, wsLine('127.0.0.9'));
-      const ws = await send({ port: s.httpsPort, tls: true, path: `${prefix}/ws?w=${w.code}`, localAddress: '127.0.0.9', headers: { Host: host, ...upgradeHeaders(s.origin) } });
-      assert.equal(ws.status, 101, `WebSocket upgrade through nginx: ${ws.status} ${ws.body}`);
-      opened = await waitForLog(s.server, 'the WebSocket from 127.0.0.9', wsLine('127.0.0.9'), opened);
+      // Through nginx from 127.0.0.9: the participant's address, not nginx's.
+      await check(`GET ${api} through nginx from 127.0.0.9`, viaNginx(api), 200, apiLine, '127.0.0.9');
+      await check(`WebSocket ${ws} through nginx from 127.0.0.9`, viaNginx(ws, upgradeHeaders(s.origin)), 101, wsLine, '127.0.0.9');
 
       // Through nginx from 127.0.0.9, claiming to be someone else: nginx appends the real address,
       // and the server believes only what its trusted proxy vouches for.
-      const forged = { Host: host, 'X-Forwarded-For': '198.51.100.23' };
-      const page = await send({ port: s.httpsPort, tls: true, path: `${prefix}/j/${w.code}`, localAddress: '127.0.0.9', headers: forged });
-      assert.equal(page.status, 200, `GET ${prefix}/j/${w.code} through nginx with a forged X-Forwarded-For: ${page.status}`);
-      await waitForLog(s.server, 'the forged request under its real address', pageLine('127.0.0.9'));
-      const forgedWs = await send({ port: s.httpsPort, tls: true, path: `${prefix}/ws?w=${w.code}`, localAddress: '127.0.0.9', headers: { ...forged, ...upgradeHeaders(s.origin) } });
-      assert.equal(forgedWs.status, 101, `WebSocket upgrade through nginx with a forged X-Forwarded-For: ${forgedWs.status} ${forgedWs.body}`);
-      await waitForLog(s.server, 'the forged WebSocket under its real address', wsLine('127.0.0.9'), opened);
+      const forged = { 'X-Forwarded-For': '198.51.100.23' };
+      await check(`GET ${prefix}/j/${w.code} through nginx from 127.0.0.9 claiming 198.51.100.23`,
+        viaNginx(`${prefix}/j/${w.code}`, forged), 200, pageLine, '127.0.0.9');
+      await check(`WebSocket ${ws} through nginx from 127.0.0.9 claiming 198.51.100.23`,
+        viaNginx(ws, { ...forged, ...upgradeHeaders(s.origin) }), 101, wsLine, '127.0.0.9');
 
       // Straight to dyad-server from 127.0.0.10, not a trusted proxy: its X-Forwarded-For is ignored.
-      const direct = { Host: host, 'X-Forwarded-For': '198.51.100.24' };
-      const directApi = await send({ port: s.server.port, tls: false, path: `${prefix}/api/workshops/${w.code}`, localAddress: '127.0.0.10', headers: direct });
-      assert.equal(directApi.status, 200, `GET ${prefix}/api/workshops/${w.code} straight to dyad-server: ${directApi.status} ${directApi.body}`);
-      await waitForLog(s.server, 'the direct request under its real address', apiLine(200, '127.0.0.10'));
-      const directWs = await send({ port: s.server.port, tls: false, path: `${prefix}/ws?w=${w.code}`, localAddress: '127.0.0.10', headers: { ...direct, ...upgradeHeaders(s.origin) } });
-      assert.equal(directWs.status, 101, `WebSocket upgrade straight to dyad-server: ${directWs.status} ${directWs.body}`);
-      await waitForLog(s.server, 'the direct WebSocket under its real address', wsLine('127.0.0.10'));
+      const claimed = { 'X-Forwarded-For': '198.51.100.24' };
+      await check(`GET ${api} straight to dyad-server from 127.0.0.10 claiming 198.51.100.24`,
+        straight(api, claimed), 200, apiLine, '127.0.0.10');
+      await check(`WebSocket ${ws} straight to dyad-server from 127.0.0.10 claiming 198.51.100.24`,
+        straight(ws, { ...claimed, ...upgradeHeaders(s.origin) }), 101, wsLine, '127.0.0.10');
 
       const messages = logMessages(s.server);
       for (const claimed of ['198.51.100.23', '198.51.100.24']) {
