@@ -75,10 +75,10 @@ function send({ port, tls, path, method = 'GET', headers = {}, body, localAddres
 }
 
 /** The headers of a browser's WebSocket handshake, from a page of `origin`. */
-function upgradeHeaders(origin, extra = {}) {
+function upgradeHeaders(origin) {
   return {
     Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13',
-    'Sec-WebSocket-Key': randomBytes(16).toString('base64'), Origin: origin, ...extra,
+    'Sec-WebSocket-Key': randomBytes(16).toString('base64'), Origin: origin,
   };
 }
 
