@@ -500,6 +500,17 @@ std::optional<assignment> workshop::assignment_of(const std::string& participant
   return a;
 }
 
+result<event_list> workshop::replace_facilitator_token(std::string token_sha256) {
+  if (token_sha256.size() != 32)
+    return make_error(errc::invalid_argument, "A facilitator token's SHA-256 has 32 bytes; this one has " +
+                                                  std::to_string(token_sha256.size()) + ".");
+  v1::WorkshopEvent e;
+  auto* r = e.mutable_facilitator_token_replaced();
+  r->set_facilitator_token_sha256(std::move(token_sha256));
+  r->set_at_ms(time_->now());
+  return commit({std::move(e)});
+}
+
 // ---------------------------------------------------------------------------------------------
 // Applying events
 
@@ -589,6 +600,13 @@ status workshop::apply(const v1::WorkshopEvent& event) {
         return ok();
       }
       return make_error(errc::invalid_argument, "A stored feedback event holds neither a submitter nor a response.");
+    }
+    case v1::WorkshopEvent::kFacilitatorTokenReplaced: {
+      const auto& r = event.facilitator_token_replaced();
+      if (r.facilitator_token_sha256().size() != 32)
+        return make_error(errc::invalid_argument, "A stored facilitator token replacement holds no valid hash.");
+      facilitator_token_sha256_ = r.facilitator_token_sha256();
+      return ok();
     }
     case v1::WorkshopEvent::KIND_NOT_SET: break;
   }

@@ -79,8 +79,13 @@ public:
 
   /// The participant whose resume token has this SHA-256, if any.
   std::optional<std::string> participant_by_resume_hash(const std::string& sha256) const;
-  /// SHA-256 of the facilitator's token, as given at creation.
+  /// SHA-256 of the facilitator's token now: as given at creation, or as last replaced.
   const std::string& facilitator_token_sha256() const noexcept { return facilitator_token_sha256_; }
+
+  /// A new facilitator link for a lost or leaked one: from the event on, only the token whose
+  /// SHA-256 is `token_sha256` opens the dashboard and the exports. Allowed in every state, a
+  /// closed workshop included (its report stays reachable). Refused when the hash is not 32 bytes.
+  result<event_list> replace_facilitator_token(std::string token_sha256);
 
   /// Present, away (facilitator or self; not paired), disconnected, or left. Someone away or
   /// gone is taken out of the running round at once and their partner regrouped; someone
