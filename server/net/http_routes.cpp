@@ -205,6 +205,14 @@ void serve_static(const http_context& ctx, const http_request& req, std::string_
                   const std::function<void(http_response)>& send) {
   std::string file;
   const auto parts = split_path(path);
+  const bool page = parts.size() == 2 && (parts[0] == "j" || parts[0] == "f" || parts[0] == "r");
+  if (page && path.ends_with('/')) {
+    // The pages load their scripts and styles relative to their own address, which a trailing
+    // slash would move one level down.
+    auto res = make_response(req, http::status::permanent_redirect, "See the page without the trailing slash.\n", "text/plain");
+    res.set(http::field::location, ctx.links.path_prefix + "/" + std::string(parts[0]) + "/" + std::string(parts[1]));
+    return send(std::move(res));
+  }
   if (parts.empty()) file = "index.html";
   else if (parts.size() == 2 && parts[0] == "j") file = "join.html";
   else if (parts.size() == 2 && parts[0] == "f") file = "facilitate.html";
@@ -256,15 +264,15 @@ void create_workshop(const http_context& ctx, http_request req, std::function<vo
     if (!all.empty()) all.pop_back();
     return send(error_response(req, v1::ERROR_CODE_INVALID_ARGUMENT, all));
   }
-  const std::string base = ctx.base_url;
-  ctx.registry.create(std::move(*loaded.plan), [req = std::move(req), send = std::move(send), base](
+  const public_links& links = ctx.links;
+  ctx.registry.create(std::move(*loaded.plan), [req = std::move(req), send = std::move(send), &links](
                                                     core::result<created_workshop> r) {
     if (!r) return send(error_response(req, to_error_code(r.err().code), r.err().message));
     v1::CreateWorkshopResponse out;
     out.set_code(r->code);
     out.set_facilitator_token(r->facilitator_token);
-    out.set_facilitator_url(base + "/f/" + r->code + "#t=" + r->facilitator_token);
-    out.set_participant_url(base + "/j/" + r->code);
+    out.set_facilitator_url(links.facilitator_url(r->code, r->facilitator_token));
+    out.set_participant_url(links.join_url(r->code));
     send(make_response(req, http::status::ok, to_json(out) + "\n", "application/json"));
   });
 }
@@ -315,14 +323,16 @@ void export_from_log(const http_context& ctx, http_request req, std::string code
     const bool exists = !events->empty() && events->front().has_created();
     // Without the admin token an unknown code and a wrong token answer alike, so codes cannot
     // be probed.
-    if (!admin && (!exists || !constant_time_equal(sha256(token), events->front().created().facilitator_token_sha256())))
-      return send(error_response(req, v1::ERROR_CODE_UNAUTHORIZED, unauthorized));
+    if (!admin && !exists) return send(error_response(req, v1::ERROR_CODE_UNAUTHORIZED, unauthorized));
     if (!exists)
       return send(error_response(req, v1::ERROR_CODE_NOT_FOUND, "No workshop '" + code + "' on this server; check the code."));
     const auto& created = events->front().created();
     static const core::system_clock wall;
     auto w = core::workshop::replay(wall, *events, random_u64());
     if (!w) return send(error_response(req, v1::ERROR_CODE_UNAVAILABLE, w.err().message));
+    // The token as it stands now: a replaced facilitator link no longer opens the exports.
+    if (!admin && !constant_time_equal(sha256(token), w->facilitator_token_sha256()))
+      return send(error_response(req, v1::ERROR_CODE_UNAUTHORIZED, unauthorized));
 
     if (rest.size() == 1 && rest[0] == "statistics") {
       const auto format = format_param(req);
@@ -414,11 +424,25 @@ std::string bearer_token(const http_request& request) {
   return token;
 }
 
+std::string_view route_path(const public_links& links, std::string_view path) {
+  const std::string_view prefix = links.path_prefix;
+  if (!prefix.empty() && path.starts_with(prefix) && path.size() > prefix.size() && path[prefix.size()] == '/')
+    path.remove_prefix(prefix.size());
+  return path;
+}
+
 void handle_http(const http_context& ctx, http_request req, std::function<void(http_response)> send) {
   ctx.counters.http_requests_total.fetch_add(1, std::memory_order_relaxed);
   const std::string target(req.target());
   const auto q = target.find('?');
-  const std::string path = target.substr(0, q);
+  // The prefix alone ("/dyad") is the front page's address without its slash: relative links
+  // need the slash, so send the browser there.
+  if (!ctx.links.path_prefix.empty() && target.substr(0, q) == ctx.links.path_prefix) {
+    auto res = make_response(req, http::status::permanent_redirect, "See " + ctx.links.path_prefix + "/\n", "text/plain");
+    res.set(http::field::location, ctx.links.path_prefix + "/" + (q == std::string::npos ? std::string{} : target.substr(q)));
+    return send(std::move(res));
+  }
+  const std::string path(route_path(ctx.links, std::string_view(target).substr(0, q)));
   const auto parts = split_path(path);
   const bool get = req.method() == http::verb::get || req.method() == http::verb::head;
 

@@ -10,6 +10,9 @@
 #include <filesystem>
 #include <functional>
 #include <string>
+#include <string_view>
+
+#include "net/public_url.hpp"
 
 namespace dyad::net {
 
@@ -27,8 +30,8 @@ struct http_context {
   metrics& counters;
   std::string admin_token;
   std::filesystem::path web_root;
-  /// "http://HOST:PORT", for the links a created workshop returns.
-  std::string base_url;
+  /// What links start with (the public URL), for the links a created workshop returns.
+  const public_links& links;
   /// Set when the server is shutting down: readiness fails.
   const std::atomic<bool>& draining;
 };
@@ -36,6 +39,11 @@ struct http_context {
 /// Answers one request (not a WebSocket upgrade). `send` may be called on another thread, later
 /// (store work runs on the store's thread); it is called exactly once.
 void handle_http(const http_context& ctx, http_request request, std::function<void(http_response)> send);
+
+/// A request path as the routes see it: without the public URL's path prefix when it carries
+/// one (a proxy that keeps the path), unchanged otherwise (a proxy that strips it, or a visitor
+/// on this machine).
+std::string_view route_path(const public_links& links, std::string_view path);
 
 /// The Bearer token of a request's Authorization header; empty when there is none.
 std::string bearer_token(const http_request& request);

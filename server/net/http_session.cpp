@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "net/metrics.hpp"
 #include "net/secrets.hpp"
 #include "net/websocket_session.hpp"
 #include "net/workshop_host.hpp"
@@ -40,7 +41,11 @@ http_response plain(const http_request& req, http::status status, std::string bo
 }  // namespace
 
 http_session::http_session(asio::ip::tcp::socket&& socket, const session_context& ctx)
-    : stream_(std::move(socket)), ctx_(ctx) {}
+    : stream_(std::move(socket)), ctx_(ctx) {
+  beast::error_code ec;
+  const auto remote = stream_.socket().remote_endpoint(ec);
+  peer_ = ec ? std::string("unknown") : remote.address().to_string();
+}
 
 void http_session::run() {
   asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->do_read(); });
@@ -61,23 +66,47 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
     return send(plain(req, http::status::payload_too_large, "The body is larger than 1 MiB; send a smaller plan.\n"));
   }
   if (ec) return fail(ec, "read");
-  if (beast::websocket::is_upgrade(parser_->get())) return upgrade();
-  handle_http(ctx_.http, parser_->release(), [self = shared_from_this()](http_response res) {
+  const auto& head = parser_->get();
+  const auto client = ctx_.proxies.resolve(peer_, head["X-Forwarded-For"], head["X-Forwarded-Proto"]);
+  if (beast::websocket::is_upgrade(head)) return upgrade(client);
+  const std::string method(head.method_string());
+  const std::string target(head.target());
+  const std::string path = target.substr(0, target.find('?'));
+  if (route_path(ctx_.http.links, path).starts_with("/api/") && !ctx_.api_limiter.allow(client.address)) {
+    ctx_.http.counters.rate_limited_total.fetch_add(1, std::memory_order_relaxed);
+    spdlog::warn("http {} {} 429 client={}: too many requests from this address", method, path, client.address);
+    auto res = plain(head, http::status::too_many_requests, "Too many requests from your address; wait a minute and try again.\n");
+    res.set(http::field::retry_after, "60");
+    return send(std::move(res));
+  }
+  handle_http(ctx_.http, parser_->release(), [self = shared_from_this(), method, path, client](http_response res) {
+    // One line per request: where it came from (the participant, never the proxy), what, how it went.
+    spdlog::info("http {} {} {} client={}{}", method, path, res.result_int(), client.address, client.https ? " https" : "");
     asio::post(self->stream_.get_executor(), [self, res = std::move(res)]() mutable { self->send(std::move(res)); });
   });
 }
 
-void http_session::upgrade() {
+void http_session::upgrade(const client_info& client) {
   auto req = parser_->release();
   const std::string target(req.target());
   const auto q = target.find('?');
-  if (target.substr(0, q) != "/ws")
+  const auto path = route_path(ctx_.http.links, std::string_view(target).substr(0, q));
+  if (path != "/ws") {
+    spdlog::info("http upgrade {} 404 client={}", target.substr(0, q), client.address);
     return send(plain(req, http::status::not_found, "WebSockets are served at /ws?w=CODE.\n"));
+  }
+  if (!ctx_.upgrade_limiter.allow(client.address)) {
+    ctx_.http.counters.rate_limited_total.fetch_add(1, std::memory_order_relaxed);
+    spdlog::warn("WebSocket upgrade refused: too many from client={}", client.address);
+    auto res = plain(req, http::status::too_many_requests, "Too many connections from your address; wait a minute and try again.\n");
+    res.set(http::field::retry_after, "60");
+    return send(std::move(res));
+  }
   // Browsers always send Origin; a page from another site must not speak for its visitor.
   const auto origin = std::string(req[http::field::origin]);
   if (!origin.empty() &&
       std::find(ctx_.allowed_origins.begin(), ctx_.allowed_origins.end(), origin) == ctx_.allowed_origins.end()) {
-    spdlog::warn("WebSocket upgrade refused: origin '{}' is not allowed", origin);
+    spdlog::warn("WebSocket upgrade refused: origin '{}' is not allowed (client={})", origin, client.address);
     return send(plain(req, http::status::forbidden,
                       "This page's origin may not connect; start the server with --allowed-origin " + origin + " if it should.\n"));
   }
@@ -93,9 +122,12 @@ void http_session::upgrade() {
     }
   }
   auto host = ctx_.http.registry.find(normalize_code(code));
-  if (!host)
+  if (!host) {
+    spdlog::info("WebSocket upgrade refused: no open workshop '{}' (client={})", code, client.address);
     return send(plain(req, http::status::not_found, "No open workshop '" + code + "'; check the code you were given.\n"));
-  std::make_shared<websocket_session>(std::move(stream_), std::move(host), ctx_.http.counters, ctx_.ws_idle_timeout)
+  }
+  std::make_shared<websocket_session>(std::move(stream_), std::move(host), ctx_.http.counters, ctx_.ws_idle_timeout,
+                                      client.address)
       ->run(std::move(req));
 }
 

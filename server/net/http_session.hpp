@@ -9,6 +9,7 @@
 
 #include "net/http_routes.hpp"
 #include "net/session_context.hpp"
+#include "net/trusted_proxies.hpp"
 
 namespace dyad::net {
 
@@ -22,7 +23,7 @@ public:
 private:
   void do_read();
   void on_read(boost::beast::error_code ec, std::size_t bytes);
-  void upgrade();
+  void upgrade(const client_info& client);
   void send(http_response response);
   void on_write(bool keep_alive, boost::beast::error_code ec, std::size_t bytes);
   void do_close();
@@ -33,6 +34,8 @@ private:
   const session_context& ctx_;
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
   std::shared_ptr<http_response> pending_;
+  /// The TCP peer's address, read once at accept.
+  std::string peer_;
 };
 
 }  // namespace dyad::net

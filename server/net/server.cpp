@@ -18,7 +18,10 @@
 
 #include "core/clock.hpp"
 #include "core/plan_loader.hpp"
+#include "net/control_socket.hpp"
+#include "net/data_dir_lock.hpp"
 #include "net/listener.hpp"
+#include "net/local_addresses.hpp"
 #include "net/metrics.hpp"
 #include "net/secrets.hpp"
 #include "net/session_context.hpp"
@@ -38,6 +41,12 @@ constexpr auto stop_deadline = std::chrono::seconds(3);
 
 struct server::impl {
   server_config config;
+  // First: held for as long as anything below may touch the data folder.
+  std::optional<data_dir_lock> lock;
+  public_links links;
+  address_limiter api_limiter{20, 600};
+  address_limiter upgrade_limiter{10, 300};
+  std::shared_ptr<control_socket> control_door;
   metrics counters;
   core::system_clock clock;
   asio::io_context ioc;
@@ -72,6 +81,7 @@ struct server::impl {
     if (draining.exchange(true)) return;
     spdlog::info("stopping: no new connections; telling clients goodbye");
     accept->stop();
+    if (control_door) control_door->stop();
     tick_timer.cancel();
     for (const auto& h : registry->all())
       h->shutdown("The server is restarting; your page reconnects by itself in a moment.");
@@ -93,11 +103,14 @@ struct server::impl {
 
 server::server(server_config config) : impl_(std::make_unique<impl>(std::move(config))) {
   auto& s = *impl_;
+  std::string why;
+  s.lock = data_dir_lock::acquire(s.config.data_dir, why);
+  if (!s.lock) throw std::runtime_error(why);
   const auto file = s.config.data_dir / "dyad.sqlite";
   auto log = store::sqlite_event_log::open(file);
   if (!log) throw std::runtime_error(log.err().message);
   s.store = std::make_unique<store_worker>(std::move(*log), s.counters);
-  s.registry = std::make_unique<workshop_registry>(s.ioc, *s.store, s.counters, s.clock);
+  s.registry = std::make_unique<workshop_registry>(s.ioc, *s.store, s.counters, s.clock, s.links);
   s.registry->restore();
 
   if (s.config.admin_token.empty()) {
@@ -110,8 +123,8 @@ server::server(server_config config) : impl_(std::make_unique<impl>(std::move(co
   if (ec) throw std::runtime_error("--bind '" + s.config.bind + "' is not an IP address; use e.g. 127.0.0.1 or 0.0.0.0.");
   // The context the listener hands to every session; it must exist before the listener.
   s.ctx = std::make_unique<session_context>(session_context{
-      http_context{*s.registry, *s.store, s.counters, s.config.admin_token, s.config.web_root, {}, s.draining}, {},
-      s.config.ws_idle_timeout});
+      http_context{*s.registry, *s.store, s.counters, s.config.admin_token, s.config.web_root, s.links, s.draining}, {},
+      s.config.ws_idle_timeout, s.config.proxies, s.api_limiter, s.upgrade_limiter});
   try {
     s.accept = std::make_shared<listener>(s.ioc, asio::ip::tcp::endpoint(address, s.config.port), *s.ctx);
   } catch (const boost::system::system_error& e) {
@@ -119,16 +132,32 @@ server::server(server_config config) : impl_(std::make_unique<impl>(std::move(co
                              e.code().message() + ". Pick another --port (0 picks a free one).");
   }
   s.port = s.accept->local_endpoint().port();
-  std::string host = s.config.public_host;
-  if (host.empty()) host = (s.config.bind == "0.0.0.0" || s.config.bind == "::") ? "localhost" : s.config.bind;
-  s.base_url = "http://" + host + ":" + std::to_string(s.port);
-  s.ctx->http.base_url = s.base_url;
+  const auto p = std::to_string(s.port);
+  if (s.config.public_address) {
+    s.links.base = s.config.public_address->base();
+    s.links.path_prefix = s.config.public_address->path;
+    s.links.local_only = s.config.public_address->local_only();
+  } else {
+    std::string host = s.config.public_host;
+    if (host.empty()) host = address.is_unspecified() ? "127.0.0.1" : s.config.bind;
+    if (host.find(':') != std::string::npos && !host.starts_with('[')) host = "[" + host + "]";
+    auto u = parse_public_url("http://" + host + ":" + p, why);
+    if (!u) throw std::runtime_error("--public-host '" + s.config.public_host + "' is not a host name; use --public-url instead.");
+    s.links.base = u->base();
+    s.links.local_only = u->local_only();
+  }
+  s.base_url = s.links.base;
   auto& origins = s.ctx->allowed_origins;
   origins = s.config.allowed_origins;
   if (origins.empty()) {
-    const auto p = std::to_string(s.port);
-    origins = {s.base_url, "http://" + s.config.bind + ":" + p, "http://localhost:" + p, "http://127.0.0.1:" + p};
+    // The public URL's origin, and this machine's own loopback addresses (a browser on this
+    // computer, e.g. the organiser checking the server directly).
+    origins = {s.config.public_address ? s.config.public_address->origin() : s.links.base, "http://localhost:" + p,
+               "http://127.0.0.1:" + p, "http://[::1]:" + p};
+    if (!address.is_unspecified() && !address.is_loopback()) origins.push_back("http://" + s.config.bind + ":" + p);
   }
+  s.control_door = std::make_shared<control_socket>(s.ioc, control_socket::path_in(s.config.data_dir), *s.registry,
+                                                    *s.store, s.links);
 }
 
 server::~server() {
@@ -140,30 +169,38 @@ const std::string& server::base_url() const noexcept { return impl_->base_url; }
 
 std::string server::open_demo_workshop() {
   auto& s = *impl_;
-  std::string out;
+  std::string links;
+  if (!s.config.demo_plan.empty()) {
+    auto loaded = core::load_plan_file(s.config.demo_plan.string());
+    if (!loaded.ok()) {
+      std::string all = "The demo plan has problems:\n";
+      for (const auto& d : loaded.diagnostics) all += "  " + d.to_string() + "\n";
+      throw std::runtime_error(all);
+    }
+    const auto series = loaded.plan->series();
+    if (s.registry->has_open_series(series)) {
+      for (const auto& h : s.registry->all())
+        if (h->series() == series)
+          links += "  Demo workshop " + h->code() + " is already open.\n"
+                   "  Participants (paste into Zoom's chat): " + s.links.join_url(h->code()) + "\n"
+                   "  Facilitator: the link printed when it was created; lost it? Run\n"
+                   "    dyad-server workshops facilitator-link " + h->code() + " --data-dir " +
+                   s.config.data_dir.string() + "\n";
+    } else {
+      auto created = s.registry->create_now(std::move(*loaded.plan));
+      if (!created) throw std::runtime_error("Cannot create the demo workshop: " + created.err().message);
+      links += "  Demo workshop " + created->code + " is open.\n";
+      links += "  Facilitator (keep this link private): " + s.links.facilitator_url(created->code, created->facilitator_token) + "\n";
+      links += "  Participants (paste into Zoom's chat): " + s.links.join_url(created->code) + "\n";
+    }
+  }
   if (s.admin_generated)
-    out += "Admin token (generated for this run; pass --admin-token to keep one): " + s.config.admin_token + "\n";
-  if (s.config.demo_plan.empty()) return out;
-  auto loaded = core::load_plan_file(s.config.demo_plan.string());
-  if (!loaded.ok()) {
-    std::string all = "The demo plan has problems:\n";
-    for (const auto& d : loaded.diagnostics) all += "  " + d.to_string() + "\n";
-    throw std::runtime_error(all);
-  }
-  const auto series = loaded.plan->series();
-  if (s.registry->has_open_series(series)) {
-    for (const auto& h : s.registry->all())
-      if (h->series() == series)
-        out += "Demo workshop " + h->code() + " is already open. Participants: " + s.base_url + "/j/" + h->code() +
-               " (the facilitator link was printed when it was created).\n";
-    return out;
-  }
-  auto created = s.registry->create_now(std::move(*loaded.plan));
-  if (!created) throw std::runtime_error("Cannot create the demo workshop: " + created.err().message);
-  out += "Demo workshop " + created->code + " is open.\n";
-  out += "  Facilitator (keep this link private): " + s.base_url + "/f/" + created->code + "#t=" +
-         created->facilitator_token + "\n";
-  out += "  Participants: " + s.base_url + "/j/" + created->code + "\n";
+    links += "  Admin token (for the dyad command; new at every start unless you pass --admin-token): " +
+             s.config.admin_token + "\n";
+  std::string out = "\n================================================================================\n";
+  out += "  Dyad is running at " + s.links.base + "/\n\n" + links;
+  if (s.links.local_only) out += "\n" + local_only_note(s.links.base, s.port);
+  out += "================================================================================\n\n";
   return out;
 }
 
@@ -174,6 +211,7 @@ int server::run() {
   });
   s.schedule_tick();
   s.accept->run();
+  s.control_door->run();
   spdlog::info("serving on {} with data in {}", s.base_url, s.config.data_dir.string());
   std::vector<std::thread> threads;
   for (unsigned i = 1; i < s.config.threads; ++i) threads.emplace_back([&s] { s.ioc.run(); });

@@ -45,6 +45,18 @@ void add_origins(std::vector<std::string>& out, std::string_view list) {
   }
 }
 
+public_url parse_url(std::string_view text) {
+  std::string why;
+  auto u = parse_public_url(text, why);
+  if (!u) throw config_error(why);
+  return *u;
+}
+
+void add_proxy(trusted_proxies& proxies, std::string_view spec) {
+  std::string why;
+  if (!proxies.add(spec, why)) throw config_error(why);
+}
+
 }  // namespace
 
 std::string help_text() {
@@ -68,8 +80,16 @@ Options (each also read from the environment variable in brackets; flags win):
                          server's own http://HOST:PORT and http://localhost:PORT.
   --admin-token TOKEN    Token for creating workshops and exports (DYAD_ADMIN_TOKEN). When
                          absent one is generated and printed at start.
-  --public-host HOST     Host name used in the links printed and returned (DYAD_PUBLIC_HOST,
-                         default: the bind address).
+  --public-url URL       The address people open, e.g. https://dyad.example.org or
+                         https://example.org/dyad (DYAD_PUBLIC_URL). Every link Dyad prints,
+                         returns or draws starts with it, and its origin may open WebSockets.
+                         Default: http://BIND:PORT, which on 127.0.0.1 works on this computer
+                         only. Behind a proxy that keeps the path, /dyad/... and /... both work.
+  --trusted-proxy ADDR   A reverse proxy's address or network (CIDR), e.g. 127.0.0.1 or
+                         10.0.0.0/8; repeatable (DYAD_TRUSTED_PROXIES, comma-separated). Only
+                         from these is X-Forwarded-For / X-Forwarded-Proto believed, so logs and
+                         rate limits see the participant's address.
+  --public-host HOST     Deprecated: use --public-url http://HOST:PORT (DYAD_PUBLIC_HOST).
   --web-root DIR         Static files to serve (DYAD_WEB_ROOT, default: the repository's web/).
   --demo-plan FILE       At start, open a workshop from this plan unless one of its series is
                          already open, and print its links (DYAD_DEMO_PLAN).
@@ -78,6 +98,18 @@ Options (each also read from the environment variable in brackets; flags win):
   --ws-idle-timeout S    Seconds a WebSocket may stay silent: the server pings it after half of
                          them and closes it after all of them (DYAD_WS_IDLE_TIMEOUT, default 300).
   --help                 This text.
+
+Commands for the server's administrator (run as the user that owns the data folder; they work
+while the server runs):
+  dyad-server workshops list [--data-dir DIR]
+                         Every workshop in the store: code, state, date, title, people, responses.
+  dyad-server workshops facilitator-link CODE [--data-dir DIR] [--public-url URL]
+                         A new facilitator link for a lost one; the old link stops working.
+  dyad-server backup --to FILE [--data-dir DIR]
+                         A consistent copy of the store, taken while the server serves.
+  dyad-server restore --from FILE [--data-dir DIR]
+                         Puts a backup in place (the server must be stopped); the store it
+                         replaces is kept beside it.
 
 Creating a workshop by hand:
   curl -H "Authorization: Bearer $ADMIN_TOKEN" -H "Content-Type: text/plain" \
@@ -107,10 +139,17 @@ parsed_args parse_args(int argc, const char* const argv[], const std::filesystem
   if (auto v = env("DYAD_WEB_ROOT"); !v.empty()) c.web_root = v;
   if (auto v = env("DYAD_DEMO_PLAN"); !v.empty()) c.demo_plan = v;
   if (auto v = env("DYAD_PUBLIC_HOST"); !v.empty()) c.public_host = v;
+  if (auto v = env("DYAD_PUBLIC_URL"); !v.empty()) c.public_address = parse_url(v);
+  if (auto v = env("DYAD_TRUSTED_PROXIES"); !v.empty()) {
+    std::vector<std::string> list;
+    add_origins(list, v);
+    for (const auto& p : list) add_proxy(c.proxies, p);
+  }
   if (auto v = env("DYAD_THREADS"); !v.empty()) c.threads = parse_port(v);
   if (auto v = env("DYAD_WS_IDLE_TIMEOUT"); !v.empty()) c.ws_idle_timeout = parse_idle_timeout(v);
 
   bool origins_from_flags = false;
+  bool proxies_from_flags = false;
   for (int i = 1; i < argc; ++i) {
     std::string_view arg = argv[i];
     if (arg == "--help" || arg == "-h") {
@@ -140,11 +179,24 @@ parsed_args parse_args(int argc, const char* const argv[], const std::filesystem
     else if (name == "web-root") c.web_root = value;
     else if (name == "demo-plan") c.demo_plan = value;
     else if (name == "public-host") c.public_host = value;
+    else if (name == "public-url") c.public_address = parse_url(value);
+    else if (name == "trusted-proxy") {
+      if (!proxies_from_flags) c.proxies = {};  // flags replace the environment's list
+      proxies_from_flags = true;
+      add_proxy(c.proxies, value);
+    }
     else if (name == "threads") c.threads = parse_port(value);
     else if (name == "ws-idle-timeout") c.ws_idle_timeout = parse_idle_timeout(value);
     else throw config_error("Unknown option --" + name + "; see dyad-server --help.");
   }
   if (c.threads == 0) c.threads = 1;
+  if (!c.public_host.empty()) {
+    if (c.public_address)
+      out.warnings.push_back("--public-host is deprecated and ignored because --public-url is given.");
+    else
+      out.warnings.push_back("--public-host is deprecated; use --public-url http://" + c.public_host +
+                             ":PORT (or https://NAME behind nginx) instead.");
+  }
   if (c.data_dir.empty()) throw config_error("--data-dir must not be empty.");
   if (!c.admin_token.empty() && c.admin_token.size() < 16)
     throw config_error("The admin token is too short to be safe; use at least 16 characters, or leave it out to have one generated.");

@@ -6,9 +6,13 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "net/public_url.hpp"
+#include "net/trusted_proxies.hpp"
 
 namespace dyad::net {
 
@@ -30,8 +34,14 @@ struct server_config {
   /// A plan to open at start unless a workshop of its series is already open.
   std::filesystem::path demo_plan;
   unsigned threads = 2;
-  /// The URL host printed in links; defaults to the bind address (localhost for 0.0.0.0).
+  /// Where people reach this server (--public-url): every link printed, returned or drawn starts
+  /// with it, and its origin is allowed to open WebSockets. Absent: http://BIND:PORT, which on a
+  /// loopback address works only on this computer (and the start-up output says so).
+  std::optional<public_url> public_address;
+  /// Deprecated (--public-host): the host of http://HOST:PORT links. --public-url replaces it.
   std::string public_host;
+  /// Reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (--trusted-proxy).
+  trusted_proxies proxies;
   /// WebSocket idle timeout: the server pings a silent peer after half of it and closes one that
   /// stays silent for all of it. Default: Beast's suggested server value.
   std::chrono::seconds ws_idle_timeout{300};
@@ -46,11 +56,14 @@ struct config_error : std::runtime_error {
 struct parsed_args {
   server_config config;
   bool show_help = false;
+  /// Sentences for the operator about options that still work but should change.
+  std::vector<std::string> warnings;
 };
 
 /// Reads flags (`--port 8080` or `--port=8080`) over environment variables (DYAD_PORT, DYAD_BIND,
 /// DYAD_DATA_DIR, DYAD_ALLOWED_ORIGINS comma-separated, DYAD_LOG_FORMAT, DYAD_ADMIN_TOKEN,
-/// DYAD_WEB_ROOT, DYAD_DEMO_PLAN, DYAD_WS_IDLE_TIMEOUT) over defaults. `default_web_root` is the repository's web/.
+/// DYAD_WEB_ROOT, DYAD_DEMO_PLAN, DYAD_WS_IDLE_TIMEOUT, DYAD_PUBLIC_URL, DYAD_TRUSTED_PROXIES
+/// comma-separated) over defaults. `default_web_root` is the repository's web/.
 /// Throws config_error.
 parsed_args parse_args(int argc, const char* const argv[], const std::filesystem::path& default_web_root);
 

@@ -4,7 +4,9 @@
 #include <string>
 #include <vector>
 
+#include "net/address_limiter.hpp"
 #include "net/http_routes.hpp"
+#include "net/trusted_proxies.hpp"
 
 namespace dyad::net {
 
@@ -15,6 +17,12 @@ struct session_context {
   std::vector<std::string> allowed_origins;
   /// WebSocket idle timeout (server_config::ws_idle_timeout).
   std::chrono::seconds ws_idle_timeout{300};
+  /// Whose forwarded headers are believed (server_config::proxies).
+  const trusted_proxies& proxies;
+  /// Per client address: API requests, and WebSocket upgrades. Generous, because a whole venue
+  /// may share one address; they stop one address from flooding the server.
+  address_limiter& api_limiter;
+  address_limiter& upgrade_limiter;
 };
 
 }  // namespace dyad::net

@@ -31,12 +31,13 @@ std::int64_t now_ms() {
 }  // namespace
 
 websocket_session::websocket_session(beast::tcp_stream&& stream, std::shared_ptr<workshop_host> host, metrics& counters,
-                                     std::chrono::seconds idle_timeout)
+                                     std::chrono::seconds idle_timeout, std::string client)
     : ws_(std::move(stream)),
       host_(std::move(host)),
       metrics_(counters),
       id_(next_session_id.fetch_add(1)),
-      idle_timeout_(idle_timeout) {}
+      idle_timeout_(idle_timeout),
+      client_(std::move(client)) {}
 
 websocket_session::~websocket_session() {
   if (attached_) metrics_.websocket_connections.fetch_sub(1, std::memory_order_relaxed);
@@ -63,6 +64,7 @@ void websocket_session::run(http_request upgrade) {
 
 void websocket_session::on_accept(beast::error_code ec) {
   if (ec) return fail(ec, "accept");
+  spdlog::info("websocket opened: connection {}, workshop {}, client={}", id_, host_->code(), client_);
   attached_ = true;
   metrics_.websocket_connections.fetch_add(1, std::memory_order_relaxed);
   metrics_.websocket_connections_total.fetch_add(1, std::memory_order_relaxed);
@@ -79,7 +81,7 @@ void websocket_session::on_read(beast::error_code ec, std::size_t) {
     closed_ = true;
     leave_host();
     if (ec == websocket::error::message_too_big)
-      spdlog::warn("connection {}: frame larger than {} bytes; closed", id_, max_message_bytes);
+      spdlog::warn("connection {}: frame larger than {} bytes; closed (client={})", id_, max_message_bytes, client_);
     return fail(ec, "read");
   }
   metrics_.messages_in_total.fetch_add(1, std::memory_order_relaxed);
@@ -91,7 +93,7 @@ void websocket_session::on_read(beast::error_code ec, std::size_t) {
   if (!take_token()) {
     metrics_.rate_limited_total.fetch_add(1, std::memory_order_relaxed);
     if (++refused_in_row_ > max_refused_in_row) {
-      spdlog::warn("connection {}: still sending far over the rate limit; closed", id_);
+      spdlog::warn("connection {}: still sending far over the rate limit; closed (client={})", id_, client_);
       return do_close();
     }
     (void)request.ParseFromString(bytes);  // best effort, only to echo the request id
@@ -112,7 +114,7 @@ void websocket_session::on_read(beast::error_code ec, std::size_t) {
     host_->handle(id_, std::move(request));
   }
   if (refused_in_row_ > max_refused_in_row) {
-    spdlog::warn("connection {}: too many refused frames in a row; closed", id_);
+    spdlog::warn("connection {}: too many refused frames in a row; closed (client={})", id_, client_);
     return do_close();
   }
   do_read();
@@ -131,7 +133,7 @@ void websocket_session::refuse(std::uint64_t request_id, int code, std::string t
   metrics_.errors_total.fetch_add(1, std::memory_order_relaxed);
   // A flood is logged once in a while, not once per frame.
   if (code != v1::ERROR_CODE_RATE_LIMITED || refused_in_row_ % 100 == 1)
-    spdlog::info("connection {}: refused: {} ({})", id_, v1::ErrorCode_Name(static_cast<v1::ErrorCode>(code)), text);
+    spdlog::info("connection {}: refused: {} ({}) (client={})", id_, v1::ErrorCode_Name(static_cast<v1::ErrorCode>(code)), text, client_);
   answer(error_message(request_id, static_cast<v1::ErrorCode>(code), std::move(text)));
 }
 
@@ -161,7 +163,7 @@ void websocket_session::queue(std::shared_ptr<const std::string> frame) {
   if (queue_.size() >= max_queued_frames || queued_bytes_ + frame->size() > max_queued_bytes) {
     // A client this far behind is dropped; its page reconnects and resumes from a snapshot.
     metrics_.slow_clients_dropped_total.fetch_add(1, std::memory_order_relaxed);
-    spdlog::warn("connection {}: send queue full ({} frames); dropped", id_, queue_.size());
+    spdlog::warn("connection {}: send queue full ({} frames); dropped (client={})", id_, queue_.size(), client_);
     closed_ = true;
     beast::get_lowest_layer(ws_).close();
     return;
@@ -206,6 +208,7 @@ void websocket_session::do_close() {
 void websocket_session::leave_host() {
   if (!attached_ || detached_) return;
   detached_ = true;
+  spdlog::info("websocket closed: connection {}, workshop {}, client={}", id_, host_->code(), client_);
   host_->detach(id_);
 }
 
@@ -213,7 +216,7 @@ void websocket_session::fail(beast::error_code ec, const char* what) {
   if (ec == asio::error::operation_aborted || ec == websocket::error::closed || ec == beast::error::timeout ||
       ec == asio::error::eof || ec == asio::error::connection_reset || ec == asio::error::bad_descriptor)
     return;
-  spdlog::info("connection {} {}: {}", id_, what, ec.message());
+  spdlog::info("connection {} {}: {} (client={})", id_, what, ec.message(), client_);
 }
 
 }  // namespace dyad::net

@@ -27,8 +27,9 @@ class workshop_host;
 /// (its page reconnects and resumes).
 class websocket_session : public peer, public std::enable_shared_from_this<websocket_session> {
 public:
+  /// `client` is the address logs name: the peer's, or the one a trusted proxy forwarded.
   websocket_session(boost::beast::tcp_stream&& stream, std::shared_ptr<workshop_host> host, metrics& counters,
-                    std::chrono::seconds idle_timeout = std::chrono::seconds(300));
+                    std::chrono::seconds idle_timeout = std::chrono::seconds(300), std::string client = {});
   ~websocket_session() override;
 
   void run(http_request upgrade);
@@ -65,6 +66,7 @@ private:
   metrics& metrics_;
   const std::uint64_t id_;
   const std::chrono::seconds idle_timeout_;
+  const std::string client_;
   boost::beast::flat_buffer buffer_;
   std::deque<std::shared_ptr<const std::string>> queue_;
   std::size_t queued_bytes_ = 0;

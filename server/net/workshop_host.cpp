@@ -43,11 +43,12 @@ bool has_kind(const core::event_list& events, v1::WorkshopEvent::KindCase kind) 
 }  // namespace
 
 workshop_host::workshop_host(asio::io_context& ioc, store_worker& store, metrics& counters, const core::clock& time,
-                             core::workshop workshop, core::millis created_at_ms)
+                             core::workshop workshop, core::millis created_at_ms, const public_links& links)
     : strand_(asio::make_strand(ioc)),
       store_(store),
       metrics_(counters),
       time_(time),
+      links_(links),
       workshop_(std::move(workshop)),
       code_(workshop_.code()),
       series_(workshop_.plan().series()),
@@ -91,6 +92,38 @@ void workshop_host::tick() {
 void workshop_host::inspect(std::function<void(const core::workshop&)> fn) {
   asio::post(strand_, [self = shared_from_this(), fn = std::move(fn)]() mutable {
     self->enqueue([self, fn = std::move(fn)] { fn(self->workshop_); });
+  });
+}
+
+void workshop_host::replace_facilitator_token(std::function<void(core::result<std::string>)> done) {
+  asio::post(strand_, [self = shared_from_this(), done = std::move(done)]() mutable {
+    self->enqueue([self, done = std::move(done)] {
+      if (self->stopping_)
+        return done(core::result<std::string>(
+            core::make_error(core::errc::unavailable, "The server is stopping; try again once it is back.")));
+      auto token = random_hex(16);
+      auto outcome = self->workshop_.replace_facilitator_token(sha256(token));
+      if (!outcome) return done(core::result<std::string>(outcome.err()));
+      auto events = std::move(*outcome);
+      self->commit(events, [self, token, done](core::status s) {
+        if (!s) return done(core::result<std::string>(s.err()));
+        spdlog::info("workshop {}: a new facilitator link was issued; the old one no longer works", self->code_);
+        v1::ServerMessage bye;
+        bye.set_server_ms(self->time_.now());
+        bye.mutable_goodbye()->set_reason(
+            "A new facilitator link was issued for this workshop, so this one no longer works. Open the new link.");
+        auto frame = std::make_shared<const std::string>(bye.SerializeAsString());
+        for (auto it = self->connections_.begin(); it != self->connections_.end();) {
+          if (it->second.as == role::facilitator) {
+            if (auto p = it->second.link.lock()) p->close_after(frame);
+            it = self->connections_.erase(it);
+          } else {
+            ++it;
+          }
+        }
+        done(core::result<std::string>(token));
+      });
+    });
   });
 }
 
@@ -692,6 +725,8 @@ v1::ParticipantSnapshot workshop_host::participant_snapshot(const std::string& p
 v1::FacilitatorSnapshot workshop_host::facilitator_snapshot() const {
   v1::FacilitatorSnapshot s;
   s.set_code(code_);
+  s.set_join_url(links_.join_url(code_));
+  s.set_join_url_local_only(links_.local_only);
   *s.mutable_plan() = workshop_.plan();
   s.set_lifecycle(workshop_.lifecycle());
   *s.mutable_roster() = roster_of(workshop_.people());

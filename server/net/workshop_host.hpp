@@ -22,6 +22,7 @@
 #include "core/workshop.hpp"
 #include "dyad/v1/wire.pb.h"
 #include "net/peer.hpp"
+#include "net/public_url.hpp"
 
 namespace dyad::net {
 
@@ -34,8 +35,9 @@ class store_worker;
 /// the log does not hold.
 class workshop_host : public std::enable_shared_from_this<workshop_host> {
 public:
+  /// `links` outlives the host; it is filled in before the network runs.
   workshop_host(boost::asio::io_context& ioc, store_worker& store, metrics& counters, const core::clock& time,
-                core::workshop workshop, core::millis created_at_ms);
+                core::workshop workshop, core::millis created_at_ms, const public_links& links);
 
   /// Immutable facts, readable from any thread.
   const std::string& code() const noexcept { return code_; }
@@ -64,6 +66,10 @@ public:
   void shutdown(std::string reason);
   /// Runs `fn` on the strand, in order with requests, with the workshop as durably stored.
   void inspect(std::function<void(const core::workshop&)> fn);
+  /// Issues a new facilitator token for a lost or leaked link: stored first, then the old one is
+  /// refused and dashboards attached with it are told and closed. `done` gets the new token (or
+  /// why not) on the workshop's strand.
+  void replace_facilitator_token(std::function<void(core::result<std::string>)> done);
 
 private:
   enum class role { anonymous, participant, facilitator };
@@ -126,6 +132,7 @@ private:
   store_worker& store_;
   metrics& metrics_;
   const core::clock& time_;
+  const public_links& links_;
   core::workshop workshop_;
   const std::string code_;
   const std::string series_;

@@ -15,8 +15,8 @@ namespace dyad::net {
 namespace v1 = dyad::v1;
 
 workshop_registry::workshop_registry(boost::asio::io_context& ioc, store_worker& store, metrics& counters,
-                                     const core::clock& time)
-    : ioc_(ioc), store_(store), metrics_(counters), time_(time) {}
+                                     const core::clock& time, const public_links& links)
+    : ioc_(ioc), store_(store), metrics_(counters), time_(time), links_(links) {}
 
 void workshop_registry::restore() {
   auto& log = store_.log();
@@ -51,7 +51,7 @@ void workshop_registry::restore() {
       if (!appended) throw std::runtime_error(appended.err().message);
     }
     const auto created_at = events->front().created().at_ms();
-    add(std::make_shared<workshop_host>(ioc_, store_, metrics_, time_, std::move(*w), created_at));
+    add(std::make_shared<workshop_host>(ioc_, store_, metrics_, time_, std::move(*w), created_at, links_));
     spdlog::info("workshop {}: restored from the log", code);
   }
 }
@@ -75,7 +75,7 @@ core::result<workshop_registry::prepared> workshop_registry::prepare(v1::Plan pl
   prepared out;
   out.result = {code, token};
   out.events = std::move(events);
-  out.host = std::make_shared<workshop_host>(ioc_, store_, metrics_, time_, std::move(w), time_.now());
+  out.host = std::make_shared<workshop_host>(ioc_, store_, metrics_, time_, std::move(w), time_.now(), links_);
   return out;
 }
 

@@ -17,6 +17,7 @@
 #include "core/result.hpp"
 #include "dyad/v1/events.pb.h"
 #include "dyad/v1/plan.pb.h"
+#include "net/public_url.hpp"
 
 namespace dyad::net {
 
@@ -34,7 +35,9 @@ struct created_workshop {
 /// into a host).
 class workshop_registry {
 public:
-  workshop_registry(boost::asio::io_context& ioc, store_worker& store, metrics& counters, const core::clock& time);
+  /// `links` outlives the registry and its hosts; it is filled in before the network runs.
+  workshop_registry(boost::asio::io_context& ioc, store_worker& store, metrics& counters, const core::clock& time,
+                    const public_links& links);
 
   /// Start-up, before the network runs: rebuilds every open workshop from the log and marks
   /// everyone who was present as disconnected (their pages reconnect and resume). Throws
@@ -65,6 +68,7 @@ private:
   store_worker& store_;
   metrics& metrics_;
   const core::clock& time_;
+  const public_links& links_;
   mutable std::mutex mutex_;
   std::unordered_map<std::string, std::shared_ptr<workshop_host>> hosts_;
   // Every code ever used here, open or closed, so that a new code never reuses one.

@@ -54,13 +54,17 @@ TEST_F(ServerTest, MetricsAreInPrometheusTextFormat) {
 }
 
 TEST_F(ServerTest, ServesEachPageAndItsScript) {
-  const std::pair<const char*, const char*> pages[] = {
-      {"/", "/assets/home.js"}, {"/j/DUNE-2345", "/assets/participant.js"},
-      {"/f/DUNE-2345", "/assets/facilitator.js"}, {"/r/DUNE-2345", "/assets/report.js"}};
-  for (const auto& [path, script] : pages) {
+  // Each page names its script relative to its own address, so that the pages work under a
+  // public URL's path prefix too: "assets/home.js" from "/", "../assets/x.js" from "/j/CODE".
+  const std::tuple<const char*, const char*, const char*> pages[] = {
+      {"/", "assets/home.js", "/assets/home.js"},
+      {"/j/DUNE-2345", "../assets/participant.js", "/assets/participant.js"},
+      {"/f/DUNE-2345", "../assets/facilitator.js", "/assets/facilitator.js"},
+      {"/r/DUNE-2345", "../assets/report.js", "/assets/report.js"}};
+  for (const auto& [path, src, script] : pages) {
     auto [status, body] = http().get(path);
     EXPECT_EQ(status, 200) << path << ": " << body;
-    EXPECT_NE(body.find(std::string("src=\"") + script + "\""), std::string::npos) << path << " does not load " << script;
+    EXPECT_NE(body.find(std::string("src=\"") + src + "\""), std::string::npos) << path << " does not load " << src;
     auto [script_status, code] = http().get(script);
     EXPECT_EQ(script_status, 200) << script << ": " << code;
     EXPECT_GT(code.size(), 50u) << script << " is empty";

@@ -1,0 +1,273 @@
+#include "net/admin_commands.hpp"
+
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <iomanip>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/workshop.hpp"
+#include "net/control_socket.hpp"
+#include "net/data_dir_lock.hpp"
+#include "net/facilitator_links.hpp"
+#include "net/public_url.hpp"
+#include "net/secrets.hpp"
+#include "store/sqlite_backup.hpp"
+#include "store/sqlite_event_log.hpp"
+
+namespace dyad::net {
+
+namespace v1 = dyad::v1;
+
+namespace {
+
+struct usage_error {
+  std::string message;
+};
+
+struct options {
+  std::filesystem::path data_dir = "dyad-data";
+  std::string public_url;
+  std::string port = "8080";
+  std::filesystem::path to, from;
+  std::vector<std::string> positional;
+};
+
+std::string env(const char* name) {
+  const char* v = std::getenv(name);
+  return v == nullptr ? std::string{} : std::string{v};
+}
+
+options parse(int argc, const char* const argv[], int first) {
+  options o;
+  if (auto v = env("DYAD_DATA_DIR"); !v.empty()) o.data_dir = v;
+  if (auto v = env("DYAD_PUBLIC_URL"); !v.empty()) o.public_url = v;
+  if (auto v = env("DYAD_PORT"); !v.empty()) o.port = v;
+  for (int i = first; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    if (!arg.starts_with("--")) {
+      o.positional.emplace_back(arg);
+      continue;
+    }
+    std::string name(arg.substr(2));
+    std::string value;
+    if (const auto eq = name.find('='); eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name.resize(eq);
+    } else {
+      if (i + 1 >= argc) throw usage_error{"--" + name + " needs a value."};
+      value = argv[++i];
+    }
+    if (name == "data-dir") o.data_dir = value;
+    else if (name == "public-url") o.public_url = value;
+    else if (name == "port") o.port = value;
+    else if (name == "to") o.to = value;
+    else if (name == "from") o.from = value;
+    else throw usage_error{"Unknown option --" + name + " for this command."};
+  }
+  if (o.data_dir.empty()) throw usage_error{"--data-dir must not be empty."};
+  return o;
+}
+
+/// Root working on a folder that belongs to the service's user would leave files the service
+/// cannot open (SQLite's -wal and -shm, the lock): refuse, and say how to run it instead.
+void check_owner(const std::filesystem::path& dir) {
+  struct stat st {};
+  if (::geteuid() != 0 || ::stat(dir.c_str(), &st) != 0 || st.st_uid == 0) return;
+  throw usage_error{"Run this as the user that owns " + dir.string() + ", e.g. sudo -u dyad dyad-server ... " +
+                    "(as root it would leave files the server cannot open)."};
+}
+
+std::filesystem::path log_file(const options& o) {
+  const auto file = o.data_dir / "dyad.sqlite";
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(file, ec))
+    throw usage_error{"There is no Dyad data in " + o.data_dir.string() +
+                      " (no dyad.sqlite); give the folder the server uses with --data-dir (the service: /var/lib/dyad)."};
+  return file;
+}
+
+std::string date_of(core::millis ms) {
+  const std::time_t t = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[24];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M", &tm);
+  return buf;
+}
+
+std::string state_of(const core::workshop& w) {
+  switch (w.lifecycle()) {
+    case v1::LIFECYCLE_LOBBY: return "open, lobby";
+    case v1::LIFECYCLE_ROUNDS: return "open, round " + std::to_string(w.round_number());
+    case v1::LIFECYCLE_FEEDBACK: return "open, feedback";
+    case v1::LIFECYCLE_CLOSED: return "closed";
+    default: return "unknown";
+  }
+}
+
+int list_workshops(const options& o, std::ostream& out, std::ostream& err) {
+  check_owner(o.data_dir);
+  auto log = store::sqlite_event_log::open(log_file(o));
+  if (!log) return err << "dyad-server: " << log.err().message << '\n', 1;
+  auto codes = (*log)->workshop_codes(false);
+  if (!codes) return err << "dyad-server: " << codes.err().message << '\n', 1;
+  if (codes->empty()) {
+    out << "No workshops in " << o.data_dir.string() << " yet.\n";
+    return 0;
+  }
+  out << std::left << std::setw(12) << "CODE" << std::setw(18) << "STATE" << std::setw(18) << "CREATED (UTC)"
+      << std::right << std::setw(7) << "PEOPLE" << std::setw(11) << "RESPONSES" << "  " << "TITLE [SERIES]\n";
+  static const core::system_clock wall;
+  for (const auto& code : *codes) {
+    auto events = (*log)->load(code);
+    if (!events || events->empty() || !events->front().has_created()) {
+      out << std::left << std::setw(12) << code << "(cannot be read: " << (events ? "no creation event" : events.err().message) << ")\n";
+      continue;
+    }
+    auto w = core::workshop::replay(wall, *events, random_u64());
+    if (!w) {
+      out << std::left << std::setw(12) << code << "(cannot be replayed: " << w.err().message << ")\n";
+      continue;
+    }
+    out << std::left << std::setw(12) << code << std::setw(18) << state_of(*w) << std::setw(18)
+        << date_of(events->front().created().at_ms()) << std::right << std::setw(7) << w->people().size()
+        << std::setw(11) << w->responses() << "  " << w->plan().title() << " [" << w->plan().series() << "]\n";
+  }
+  return 0;
+}
+
+/// Sends one line to the running server's control socket; its answer line, or a reason.
+bool ask_server(const std::filesystem::path& socket_path, const std::string& line, std::string& answer) {
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return answer = "cannot create a socket", false;
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  const auto path = socket_path.string();
+  if (path.size() >= sizeof addr.sun_path) return ::close(fd), answer = "the data folder's path is too long", false;
+  std::copy(path.begin(), path.end(), addr.sun_path);
+  if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    return answer = "cannot reach the running server through " + path + " (" + std::strerror(errno) +
+                    "); run this as the user the server runs as", false;
+  }
+  const auto request = line + "\n";
+  if (::write(fd, request.data(), request.size()) != static_cast<ssize_t>(request.size()))
+    return ::close(fd), answer = "cannot write to the running server", false;
+  std::string got;
+  char buf[512];
+  pollfd p{fd, POLLIN, 0};
+  while (got.find('\n') == std::string::npos) {
+    if (::poll(&p, 1, 15000) <= 0) return ::close(fd), answer = "the running server did not answer within 15 s", false;
+    const auto n = ::read(fd, buf, sizeof buf);
+    if (n <= 0) break;
+    got.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  if (got.find('\n') == std::string::npos) return answer = "the running server closed the connection", false;
+  answer = got.substr(0, got.find('\n'));
+  return true;
+}
+
+int facilitator_link(const options& o, std::ostream& out, std::ostream& err) {
+  if (o.positional.size() != 1) throw usage_error{"Give the workshop's code: dyad-server workshops facilitator-link CODE."};
+  const auto code = normalize_code(o.positional[0]);
+  check_owner(o.data_dir);
+  const auto say = [&](const std::string& url) {
+    out << "New facilitator link for " << code << " (keep it private; the old link no longer works):\n  " << url << '\n';
+  };
+  if (data_dir_lock::held(o.data_dir)) {
+    std::string answer;
+    if (!ask_server(control_socket::path_in(o.data_dir), "facilitator-link " + code, answer))
+      return err << "dyad-server: a server is running on " << o.data_dir.string() << " but " << answer << ".\n", 1;
+    if (answer.starts_with("ok ")) return say(answer.substr(3)), 0;
+    return err << "dyad-server: " << (answer.starts_with("error ") ? answer.substr(6) : answer) << '\n', 1;
+  }
+  std::string why;
+  auto lock = data_dir_lock::acquire(o.data_dir, why);
+  if (!lock) return err << "dyad-server: " << why << '\n', 1;
+  auto log = store::sqlite_event_log::open(log_file(o));
+  if (!log) return err << "dyad-server: " << log.err().message << '\n', 1;
+  static const core::system_clock wall;
+  auto token = replace_facilitator_token_in_log(**log, code, wall);
+  if (!token) return err << "dyad-server: " << token.err().message << '\n', 1;
+  public_links links;
+  auto url = parse_public_url(o.public_url.empty() ? "http://127.0.0.1:" + o.port : o.public_url, why);
+  if (!url) throw usage_error{why};
+  links.base = url->base();
+  say(links.facilitator_url(code, *token));
+  out << "(No server is running on " << o.data_dir.string() << "; the link works once it runs"
+      << (o.public_url.empty() ? ". Give --public-url to print the address people use." : ".") << ")\n";
+  return 0;
+}
+
+int backup(const options& o, std::ostream& out, std::ostream& err) {
+  if (o.to.empty()) throw usage_error{"Say where the copy goes: dyad-server backup --to FILE."};
+  const auto file = log_file(o);
+  if (auto s = store::backup_sqlite(file, o.to); !s) return err << "dyad-server: " << s.err().message << '\n', 1;
+  if (auto s = store::check_sqlite(o.to); !s) return err << "dyad-server: the copy failed its check: " << s.err().message << '\n', 1;
+  std::error_code ec;
+  out << "Backup of " << file.string() << " written to " << o.to.string() << " (" << std::filesystem::file_size(o.to, ec)
+      << " bytes); its integrity check passed.\n";
+  return 0;
+}
+
+int restore(const options& o, std::ostream& out, std::ostream& err) {
+  if (o.from.empty()) throw usage_error{"Say which backup to restore: dyad-server restore --from FILE."};
+  check_owner(o.data_dir);
+  std::string why;
+  auto lock = data_dir_lock::acquire(o.data_dir, why);
+  if (!lock) return err << "dyad-server: cannot restore now: " << why << '\n', 1;
+  auto kept = store::restore_sqlite(o.from, o.data_dir / "dyad.sqlite");
+  if (!kept) return err << "dyad-server: " << kept.err().message << '\n', 1;
+  out << "Restored " << o.from.string() << " into " << (o.data_dir / "dyad.sqlite").string() << ".\n";
+  if (!kept->empty()) out << "The log it replaced is kept as " << kept->string() << ".\n";
+  out << "Start the server: every workshop open at the time of the backup opens again.\n";
+  return 0;
+}
+
+constexpr std::string_view usage =
+    "Usage: dyad-server workshops list [--data-dir DIR]\n"
+    "       dyad-server workshops facilitator-link CODE [--data-dir DIR] [--public-url URL]\n"
+    "       dyad-server backup --to FILE [--data-dir DIR]\n"
+    "       dyad-server restore --from FILE [--data-dir DIR]\n";
+
+}  // namespace
+
+std::optional<int> run_admin_command(int argc, const char* const argv[], std::ostream& out, std::ostream& err) {
+  if (argc < 2) return std::nullopt;
+  const std::string_view command = argv[1];
+  if (command != "workshops" && command != "backup" && command != "restore") return std::nullopt;
+  try {
+    if (command == "workshops") {
+      if (argc < 3) throw usage_error{"Say what to do with the workshops: list, or facilitator-link CODE."};
+      const std::string_view what = argv[2];
+      const auto o = parse(argc, argv, 3);
+      if (what == "list") {
+        if (!o.positional.empty()) throw usage_error{"workshops list takes no arguments besides --data-dir."};
+        return list_workshops(o, out, err);
+      }
+      if (what == "facilitator-link") return facilitator_link(o, out, err);
+      throw usage_error{"Unknown workshops command '" + std::string(what) + "'."};
+    }
+    const auto o = parse(argc, argv, 2);
+    if (!o.positional.empty()) throw usage_error{"Unexpected argument '" + o.positional[0] + "'."};
+    return command == "backup" ? backup(o, out, err) : restore(o, out, err);
+  } catch (const usage_error& e) {
+    err << "dyad-server: " << e.message << '\n' << usage;
+    return 2;
+  }
+}
+
+}  // namespace dyad::net
