@@ -15,8 +15,10 @@
 
 namespace dyad::test {
 
-cli_result run_dyad(const std::vector<std::string>& args) {
-  std::vector<std::string> argv_strings{DYAD_CLI};
+cli_result run_dyad(const std::vector<std::string>& args) { return run_program(DYAD_CLI, args); }
+
+cli_result run_program(const std::string& program, const std::vector<std::string>& args) {
+  std::vector<std::string> argv_strings{program};
   argv_strings.insert(argv_strings.end(), args.begin(), args.end());
   std::vector<char*> argv;
   for (auto& a : argv_strings) argv.push_back(a.data());

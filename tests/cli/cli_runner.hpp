@@ -16,6 +16,9 @@ struct cli_result {
 /// it to finish.
 cli_result run_dyad(const std::vector<std::string>& args);
 
+/// The same for any program, e.g. the server's own commands (`dyad-server backup ...`).
+cli_result run_program(const std::string& program, const std::vector<std::string>& args);
+
 /// Writes `text` to a fresh file in a per-test temporary folder and returns its path.
 std::string write_temp_file(const std::string& name, const std::string& text);
 

@@ -67,7 +67,8 @@ server_process::server_process(const fs::path& data_dir, std::vector<std::string
   stdout_fd_ = out[0];
 
   // Read until the listening line, with a deadline; never a fixed sleep.
-  const std::regex listening(R"(dyad-server listening on http://[^\s:]+:(\d+)\n)");
+  // Then the links, set apart between two rules: the banner is complete after the second.
+  const std::regex listening(R"(dyad-server listening on http://[^\s:]+:(\d+)\n[\s\S]*={20,}\n[\s\S]*={20,}\n)");
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   std::smatch m;
   while (!std::regex_search(banner_, m, listening)) {

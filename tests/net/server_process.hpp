@@ -27,7 +27,7 @@ private:
 };
 
 /// One dyad-server process. Starts it with --port 0 and waits (with a deadline) for its
-/// "dyad-server listening on http://ADDR:PORT" line.
+/// "dyad-server listening on http://ADDR:PORT" line and the links it prints after it.
 class server_process {
 public:
   static constexpr const char* admin_token = "test-admin-token-0123456789abcdef";
@@ -40,7 +40,7 @@ public:
   server_process& operator=(const server_process&) = delete;
 
   std::uint16_t port() const noexcept { return port_; }
-  /// Everything printed to stdout before the listening line, that line included.
+  /// What it printed at start: the listening line, then the links set apart between two rules.
   const std::string& banner() const noexcept { return banner_; }
   /// SIGTERM, then waits; returns the exit status (128 + signal when killed, -1 on timeout).
   int stop(std::chrono::milliseconds timeout = std::chrono::seconds(10));
