@@ -405,3 +405,40 @@ TEST(Workshop, ReplayRefusesALogThatDoesNotStartWithCreation) {
 
 }  // namespace
 }  // namespace dyad::core
+
+namespace dyad::core {
+namespace {
+
+TEST_F(WorkshopTest, AReplacedFacilitatorTokenHoldsFromItsEventOnAndAfterReplay) {
+  const std::string first(32, 'a');
+  const std::string second(32, 'b');
+  auto created = workshop::create(clock_, test_plan(), "LINK-42", 7, 99, first);
+  ASSERT_TRUE(created.ok());
+  auto& w = created->first;
+  event_list log = created->second;
+  EXPECT_EQ(w.facilitator_token_sha256(), first);
+
+  clock_.advance(5 * minute);
+  auto replaced = w.replace_facilitator_token(second);
+  ASSERT_TRUE(replaced.ok()) << replaced.err().message;
+  ASSERT_EQ(replaced->size(), 1U);
+  EXPECT_EQ(replaced->front().facilitator_token_replaced().at_ms(), clock_.now());
+  EXPECT_EQ(w.facilitator_token_sha256(), second);
+  log.insert(log.end(), replaced->begin(), replaced->end());
+
+  auto rebuilt = workshop::replay(clock_, log, 1);
+  ASSERT_TRUE(rebuilt.ok()) << rebuilt.err().message;
+  EXPECT_EQ(rebuilt->facilitator_token_sha256(), second) << "a replay gave the old link back";
+
+  // Closed workshops keep their report, so a new link is allowed after the day too.
+  ASSERT_TRUE(w.open_feedback().ok());
+  ASSERT_TRUE(w.close().ok());
+  EXPECT_TRUE(w.replace_facilitator_token(first).ok());
+
+  auto bad = w.replace_facilitator_token("short");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(w.facilitator_token_sha256(), first) << "a refused replacement changed the token";
+}
+
+}  // namespace
+}  // namespace dyad::core
