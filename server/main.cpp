@@ -15,18 +15,16 @@
 
 namespace {
 
-/// The pages as built in this checkout, or, for an installed server, beside it:
-/// PREFIX/bin/dyad-server serves PREFIX/share/dyad/web.
+/// The pages of an installed server, beside it (PREFIX/bin/dyad-server serves
+/// PREFIX/share/dyad/web); otherwise those built in this checkout.
 std::filesystem::path default_web_root() {
   std::error_code ec;
-  const std::filesystem::path built = DYAD_DEFAULT_WEB_ROOT;
-  if (std::filesystem::is_regular_file(built / "index.html", ec)) return built;
   const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
   if (!ec) {
     const auto installed = exe.parent_path().parent_path() / "share" / "dyad" / "web";
     if (std::filesystem::is_regular_file(installed / "index.html", ec)) return installed;
   }
-  return built;
+  return DYAD_DEFAULT_WEB_ROOT;
 }
 
 }  // namespace
