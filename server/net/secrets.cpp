@@ -1,5 +1,7 @@
 #include "net/secrets.hpp"
 
+#include <algorithm>
+
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
@@ -76,12 +78,20 @@ std::string make_join_code() {
 }
 
 std::string normalize_code(std::string_view typed) {
-  while (!typed.empty() && std::isspace(static_cast<unsigned char>(typed.front()))) typed.remove_prefix(1);
-  while (!typed.empty() && std::isspace(static_cast<unsigned char>(typed.back()))) typed.remove_suffix(1);
-  std::string out;
-  out.reserve(typed.size());
-  for (char c : typed) out.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
-  return out;
+  // Letters and digits only, upper-cased: spaces, hyphens and dashes of every kind are what
+  // people type (or a phone's keyboard substitutes) between the word and the number.
+  std::string kept;
+  kept.reserve(typed.size());
+  for (char c : typed)
+    if (std::isalnum(static_cast<unsigned char>(c)) != 0 && static_cast<unsigned char>(c) < 0x80)
+      kept.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+  const auto first_digit = kept.find_first_of("0123456789");
+  if (first_digit == 0 || first_digit == std::string::npos) return kept;
+  const bool word_then_number =
+      std::all_of(kept.begin(), kept.begin() + static_cast<std::ptrdiff_t>(first_digit), [](char c) { return std::isalpha(static_cast<unsigned char>(c)) != 0; }) &&
+      std::all_of(kept.begin() + static_cast<std::ptrdiff_t>(first_digit), kept.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; });
+  if (!word_then_number) return kept;
+  return kept.substr(0, first_digit) + "-" + kept.substr(first_digit);
 }
 
 }  // namespace dyad::net

@@ -30,7 +30,9 @@ bool constant_time_equal(std::string_view a, std::string_view b);
 /// none of the letters and digits that are easy to misread (I, L, O, 0, 1).
 std::string make_join_code();
 
-/// Upper-cases and trims a code as a person typed it, so that "dune-4827 " finds "DUNE-4827".
+/// A code as a person typed it, in the form codes are made: "dune-4827 ", "dune 4827" and
+/// "DUNE4827" all find "DUNE-4827". What is not a word and a number comes back upper-cased,
+/// without its spaces and punctuation (and so finds no workshop).
 std::string normalize_code(std::string_view typed);
 
 }  // namespace dyad::net

@@ -134,3 +134,20 @@ TEST(AddressLimiter, KeepsItsMemoryBounded) {
 
 }  // namespace
 }  // namespace dyad::net
+
+#include "net/secrets.hpp"
+
+namespace dyad::net {
+namespace {
+
+TEST(JoinCode, IsFoundHoweverAPersonTypesIt) {
+  for (const char* typed : {"DART-6339", "dart-6339", " dart-6339 ", "dart 6339", "DART6339", "dart – 6339", "Dart_6339"})
+    EXPECT_EQ(normalize_code(typed), "DART-6339") << "'" << typed << "'";
+  EXPECT_EQ(normalize_code("6339"), "6339");
+  EXPECT_EQ(normalize_code("dart"), "DART");
+  EXPECT_EQ(normalize_code("da4rt-6339"), "DA4RT6339") << "not a word and a number: no hyphen made up";
+  EXPECT_EQ(normalize_code(""), "");
+}
+
+}  // namespace
+}  // namespace dyad::net
