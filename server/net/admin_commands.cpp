@@ -163,7 +163,7 @@ bool ask_server(const std::filesystem::path& socket_path, const std::string& lin
                     "); run this as the user the server runs as", false;
   }
   const auto request = line + "\n";
-  if (::write(fd, request.data(), request.size()) != static_cast<ssize_t>(request.size()))
+  if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(request.size()))
     return ::close(fd), answer = "cannot write to the running server", false;
   std::string got;
   char buf[512];
@@ -190,11 +190,18 @@ int facilitator_link(const options& o, std::ostream& out, std::ostream& err) {
   if (data_dir_lock::held(o.data_dir)) {
     std::string answer;
     if (!ask_server(control_socket::path_in(o.data_dir), "facilitator-link " + code, answer))
-      return err << "dyad-server: a server is running on " << o.data_dir.string() << " but " << answer << ".\n", 1;
+      return err << "dyad-server: a server (or another dyad-server command) is using " << o.data_dir.string() << ", but "
+                 << answer << ". If the link may have changed, run this again.\n", 1;
     if (answer.starts_with("ok ")) return say(answer.substr(3)), 0;
     return err << "dyad-server: " << (answer.starts_with("error ") ? answer.substr(6) : answer) << '\n', 1;
   }
+  // The address first: a link that cannot be printed must not replace the one that works.
   std::string why;
+  const auto port = o.port.empty() || o.port == "0" ? std::string("8080") : o.port;
+  auto url = parse_public_url(o.public_url.empty() ? "http://127.0.0.1:" + port : o.public_url, why);
+  if (!url) throw usage_error{o.public_url.empty() ? "--port must be a port number, not '" + o.port + "'." : why};
+  public_links links;
+  links.base = url->base();
   auto lock = data_dir_lock::acquire(o.data_dir, why);
   if (!lock) return err << "dyad-server: " << why << '\n', 1;
   auto log = store::sqlite_event_log::open(log_file(o));
@@ -202,10 +209,6 @@ int facilitator_link(const options& o, std::ostream& out, std::ostream& err) {
   static const core::system_clock wall;
   auto token = replace_facilitator_token_in_log(**log, code, wall);
   if (!token) return err << "dyad-server: " << token.err().message << '\n', 1;
-  public_links links;
-  auto url = parse_public_url(o.public_url.empty() ? "http://127.0.0.1:" + o.port : o.public_url, why);
-  if (!url) throw usage_error{why};
-  links.base = url->base();
   say(links.facilitator_url(code, *token));
   out << "(No server is running on " << o.data_dir.string() << "; the link works once it runs"
       << (o.public_url.empty() ? ". Give --public-url to print the address people use." : ".") << ")\n";
@@ -214,6 +217,7 @@ int facilitator_link(const options& o, std::ostream& out, std::ostream& err) {
 
 int backup(const options& o, std::ostream& out, std::ostream& err) {
   if (o.to.empty()) throw usage_error{"Say where the copy goes: dyad-server backup --to FILE."};
+  check_owner(o.data_dir);
   const auto file = log_file(o);
   if (auto s = store::backup_sqlite(file, o.to); !s) return err << "dyad-server: " << s.err().message << '\n', 1;
   if (auto s = store::check_sqlite(o.to); !s) return err << "dyad-server: the copy failed its check: " << s.err().message << '\n', 1;

@@ -10,7 +10,6 @@
 #include <boost/asio/streambuf.hpp>
 #include <boost/asio/write.hpp>
 #include <spdlog/spdlog.h>
-#include <sys/stat.h>
 
 #include <istream>
 #include <stdexcept>
@@ -48,6 +47,9 @@ public:
       std::istream in(&self->buffer_);
       std::string line;
       std::getline(in, line);
+      // From here the answer comes when the change is stored, however long the disk takes: a
+      // connection closed meanwhile would leave the administrator without the new link.
+      self->timer_.cancel();
       self->handle(line);
     });
   }
@@ -102,18 +104,20 @@ control_socket::control_socket(asio::io_context& ioc, std::filesystem::path path
   // The data folder's lock is held, so a socket file here is a killed server's leftover.
   std::error_code ec;
   std::filesystem::remove(path_, ec);
-  // Created owner-only: the socket is as private as the event log beside it.
-  const auto old_mask = ::umask(0177);
+  // Owner-only before it listens: a connection before listen() is refused, so no one else
+  // can reach it in between (and the process's umask, shared with other threads, is left alone).
   try {
     acceptor_.open(local::endpoint(path_.string()).protocol());
     acceptor_.bind(local::endpoint(path_.string()));
+    std::filesystem::permissions(path_, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
     acceptor_.listen();
-  } catch (const boost::system::system_error& e) {
-    ::umask(old_mask);
-    throw std::runtime_error("Cannot create the control socket " + path_.string() + ": " + e.code().message() +
-                             ". Use a shorter --data-dir path, or check the folder's permissions.");
+  } catch (const std::exception& e) {
+    boost::system::error_code ignored;
+    acceptor_.close(ignored);
+    std::filesystem::remove(path_, ec);
+    throw std::runtime_error("Cannot create the control socket " + path_.string() + " (" + e.what() +
+                             "): use a shorter --data-dir path on a local disk.");
   }
-  ::umask(old_mask);
 }
 
 control_socket::~control_socket() {

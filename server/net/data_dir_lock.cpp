@@ -11,7 +11,9 @@ namespace dyad::net {
 
 std::optional<data_dir_lock> data_dir_lock::acquire(const std::filesystem::path& dir, std::string& why) {
   std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
+  const bool created = std::filesystem::create_directories(dir, ec);
+  // A new data folder is the owner's alone: it will hold names, e-mails and feedback.
+  if (created && !ec) std::filesystem::permissions(dir, std::filesystem::perms::owner_all, ec);
   if (ec) {
     why = "Cannot create the data folder " + dir.string() + ": " + ec.message() +
           ". Create it yourself, or give this user the right to write there.";

@@ -321,18 +321,22 @@ void export_from_log(const http_context& ctx, http_request req, std::string code
     auto events = log.load(code);
     if (!events) return send(error_response(req, v1::ERROR_CODE_UNAVAILABLE, events.err().message));
     const bool exists = !events->empty() && events->front().has_created();
-    // Without the admin token an unknown code and a wrong token answer alike, so codes cannot
-    // be probed.
-    if (!admin && !exists) return send(error_response(req, v1::ERROR_CODE_UNAUTHORIZED, unauthorized));
+    // The token as it stands now (a replaced facilitator link no longer opens the exports),
+    // checked before anything is rebuilt: without the admin token an unknown code and a wrong
+    // token answer alike, and as fast, so codes cannot be probed.
+    if (!admin) {
+      std::string current = exists ? events->front().created().facilitator_token_sha256() : std::string(32, '\0');
+      for (const auto& e : *events)
+        if (e.has_facilitator_token_replaced()) current = e.facilitator_token_replaced().facilitator_token_sha256();
+      if (!exists || !constant_time_equal(sha256(token), current))
+        return send(error_response(req, v1::ERROR_CODE_UNAUTHORIZED, unauthorized));
+    }
     if (!exists)
       return send(error_response(req, v1::ERROR_CODE_NOT_FOUND, "No workshop '" + code + "' on this server; check the code."));
     const auto& created = events->front().created();
     static const core::system_clock wall;
     auto w = core::workshop::replay(wall, *events, random_u64());
     if (!w) return send(error_response(req, v1::ERROR_CODE_UNAVAILABLE, w.err().message));
-    // The token as it stands now: a replaced facilitator link no longer opens the exports.
-    if (!admin && !constant_time_equal(sha256(token), w->facilitator_token_sha256()))
-      return send(error_response(req, v1::ERROR_CODE_UNAUTHORIZED, unauthorized));
 
     if (rest.size() == 1 && rest[0] == "statistics") {
       const auto format = format_param(req);
@@ -429,6 +433,11 @@ std::string_view route_path(const public_links& links, std::string_view path) {
   if (!prefix.empty() && path.starts_with(prefix) && path.size() > prefix.size() && path[prefix.size()] == '/')
     path.remove_prefix(prefix.size());
   return path;
+}
+
+bool is_api_path(const public_links& links, std::string_view path) {
+  const auto parts = split_path(route_path(links, path));
+  return !parts.empty() && parts[0] == "api";
 }
 
 void handle_http(const http_context& ctx, http_request req, std::function<void(http_response)> send) {

@@ -45,6 +45,10 @@ void handle_http(const http_context& ctx, http_request request, std::function<vo
 /// on this machine).
 std::string_view route_path(const public_links& links, std::string_view path);
 
+/// Whether a request path (as received) is for the API: what the per-address API limit counts.
+/// Decided exactly as the routes decide, empty segments ("//api/...") included.
+bool is_api_path(const public_links& links, std::string_view path);
+
 /// The Bearer token of a request's Authorization header; empty when there is none.
 std::string bearer_token(const http_request& request);
 

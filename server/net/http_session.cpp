@@ -38,6 +38,25 @@ http_response plain(const http_request& req, http::status status, std::string bo
   return res;
 }
 
+/// Every value of a header that may be sent on several lines, joined as one list: a proxy that
+/// appends its own X-Forwarded-For line after the client's must be read to its last entry.
+std::string all_values(const http_request& req, std::string_view name) {
+  std::string out;
+  for (auto [it, end] = req.equal_range(name); it != end; ++it) {
+    if (!out.empty()) out += ", ";
+    out += std::string(it->value());
+  }
+  return out;
+}
+
+/// A path as logs show it: printable ASCII only, and not without end.
+std::string loggable(std::string_view path) {
+  std::string out;
+  for (char c : path.substr(0, 200)) out.push_back(static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7e ? '?' : c);
+  if (path.size() > 200) out += "...";
+  return out;
+}
+
 }  // namespace
 
 http_session::http_session(asio::ip::tcp::socket&& socket, const session_context& ctx)
@@ -67,12 +86,13 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
   }
   if (ec) return fail(ec, "read");
   const auto& head = parser_->get();
-  const auto client = ctx_.proxies.resolve(peer_, head["X-Forwarded-For"], head["X-Forwarded-Proto"]);
+  const auto client = ctx_.proxies.resolve(peer_, all_values(head, "X-Forwarded-For"), all_values(head, "X-Forwarded-Proto"));
   if (beast::websocket::is_upgrade(head)) return upgrade(client);
   const std::string method(head.method_string());
   const std::string target(head.target());
-  const std::string path = target.substr(0, target.find('?'));
-  if (route_path(ctx_.http.links, path).starts_with("/api/") && !ctx_.api_limiter.allow(client.address)) {
+  const std::string raw_path = target.substr(0, target.find('?'));
+  const std::string path = loggable(raw_path);
+  if (is_api_path(ctx_.http.links, raw_path) && !ctx_.api_limiter.allow(rate_key(client.address))) {
     ctx_.http.counters.rate_limited_total.fetch_add(1, std::memory_order_relaxed);
     spdlog::warn("http {} {} 429 client={}: too many requests from this address", method, path, client.address);
     auto res = plain(head, http::status::too_many_requests, "Too many requests from your address; wait a minute and try again.\n");
@@ -92,10 +112,10 @@ void http_session::upgrade(const client_info& client) {
   const auto q = target.find('?');
   const auto path = route_path(ctx_.http.links, std::string_view(target).substr(0, q));
   if (path != "/ws") {
-    spdlog::info("http upgrade {} 404 client={}", target.substr(0, q), client.address);
+    spdlog::info("http upgrade {} 404 client={}", loggable(target.substr(0, q)), client.address);
     return send(plain(req, http::status::not_found, "WebSockets are served at /ws?w=CODE.\n"));
   }
-  if (!ctx_.upgrade_limiter.allow(client.address)) {
+  if (!ctx_.upgrade_limiter.allow(rate_key(client.address))) {
     ctx_.http.counters.rate_limited_total.fetch_add(1, std::memory_order_relaxed);
     spdlog::warn("WebSocket upgrade refused: too many from client={}", client.address);
     auto res = plain(req, http::status::too_many_requests, "Too many connections from your address; wait a minute and try again.\n");
@@ -106,7 +126,7 @@ void http_session::upgrade(const client_info& client) {
   const auto origin = std::string(req[http::field::origin]);
   if (!origin.empty() &&
       std::find(ctx_.allowed_origins.begin(), ctx_.allowed_origins.end(), origin) == ctx_.allowed_origins.end()) {
-    spdlog::warn("WebSocket upgrade refused: origin '{}' is not allowed (client={})", origin, client.address);
+    spdlog::warn("WebSocket upgrade refused: origin '{}' is not allowed (client={})", loggable(origin), client.address);
     return send(plain(req, http::status::forbidden,
                       "This page's origin may not connect; start the server with --allowed-origin " + origin + " if it should.\n"));
   }
@@ -123,7 +143,7 @@ void http_session::upgrade(const client_info& client) {
   }
   auto host = ctx_.http.registry.find(normalize_code(code));
   if (!host) {
-    spdlog::info("WebSocket upgrade refused: no open workshop '{}' (client={})", code, client.address);
+    spdlog::info("WebSocket upgrade refused: no open workshop '{}' (client={})", loggable(code), client.address);
     return send(plain(req, http::status::not_found, "No open workshop '" + code + "'; check the code you were given.\n"));
   }
   std::make_shared<websocket_session>(std::move(stream_), std::move(host), ctx_.http.counters, ctx_.ws_idle_timeout,

@@ -44,7 +44,9 @@ bool public_url::local_only() const { return is_loopback_host(host); }
 
 bool is_loopback_host(std::string_view host) {
   const auto h = lower(host);
-  if (h == "localhost" || h.ends_with(".localhost") || h == "[::1]" || h == "::1") return true;
+  if (h == "localhost" || h.ends_with(".localhost") || h == "[::1]" || h == "::1" || h == "0.0.0.0" ||
+      h.starts_with("[::ffff:127."))
+    return true;
   // 127.0.0.0/8, written as a dotted quad.
   if (!h.starts_with("127.")) return false;
   int dots = 0;

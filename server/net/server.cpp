@@ -46,7 +46,6 @@ struct server::impl {
   public_links links;
   address_limiter api_limiter{20, 600};
   address_limiter upgrade_limiter{10, 300};
-  std::shared_ptr<control_socket> control_door;
   metrics counters;
   core::system_clock clock;
   asio::io_context ioc;
@@ -55,6 +54,9 @@ struct server::impl {
   std::atomic<bool> draining{false};
   std::unique_ptr<session_context> ctx;
   std::shared_ptr<listener> accept;
+  // After ioc: its acceptor must go before the io_context does. Empty when the data folder
+  // cannot hold a socket (the server then runs without it, and says so).
+  std::shared_ptr<control_socket> control_door;
   // The signals and the server's own timers share one strand: the stop handler cancels the
   // tick timer, and Asio objects are not safe to touch from two threads at once.
   asio::strand<asio::io_context::executor_type> control{asio::make_strand(ioc)};
@@ -156,8 +158,13 @@ server::server(server_config config) : impl_(std::make_unique<impl>(std::move(co
                "http://127.0.0.1:" + p, "http://[::1]:" + p};
     if (!address.is_unspecified() && !address.is_loopback()) origins.push_back("http://" + s.config.bind + ":" + p);
   }
-  s.control_door = std::make_shared<control_socket>(s.ioc, control_socket::path_in(s.config.data_dir), *s.registry,
-                                                    *s.store, s.links);
+  try {
+    s.control_door = std::make_shared<control_socket>(s.ioc, control_socket::path_in(s.config.data_dir), *s.registry,
+                                                      *s.store, s.links);
+  } catch (const std::runtime_error& e) {
+    spdlog::warn("{} Until then, `dyad-server workshops facilitator-link` works only while the server is stopped.",
+                 e.what());
+  }
 }
 
 server::~server() {
@@ -211,7 +218,7 @@ int server::run() {
   });
   s.schedule_tick();
   s.accept->run();
-  s.control_door->run();
+  if (s.control_door) s.control_door->run();
   spdlog::info("serving on {} with data in {}", s.base_url, s.config.data_dir.string());
   std::vector<std::thread> threads;
   for (unsigned i = 1; i < s.config.threads; ++i) threads.emplace_back([&s] { s.ioc.run(); });

@@ -24,8 +24,14 @@ std::string_view trim(std::string_view s) {
 
 std::optional<parsed_address> parse(std::string_view text) {
   text = trim(text);
-  // "[::1]" as some proxies write it.
-  if (text.size() > 2 && text.front() == '[' && text.back() == ']') text = text.substr(1, text.size() - 2);
+  // "[::1]" and "[::1]:443" as some proxies write it; "1.2.3.4:5678" likewise.
+  if (text.size() > 2 && text.front() == '[') {
+    const auto close = text.find(']');
+    if (close == std::string_view::npos) return std::nullopt;
+    text = text.substr(1, close - 1);
+  } else if (const auto colon = text.find(':'); colon != std::string_view::npos && text.find(':', colon + 1) == std::string_view::npos) {
+    text = text.substr(0, colon);
+  }
   if (text.empty() || text.size() >= INET6_ADDRSTRLEN) return std::nullopt;
   char buf[INET6_ADDRSTRLEN] = {};
   std::memcpy(buf, text.data(), text.size());
@@ -53,6 +59,14 @@ std::string to_text(const parsed_address& a) {
 std::string canonical_address(std::string_view text) {
   auto a = parse(text);
   return a ? to_text(*a) : std::string{};
+}
+
+std::string rate_key(std::string_view address) {
+  auto a = parse(address);
+  if (!a) return std::string(address);
+  if (a->v4) return to_text(*a);
+  std::fill(a->bytes.begin() + 8, a->bytes.end(), 0);
+  return to_text(*a) + "/64";
 }
 
 bool trusted_proxies::add(std::string_view spec, std::string& why) {

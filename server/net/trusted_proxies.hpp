@@ -47,6 +47,11 @@ private:
 };
 
 /// An address in its canonical text form (IPv4-mapped IPv6 as IPv4); empty when not an address.
+/// A port after it ("203.0.113.7:5678", "[2001:db8::1]:443"), as some proxies write, is dropped.
 std::string canonical_address(std::string_view text);
+
+/// What per-address limits count by: an IPv4 address, or an IPv6 address's /64 (one household
+/// or one attacker's whole allocation, which would otherwise hold endless fresh addresses).
+std::string rate_key(std::string_view address);
 
 }  // namespace dyad::net

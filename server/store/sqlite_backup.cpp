@@ -6,6 +6,8 @@
 
 #include <ctime>
 #include <memory>
+#include <utility>
+#include <vector>
 
 namespace dyad::store {
 
@@ -66,9 +68,9 @@ core::status copy_pages(sqlite3* src, sqlite3* dst, const std::filesystem::path&
     return make_error(errc::unavailable, "Cannot start copying " + from.string() + " to " + to.string() + ": " +
                                              sqlite3_errmsg(dst) + ".");
   int rc = SQLITE_OK;
-  // -1: all pages at once. A busy or locked source (a commit holding the write lock at the
-  // moment of the snapshot) is retried briefly rather than failed.
-  for (int attempt = 0; attempt < 200; ++attempt) {
+  // -1: all pages at once. The busy timeout already waits for a commit holding the lock at the
+  // moment of the snapshot; a source still busy after that is tried twice more.
+  for (int attempt = 0; attempt < 3; ++attempt) {
     rc = sqlite3_backup_step(b, -1);
     if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED) break;
     sqlite3_sleep(50);
@@ -108,6 +110,8 @@ core::status backup_sqlite(const std::filesystem::path& from, const std::filesys
     std::filesystem::remove(partial, ec);
     return copied;
   }
+  // As private as the log it copies: names and feedback are in it.
+  std::filesystem::permissions(partial, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write, ec);
   if (auto s = fsync_path(partial, false); !s) return s;
   std::filesystem::rename(partial, to, ec);
   if (ec) return make_error(errc::unavailable, "Cannot rename " + partial.string() + " to " + to.string() + ": " + ec.message() + ".");
@@ -164,22 +168,39 @@ core::result<std::filesystem::path> restore_sqlite(const std::filesystem::path& 
     }
   }
   if (auto s = fsync_path(incoming, false); !s) return s.err();
-  // The log being replaced stays, with its WAL (which may hold its latest commits), under a new
-  // name: a restore never destroys data.
+  // The log being replaced stays, with its WAL (which may hold its latest commits), under a
+  // name no earlier restore took: a restore never destroys data. Any failure puts back what moved.
   std::filesystem::path kept;
+  std::vector<std::pair<std::filesystem::path, std::filesystem::path>> moved;
+  const auto undo = [&] {
+    for (auto it = moved.rbegin(); it != moved.rend(); ++it) std::filesystem::rename(it->second, it->first, ec);
+    std::filesystem::remove(incoming, ec);
+  };
   if (std::filesystem::exists(to, ec)) {
-    kept = to.string() + ".before-restore-" + utc_stamp();
+    const auto stem = to.string() + ".before-restore-" + utc_stamp();
+    kept = stem;
+    for (int n = 2; std::filesystem::exists(kept, ec) || std::filesystem::exists(kept.string() + "-wal", ec); ++n)
+      kept = stem + "-" + std::to_string(n);
     for (const char* suffix : {"", "-wal", "-shm"}) {
       const std::filesystem::path f = to.string() + suffix;
       if (!std::filesystem::exists(f, ec)) continue;
-      std::filesystem::rename(f, kept.string() + suffix, ec);
-      if (ec)
-        return make_error(errc::unavailable, "Cannot move " + f.string() + " aside: " + ec.message() +
+      const std::filesystem::path dest = kept.string() + suffix;
+      std::filesystem::rename(f, dest, ec);
+      if (ec) {
+        const auto why = ec.message();
+        undo();
+        return make_error(errc::unavailable, "Cannot move " + f.string() + " aside: " + why +
                                                  ". Nothing was restored; check the folder's permissions.");
+      }
+      moved.emplace_back(f, dest);
     }
   }
   std::filesystem::rename(incoming, to, ec);
-  if (ec) return make_error(errc::unavailable, "Cannot move the restored log into place: " + ec.message() + ".");
+  if (ec) {
+    const auto why = ec.message();
+    undo();
+    return make_error(errc::unavailable, "Cannot move the restored log into place: " + why + ". Nothing was restored.");
+  }
   if (auto s = fsync_path(to.parent_path(), true); !s) return s.err();
   return kept;
 }

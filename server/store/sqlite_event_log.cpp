@@ -537,7 +537,8 @@ result<std::uint64_t> sqlite_event_log::append(const std::string& workshop_code,
 
   // The commit is durable already; the checkpoint only erases the commit-ordered trace in the
   // WAL, so its failure must not turn an acknowledged submission into an error.
-  if (has_feedback) (void)checkpoint_and_truncate_wal();
+  // A checkpoint that could not run (a backup reading) is retried at the next commit.
+  if (has_feedback || wal_needs_truncate_) wal_needs_truncate_ = !checkpoint_and_truncate_wal().ok();
   return static_cast<std::uint64_t>(seq);
 }
 
@@ -583,7 +584,11 @@ status sqlite_event_log::relayout_feedback(std::int64_t workshop_id, const std::
 }
 
 status sqlite_event_log::checkpoint_and_truncate_wal() {
+  // Without waiting: a reader (dyad-server backup) holds the WAL for as long as it copies, and
+  // every workshop's commits queue behind this thread. Busy now means "again at the next commit".
+  sqlite3_busy_timeout(db_, 0);
   const int rc = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+  sqlite3_busy_timeout(db_, busy_timeout_ms);
   if (rc != SQLITE_OK) return sqlite_error("move feedback out of the write-ahead log", rc);
   return core::ok();
 }

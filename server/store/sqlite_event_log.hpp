@@ -46,7 +46,7 @@ namespace dyad::store {
 ///   writes both the submitter's page and the response's page; diffing its frames would re-link
 ///   them. So after every commit that holds feedback the WAL is checkpointed into the main file
 ///   and truncated (best effort: the commit is already durable; if the truncation cannot run
-///   now the next feedback commit tries again).
+///   now, say because a backup is reading, it does not wait: the next commit tries again).
 /// The price: a loaded log cannot say which response is whose, and `load` returns feedback in
 /// the two restore forms documented on `event_log::load`. That is the point.
 ///
@@ -107,6 +107,8 @@ private:
   std::mutex mutex_;
   sqlite3* db_;
   std::unique_ptr<statements> stmt_;
+  /// A feedback commit's checkpoint could not truncate the WAL (a reader held it): retry.
+  bool wal_needs_truncate_ = false;
 };
 
 }  // namespace dyad::store

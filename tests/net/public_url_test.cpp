@@ -151,3 +151,24 @@ TEST(JoinCode, IsFoundHoweverAPersonTypesIt) {
 
 }  // namespace
 }  // namespace dyad::net
+
+namespace dyad::net {
+namespace {
+
+TEST(TrustedProxies, ReadForwardedAddressesWithPorts) {
+  trusted_proxies p;
+  std::string why;
+  ASSERT_TRUE(p.add("127.0.0.1", why));
+  EXPECT_EQ(p.resolve("127.0.0.1", "203.0.113.7:5678", "").address, "203.0.113.7");
+  EXPECT_EQ(p.resolve("127.0.0.1", "[2001:db8::1]:443", "").address, "2001:db8::1");
+  EXPECT_EQ(p.resolve("127.0.0.1", "2001:db8::1", "").address, "2001:db8::1");
+}
+
+TEST(AddressLimiter, CountsAnIPv6NetworkAsOneAddress) {
+  EXPECT_EQ(rate_key("2001:db8:1:2:aaaa::1"), rate_key("2001:db8:1:2:bbbb::9"));
+  EXPECT_NE(rate_key("2001:db8:1:2::1"), rate_key("2001:db8:1:3::1"));
+  EXPECT_EQ(rate_key("203.0.113.7"), "203.0.113.7");
+}
+
+}  // namespace
+}  // namespace dyad::net
