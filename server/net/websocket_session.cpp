@@ -105,6 +105,11 @@ void websocket_session::on_read(beast::error_code ec, std::size_t) {
   } else if (!request.ParseFromString(bytes)) {
     ++refused_in_row_;
     refuse(0, v1::ERROR_CODE_MALFORMED, "That frame is not a dyad.v1.ClientMessage; check the client's protocol version.");
+  } else if (request.request_id() == 0) {
+    // 0 marks the server's own events: an answer to it could not be told from one.
+    ++refused_in_row_;
+    refuse(0, v1::ERROR_CODE_MALFORMED,
+           "Every request needs a request_id other than 0, unique on the connection; 0 is kept for the server's events.");
   } else if (request.kind_case() == v1::ClientMessage::KIND_NOT_SET) {
     ++refused_in_row_;
     refuse(request.request_id(), v1::ERROR_CODE_UNKNOWN_MESSAGE,

@@ -266,3 +266,27 @@ TEST_F(HostileClient, TokensAreChecked) {
 
 }  // namespace
 }  // namespace dyad::test
+
+namespace dyad::test {
+namespace {
+
+TEST_F(HostileClient, ARequestWithIdZeroIsRefusedAndChangesNothing) {
+  const auto w = create_workshop();
+  raw_ws_client client(server_->port(), w.code());
+  v1::ClientMessage join;
+  join.set_request_id(0);
+  join.mutable_join()->set_display_name("Zero");
+  client.send(join);
+  const auto answer = client.read_message();
+  ASSERT_TRUE(answer) << "no answer";
+  ASSERT_TRUE(answer->has_error()) << describe(*answer);
+  EXPECT_EQ(answer->error().code(), v1::ERROR_CODE_MALFORMED);
+  EXPECT_NE(answer->error().message().find("request_id other than 0"), std::string::npos) << describe(*answer);
+  auto link = open(w.code());
+  const auto attached = await(link->attach_facilitator(w.facilitator_token()), "attach");
+  ASSERT_TRUE(attached.has_facilitator_snapshot()) << describe(attached);
+  EXPECT_EQ(attached.facilitator_snapshot().roster().entries_size(), 0) << "the refused join added someone";
+}
+
+}  // namespace
+}  // namespace dyad::test
