@@ -118,8 +118,9 @@ std::string state_of(const core::workshop& w) {
 }
 
 int list_workshops(const options& o, std::ostream& out, std::ostream& err) {
+  // Even reading a WAL database may create its -shm file: as the data's owner, not root.
   check_owner(o.data_dir);
-  auto log = store::sqlite_event_log::open(log_file(o));
+  auto log = store::sqlite_event_log::open_read_only(log_file(o));
   if (!log) return err << "dyad-server: " << log.err().message << '\n', 1;
   auto codes = (*log)->workshop_codes(false);
   if (!codes) return err << "dyad-server: " << codes.err().message << '\n', 1;

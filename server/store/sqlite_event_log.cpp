@@ -279,6 +279,20 @@ status sqlite_event_log::exec(const char* sql, const std::string& doing) {
   return core::ok();
 }
 
+result<std::unique_ptr<sqlite_event_log>> sqlite_event_log::open_read_only(const std::filesystem::path& file) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(file, ec))
+    return make_error(errc::unavailable, "There is no event log at " + file.string() + "; check the data directory.");
+  sqlite3* handle = nullptr;
+  const int opened = sqlite3_open_v2(file.c_str(), &handle, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE,
+                                     nullptr);
+  std::unique_ptr<sqlite_event_log> log(new sqlite_event_log(file, handle));
+  if (opened != SQLITE_OK) return log->sqlite_error("open it to read", opened);
+  sqlite3_busy_timeout(handle, busy_timeout_ms);
+  if (auto s = log->prepare_all(); !s) return s.err();
+  return log;
+}
+
 result<std::unique_ptr<sqlite_event_log>> sqlite_event_log::open(const std::filesystem::path& file) {
   if (file.empty() || !file.has_filename())
     return make_error(errc::invalid_argument,

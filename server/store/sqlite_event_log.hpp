@@ -63,6 +63,9 @@ public:
   /// created, the file cannot be opened or written, it is not an SQLite database or is damaged,
   /// or it was written by a newer Dyad.
   static result<std::unique_ptr<sqlite_event_log>> open(const std::filesystem::path& file);
+  /// Opens an existing log to read only (`load`, `workshop_codes`), beside a server that writes
+  /// it: no schema set-up, no write lock, nothing written. `append` fails on it.
+  static result<std::unique_ptr<sqlite_event_log>> open_read_only(const std::filesystem::path& file);
 
   ~sqlite_event_log() override;
 
