@@ -1,5 +1,6 @@
 // One message to every participant's page at once (and a copy stays on the dashboard).
-import { clockTime, h } from '../lib/dom';
+import { clockTimeIn } from '../lib/agenda';
+import { h } from '../lib/dom';
 import type { DashState } from './state';
 import { ago, messageOf } from './util';
 
@@ -56,7 +57,7 @@ export function broadcastPanel(send: (text: string) => Promise<void>, serverNow:
       return;
     }
     last.append(
-      h('p', { class: 'small muted' }, `Last sent at ${clockTime(b.sentMs)} (${ago(b.sentMs, serverNow())}):`),
+      h('p', { class: 'small muted' }, `Last sent at ${clockTimeIn(b.sentMs, state?.plan?.timeZone)} (${ago(b.sentMs, serverNow())}):`),
       h('blockquote', { class: 'broadcast-text' }, b.text));
   }
   // "3 min ago" should stay true while the page stays open.

@@ -1,7 +1,8 @@
 // The round's clock as the server keeps it: the phase, the time left (corrected by the measured
 // offset to the server's clock), and the controls that change it for everyone at once.
 import { ClockAction } from '@gen/dyad/v1/events_pb';
-import { clockTime, formatCountdown, h } from '../lib/dom';
+import { clockTimeIn } from '../lib/agenda';
+import { formatCountdown, h } from '../lib/dom';
 import { roundRunning, type DashState } from './state';
 import { messageOf } from './util';
 
@@ -91,7 +92,7 @@ export function clockPanel(actions: ClockActions): ClockPanel {
     endsAt.textContent = running
       ? p.paused
         ? 'The clock is paused for everyone; resume to carry on.'
-        : `The round ends at about ${clockTime(Number(p.roundEndsAtMs) - (actions.serverNow() - Date.now()))}.`
+        : `The round ends at about ${clockTimeIn(p.roundEndsAtMs, s.plan?.timeZone)}.`
       : '';
     pause.textContent = p.paused ? 'Resume' : 'Pause';
     pause.title = p.paused ? 'Resume the clock for everyone' : 'Pause the clock for everyone';

@@ -2,7 +2,8 @@
 // pairing (away) and put them back.
 import { Lifecycle, Presence } from '@gen/dyad/v1/events_pb';
 import type { RosterEntry } from '@gen/dyad/v1/wire_pb';
-import { clockTime, h, render } from '../lib/dom';
+import { clockTimeIn } from '../lib/agenda';
+import { h, render } from '../lib/dom';
 import { countPresence, type DashState } from './state';
 import { keepFocus, PRESENCE_WORD } from './util';
 
@@ -35,7 +36,7 @@ export function rosterPanel(markAway: (participantId: string, away: boolean) => 
   const root = h('section', { class: 'card roster-panel', 'aria-labelledby': 'roster-h' },
     h('h2', { id: 'roster-h' }, 'Participants'), counts, error, list);
 
-  function entry(e: RosterEntry, closed: boolean): HTMLLIElement {
+  function entry(e: RosterEntry, closed: boolean, timeZone: string | undefined): HTMLLIElement {
     const word = PRESENCE_WORD[e.presence];
     const canToggle = e.presence !== Presence.LEFT && !closed;
     const away = e.presence === Presence.AWAY;
@@ -57,7 +58,7 @@ export function rosterPanel(markAway: (participantId: string, away: boolean) => 
           h('span', { class: 'roster-name' }, e.shownName),
           closed ? null : h('span', { class: PILL[e.presence] }, word)),
         h('div', { class: 'roster-line small muted' },
-          h('span', {}, `since ${clockTime(e.sinceMs)}`),
+          h('span', {}, `since ${clockTimeIn(e.sinceMs, timeZone)}`),
           e.joinedLate ? h('span', { class: 'tag', title: 'Joined after the first round started' }, 'joined late') : null,
           e.hasEmail ? h('span', { class: 'tag', title: 'Gave an email, so the Zoom CSV can pre-assign them' }, 'has email') : null)),
       button);
@@ -76,7 +77,7 @@ export function rosterPanel(markAway: (participantId: string, away: boolean) => 
     counts.textContent = s.roster.length === 0 ? 'No one has joined yet. Share the link above.'
       : closed ? `${s.roster.length} took part. The workshop is closed.` : parts.join(', ');
     const sorted = [...s.roster].sort((a, b) => ORDER[a.presence] - ORDER[b.presence] || a.shownName.localeCompare(b.shownName));
-    keepFocus(list, () => render(list, sorted.map((e) => entry(e, closed))));
+    keepFocus(list, () => render(list, sorted.map((e) => entry(e, closed, s.plan?.timeZone))));
   }
 
   return { root, update };

@@ -31,8 +31,17 @@ export function statusOf(st: GroupStatus | undefined): 'help' | 'done' | 'workin
   return 'working';
 }
 
+/** The groups as the list shows them: when this changes, a list on screen is out of date. */
+function groupsKey(s: DashState): string {
+  return JSON.stringify([s.round, s.groups.map((g) => [g.room, g.members.map((m) => m.participantId)])]);
+}
+
 export function roundView(clockActions: ClockActions): RoundView {
   let state: DashState | undefined;
+  // The groups the list on screen was fetched for, and a count that lets only the latest fetch
+  // fill it: a round launched while an older list is on its way must not get that list.
+  let listFor = '';
+  let listFetch = 0;
   const clock = clockPanel(clockActions);
   const heading = h('h2', { id: 'round-h', tabindex: '-1' }, 'Round');
   const subtitle = h('p', { class: 'muted round-sub' });
@@ -54,31 +63,68 @@ export function roundView(clockActions: ClockActions): RoundView {
   const root = h('section', { class: 'card round-view', 'aria-labelledby': 'round-h' },
     heading, subtitle, clock.root, summary, grid, exports, empty);
 
+  /** Who in the round gave no email, so the Zoom CSV leaves them out. */
+  function withoutEmail(s: DashState): { members: number; missing: string[] } {
+    const ids = s.groups.flatMap((g) => g.members.map((m) => m.participantId));
+    return { members: ids.length, missing: ids.filter((id) => !s.roster.find((e) => e.participantId === id)?.hasEmail) };
+  }
+
   csvButton.addEventListener('click', async () => {
     if (!state) return;
+    const s = state;
     exportError.textContent = '';
     try {
-      const res = await apiGet(apiUrl(`workshops/${encodeURIComponent(state.code)}/rounds/${state.round}/zoom.csv`), state.token);
-      download(`${state.code}-round-${state.round}-zoom.csv`, 'text/csv', await res.text());
-      exportStatus.textContent = 'Downloaded. In Zoom: Breakout Rooms → Recreate → Import from CSV.';
+      const res = await apiGet(apiUrl(`workshops/${encodeURIComponent(s.code)}/rounds/${s.round}/zoom.csv`), s.token);
+      download(`${s.code}-round-${s.round}-zoom.csv`, 'text/csv', await res.text());
+      const { members, missing } = withoutEmail(s);
+      exportStatus.textContent = missing.length === 0
+        ? 'Downloaded. In Zoom: Breakout Rooms → Recreate → Import from CSV.'
+        : `Downloaded, with ${members - missing.length} of ${members} people: the ${missing.length} without an email are not in it. ` +
+          'In Zoom: Breakout Rooms → Recreate → Import from CSV, then assign the others by hand.';
     } catch (e) {
       exportError.textContent = messageOf(e);
     }
   });
+
+  /** Fetches the current round's list into the text area; answers the text, or '' when a newer
+   *  fetch or round has taken its place. */
+  async function fetchList(s: DashState): Promise<string> {
+    const mine = ++listFetch;
+    const key = groupsKey(s);
+    const res = await apiGet(apiUrl(`workshops/${encodeURIComponent(s.code)}/rounds/${s.round}/list`), s.token);
+    const text = await res.text();
+    if (mine !== listFetch || !state || groupsKey(state) !== key) return '';
+    listFor = key;
+    // Shown as well as copied: the list is also for reading out or pasting by hand.
+    listArea.hidden = false;
+    listArea.value = text;
+    return text;
+  }
+
   listButton.addEventListener('click', async () => {
     if (!state) return;
     exportError.textContent = '';
     try {
-      const res = await apiGet(apiUrl(`workshops/${encodeURIComponent(state.code)}/rounds/${state.round}/list`), state.token);
-      const text = await res.text();
-      // Shown as well as copied: the list is also for reading out or pasting by hand.
-      listArea.hidden = false;
-      listArea.value = text;
-      await copyText(text, exportStatus, listArea);
+      const text = await fetchList(state);
+      if (text) await copyText(text, exportStatus, listArea);
     } catch (e) {
       exportError.textContent = messageOf(e);
     }
   });
+
+  /** A list on screen always shows the groups as they stand: a new round or a regroup (a late
+   *  joiner slotted in) fetches it again, and until then the old one is not shown. */
+  function keepListCurrent(s: DashState): void {
+    if (listArea.hidden || listFor === groupsKey(s)) return;
+    listFor = '';
+    listArea.value = '';
+    listArea.hidden = true;
+    exportStatus.textContent = '';
+    if (s.round === 0 || s.groups.length === 0) return;
+    fetchList(s).catch((e: unknown) => {
+      exportError.textContent = messageOf(e);
+    });
+  }
 
   function card(s: DashState, ex: Exercise | undefined, g: Group): HTMLElement {
     const st = s.statusRound === s.round ? s.statuses.get(g.room) : undefined;
@@ -131,16 +177,22 @@ export function roundView(clockActions: ClockActions): RoundView {
     summary.hidden = !summary.textContent;
     keepFocus(grid, () => render(grid, groups.map((g) => card(s, ex, g))));
 
-    const members = s.groups.flatMap((g) => g.members.map((m) => m.participantId));
-    const noEmail = members.filter((id) => !s.roster.find((e) => e.participantId === id)?.hasEmail);
-    if (noEmail.length === 0) {
-      emailNote.textContent = 'Everyone in this round gave an email, so the CSV pre-assigns them all.';
+    const { members, missing } = withoutEmail(s);
+    // A CSV with no one in it pre-assigns nothing: it is not offered at all.
+    const nobody = members > 0 && missing.length === members;
+    csvButton.hidden = nobody;
+    emailNote.className = `banner ${nobody ? 'warn' : 'info'} small`;
+    if (missing.length === 0) {
+      emailNote.textContent = 'Everyone in this round gave an email, so the Zoom CSV pre-assigns them all.';
+    } else if (nobody) {
+      emailNote.textContent = 'Zoom can pre-assign breakout rooms only by email, and no one in this round gave one, so there is no CSV to import. ' +
+        'Use “Copy list” and assign the rooms by hand in Zoom, or ask participants to join again with the email of their Zoom account.';
     } else {
-      const names = noEmail.map((id) => nameOf(s.roster, id));
-      emailNote.textContent = noEmail.length === members.length
-        ? 'No one in this round gave an email, so the Zoom CSV has no one to pre-assign: use the list to assign the rooms by hand in Zoom.'
-        : `${noEmail.length} of ${members.length} gave no email and are left out of the Zoom CSV (${names.join(', ')}): assign them by hand in Zoom, using the list.`;
+      const names = missing.map((id) => nameOf(s.roster, id));
+      emailNote.textContent = `${missing.length} of ${members} in this round gave no email, so the Zoom CSV leaves them out (${names.join(', ')}): ` +
+        'assign them by hand in Zoom, using “Copy list”.';
     }
+    keepListCurrent(s);
   }
 
   return { root, update };

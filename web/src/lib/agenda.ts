@@ -33,6 +33,18 @@ export function minutesInZone(ms: number, timeZone?: string): number {
   }
 }
 
+/**
+ * "09:05", "17:40": an instant as a 24-hour wall-clock time in the plan's zone (or the
+ * browser's when the plan names none), the way the agenda writes its times. Every clock time
+ * the pages show goes through here, so the roster, the clock and the agenda agree.
+ */
+export function clockTimeIn(ms: number | bigint, timeZone?: string): string {
+  const minutes = Math.floor(minutesInZone(Number(ms), timeZone || undefined)) % (24 * 60);
+  const hh = String(Math.floor(minutes / 60)).padStart(2, '0');
+  const mm = String(minutes % 60).padStart(2, '0');
+  return `${hh}:${mm}`;
+}
+
 export function agendaPosition(agenda: readonly AgendaBlock[], nowMinutes: number): AgendaPosition {
   let current = -1;
   let next = -1;

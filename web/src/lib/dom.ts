@@ -47,11 +47,6 @@ export function formatCountdown(ms: number): string {
   return hours > 0 ? `${hours}:${String(minutes).padStart(2, '0')}:${ss}` : `${minutes}:${ss}`;
 }
 
-/** "14:05" (or "2:05 PM", as this browser writes times) for an instant in ms since the epoch. */
-export function clockTime(ms: number | bigint): string {
-  return new Date(Number(ms)).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
-}
-
 /** A value of the URL's fragment (#t=TOKEN&x=y), which never reaches the server's logs. */
 export function fragmentParam(name: string): string {
   return new URLSearchParams(location.hash.replace(/^#/, '')).get(name) ?? '';

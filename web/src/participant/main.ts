@@ -17,7 +17,8 @@ import {
   type ServerMessage,
 } from '@gen/dyad/v1/wire_pb';
 import { QuestionnaireSchema, type AgendaBlock } from '@gen/dyad/v1/plan_pb';
-import { byId, clockTime, h, render } from '../lib/dom';
+import { clockTimeIn } from '../lib/agenda';
+import { byId, h, render } from '../lib/dom';
 import { codeFromPath } from '../lib/urls';
 import { Connection, WireError, type ClientKind, type ConnectionState } from '../lib/wire';
 import { FeedbackForm } from './feedback';
@@ -72,7 +73,7 @@ render(app, header.el, main);
 
 const joinForm = new JoinForm(code, (d) => join(d));
 
-const clock = new ClockCard(() => serverNow());
+const clock = new ClockCard(() => serverNow(), () => timeZone);
 const group = new GroupCard();
 const actions = new ActionsCard(async (kind, note) => {
   const c = requireConn();
@@ -178,7 +179,8 @@ function drawBroadcast(): void {
   if (!visible || !b) return;
   if (broadcastEl.dataset.sent === String(b.sentMs)) return;
   broadcastEl.dataset.sent = String(b.sentMs);
-  const when = new Date(Number(b.sentMs) - (serverNow() - Date.now()));
+  // The server's instant, written in the plan's zone like every clock time on the page.
+  const when = new Date(Number(b.sentMs));
   const dismiss = h('button', { type: 'button', class: 'secondary p-dismiss', 'aria-label': 'Dismiss the facilitator’s message' }, 'Dismiss');
   dismiss.addEventListener('click', () => {
     store.dismissedBroadcast = Number(b.sentMs);
@@ -188,7 +190,7 @@ function drawBroadcast(): void {
   render(broadcastEl,
     h('div', { class: 'p-broadcast-body' },
       h('p', { class: 'p-broadcast-label' }, 'From your facilitator',
-        h('time', { datetime: when.toISOString() }, ` · ${clockTime(when.getTime())}`)),
+        h('time', { datetime: when.toISOString() }, ` · ${clockTimeIn(b.sentMs, timeZone)}`)),
       h('p', { class: 'p-broadcast-text', 'data-testid': 'broadcast-text' }, b.text)),
     dismiss);
 }

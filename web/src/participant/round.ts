@@ -4,7 +4,8 @@
 // help note or moves the keyboard focus.
 import type { Assignment, PhaseState } from '@gen/dyad/v1/wire_pb';
 import type { Turn } from '@gen/dyad/v1/plan_pb';
-import { clockTime, formatCountdown, h, render } from '../lib/dom';
+import { clockTimeIn } from '../lib/agenda';
+import { formatCountdown, h, render } from '../lib/dom';
 import { WireError } from '../lib/wire';
 
 export class ClockCard {
@@ -18,7 +19,8 @@ export class ClockCard {
   private readonly endsAt = h('p', { class: 'small muted p-ends-at' });
   private phase: PhaseState | undefined;
 
-  constructor(private readonly serverNow: () => number) {
+  /** `timeZone` gives the plan's zone, in which the page writes clock times as the agenda does. */
+  constructor(private readonly serverNow: () => number, private readonly timeZone: () => string) {
     this.el = h('section', { class: 'card p-clock', 'aria-label': 'Time' },
       h('div', { class: 'p-clock-head' }, this.name, this.count), this.countdown, this.status, this.endsAt);
   }
@@ -38,7 +40,6 @@ export class ClockCard {
   tick(): void {
     const p = this.phase;
     if (!p) return;
-    const offset = this.serverNow() - Date.now();
     let remaining: number;
     let status = '';
     if (p.finished) {
@@ -56,7 +57,7 @@ export class ClockCard {
     if (this.status.textContent !== status) this.status.textContent = status;
     this.el.dataset.clock = p.finished ? 'finished' : p.paused ? 'paused' : remaining <= 60_000 ? 'ending' : 'running';
     const ends = Number(p.roundEndsAtMs);
-    const endsText = !p.finished && !p.paused && ends > 0 ? `The round ends at about ${clockTime(ends - offset)}.` : '';
+    const endsText = !p.finished && !p.paused && ends > 0 ? `The round ends at about ${clockTimeIn(ends, this.timeZone())}.` : '';
     if (this.endsAt.textContent !== endsText) this.endsAt.textContent = endsText;
   }
 }

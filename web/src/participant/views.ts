@@ -3,6 +3,10 @@
 import { h } from '../lib/dom';
 import { homeUrl } from '../lib/urls';
 
+/** The longest display name the server accepts, in characters (Unicode code points), as
+ *  server/core/roster.cpp counts them after trimming. */
+export const MAX_NAME_CHARS = 40;
+
 export interface JoinDetails {
   displayName: string;
   email: string;
@@ -11,7 +15,10 @@ export interface JoinDetails {
 export class JoinForm {
   readonly el: HTMLElement;
   private readonly name = h('input', { type: 'text', id: 'p-name', name: 'name', autocomplete: 'name', required: true,
-    'aria-required': 'true', maxlength: 80, 'aria-describedby': 'p-name-hint p-join-error', 'data-testid': 'join-name' });
+    'aria-required': 'true', 'aria-describedby': 'p-name-hint p-name-cut p-join-error', 'data-testid': 'join-name' });
+  // No maxlength: it counts UTF-16 units, not characters as the server does, and cuts a pasted
+  // name without a word. The input handler below cuts at the server's limit and says so.
+  private readonly nameCut = h('p', { class: 'p-name-cut small', id: 'p-name-cut', role: 'status', 'data-testid': 'join-name-cut' });
   private readonly email = h('input', { type: 'email', id: 'p-email', name: 'email', autocomplete: 'email',
     inputmode: 'email', 'aria-describedby': 'p-email-hint', 'data-testid': 'join-email' });
   private readonly error = h('p', { class: 'error-text', id: 'p-join-error', role: 'alert', 'data-testid': 'join-error' });
@@ -25,8 +32,9 @@ export class JoinForm {
         '. Keep this page open beside the video call: it shows your partner, your role, the exercise and the time left.'),
       // Hints sit beside the labels, not inside: they are read once, as the fields' descriptions.
       h('label', { for: 'p-name' }, 'Your name'),
-      h('p', { class: 'hint', id: 'p-name-hint' }, 'Shown to your partners and your facilitator.'),
+      h('p', { class: 'hint', id: 'p-name-hint' }, `Shown to your partners and your facilitator; at most ${MAX_NAME_CHARS} characters.`),
       this.name,
+      this.nameCut,
       h('label', { for: 'p-email' }, 'Email (optional)'),
       h('p', { class: 'hint', id: 'p-email-hint' },
         'Only used to pre-assign your Zoom breakout room. It is never shown to other participants.'),
@@ -34,6 +42,7 @@ export class JoinForm {
       this.error,
       this.note,
       h('div', { class: 'actions' }, this.button));
+    this.name.addEventListener('input', () => this.keepNameShort());
     // The server judges the name (empty, too long) and says why in its own words, so the
     // browser's built-in validation stays out of the way.
     form.addEventListener('submit', (ev) => {
@@ -44,6 +53,19 @@ export class JoinForm {
       onJoin({ displayName: this.name.value.trim(), email: this.email.value.trim() });
     });
     this.el = form;
+  }
+
+  /** Cuts a name longer than the server takes (typed or pasted) to its first characters, and
+   *  says so, rather than letting the server refuse it after Join. */
+  private keepNameShort(): void {
+    const chars = [...this.name.value.trimStart()];
+    if (chars.length <= MAX_NAME_CHARS || [...this.name.value.trim()].length <= MAX_NAME_CHARS) {
+      if (this.nameCut.textContent && chars.length < MAX_NAME_CHARS) this.nameCut.textContent = '';
+      return;
+    }
+    this.name.value = chars.slice(0, MAX_NAME_CHARS).join('');
+    this.nameCut.textContent = `A name can be at most ${MAX_NAME_CHARS} characters, so it was cut to the first ${MAX_NAME_CHARS}: ` +
+      'check it, or type a shorter one.';
   }
 
   showError(message: string): void {
