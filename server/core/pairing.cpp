@@ -1,6 +1,8 @@
 #include "core/pairing.hpp"
 
 #include <algorithm>
+#include <array>
+#include <bit>
 #include <functional>
 #include <limits>
 #include <numeric>
@@ -257,7 +259,7 @@ public:
       // Repeat-free beats balanced roles; but once a repeat is unavoidable anyway, the
       // role-balanced start is the better one to build on.
       const bool all_fresh = std::none_of(unbalanced.begin(), unbalanced.end(), [](int x) { return x < 0; });
-      if ((all_fresh && !stable_) || loosest == tier::fresh) {
+      if (all_fresh || loosest == tier::fresh) {
         mates = unbalanced;
         used = tier::fresh;
       }
@@ -405,15 +407,15 @@ std::vector<int> without(const std::vector<int>& people, std::initializer_list<i
   return out;
 }
 
-/// Pairs with one triad for an odd count: the observer is someone who has observed least, and
-/// the grouping is repeat-free whenever one exists.
-std::vector<draft_group> odd_with_triad(const engine& e, const std::vector<int>& people, bool& relaxed) {
+/// Pairs with one triad for an odd count. The grouping is repeat-free whenever one exists; among
+/// repeat-free groupings the observer is someone who has observed least if one allows it, and
+/// the pairs are role-balanced if one allows it. `exhaustive` is cleared when a repeat remains
+/// that a search of every grouping might still avoid (large groups, or the budget ran out).
+std::vector<draft_group> odd_with_triad(const engine& e, const std::vector<int>& people, bool& relaxed,
+                                        bool& exhaustive) {
+  exhaustive = true;
   seeded_rng rng = e.rng(17);
-  // Observer duty is never given to someone who has observed more than another person present;
-  // among those who have observed least, a repeat-free grouping is sought.
-  auto candidates = order_by_observer_duty(e, people, rng);
-  const unsigned least = e.observed(candidates.front());
-  std::erase_if(candidates, [&](int p) { return e.observed(p) != least; });
+  const auto ordered = order_by_observer_duty(e, people, rng);
   auto to_groups = [&](int x, int a, int b, const std::vector<std::pair<int, int>>& rest) {
     std::vector<draft_group> out;
     out.push_back(draft_group{{a, b}, x, {}, false});
@@ -425,8 +427,19 @@ std::vector<draft_group> odd_with_triad(const engine& e, const std::vector<int>&
   auto sign = [&](int p) { return e.balance(p) > 0 ? 1 : e.balance(p) < 0 ? -1 : 0; };
   int skew = 0;
   for (int p : people) skew += sign(p);
-  std::stable_sort(candidates.begin(), candidates.end(),
-                   [&](int a, int b) { return std::abs(skew - sign(a)) < std::abs(skew - sign(b)); });
+  // Candidate observers by how much they have observed: those who observed least first. A
+  // repeat-free grouping comes before observer duty, so every level is tried before a repeat.
+  std::vector<std::vector<int>> levels;
+  for (std::size_t from = 0; from < ordered.size();) {
+    std::size_t to = from;
+    while (to < ordered.size() && e.observed(ordered[to]) == e.observed(ordered[from])) ++to;
+    std::vector<int> level(ordered.begin() + static_cast<std::ptrdiff_t>(from),
+                           ordered.begin() + static_cast<std::ptrdiff_t>(to));
+    std::stable_sort(level.begin(), level.end(),
+                     [&](int a, int b) { return std::abs(skew - sign(a)) < std::abs(skew - sign(b)); });
+    levels.push_back(std::move(level));
+    from = to;
+  }
   engine::tier limit = engine::tier::fresh_and_balanced;
   auto perfect_rest = [&](const std::vector<int>& rest, std::uint64_t salt,
                           std::vector<std::pair<int, int>>& pairs) {
@@ -439,47 +452,80 @@ std::vector<draft_group> odd_with_triad(const engine& e, const std::vector<int>&
     return true;
   };
 
-  // Fast path: take the least-observed people in turn, match everyone else, and look for a pair
-  // that the observer has met neither of.
   std::vector<std::pair<int, int>> pairs;
   std::size_t budget = 20'000;
-  // Twice: first keeping every pair role-balanced, then repeat-free alone.
-  for (engine::tier pass : {engine::tier::fresh_and_balanced, engine::tier::fresh}) {
-    // Under stable attendance balanced roles come first once a repeat is unavoidable.
-    if (pass == engine::tier::fresh && e.stable()) break;
-    limit = pass;
-    const bool balanced = pass == engine::tier::fresh_and_balanced;
-    const std::size_t quick = std::min<std::size_t>(candidates.size(), 8);
-    for (std::size_t c = 0; c < quick; ++c) {
-      const int x = candidates[c];
-      if (!perfect_rest(without(people, {x}), 100 + c, pairs)) continue;
-      for (std::size_t i = 0; i < pairs.size(); ++i) {
-        auto [a, b] = pairs[i];
-        if (e.fresh(x, a) && e.fresh(x, b)) {
-          pairs.erase(pairs.begin() + static_cast<std::ptrdiff_t>(i));
-          return to_groups(x, a, b, pairs);
+  // For groups of up to 90 people, once the fast path fails: every repeat-free triangle whose
+  // other people have a repeat-free matching, found once and then searched for each observer.
+  struct fresh_triangle {
+    std::array<int, 3> who;
+    std::vector<std::pair<int, int>> rest;
+  };
+  std::vector<fresh_triangle> feasible;
+  bool enumerated = false;
+  auto enumerate = [&] {
+    enumerated = true;
+    limit = engine::tier::fresh;
+    for (const int a : people)
+      for (const int b : people) {
+        if (b <= a || !e.fresh(a, b)) continue;
+        for (const int c : people) {
+          if (c <= b || !e.fresh(a, c) || !e.fresh(b, c)) continue;
+          if (budget == 0) {
+            exhaustive = false;
+            return;
+          }
+          --budget;
+          if (perfect_rest(without(people, {a, b, c}), 7, pairs)) feasible.push_back({{a, b, c}, pairs});
         }
       }
-    }
-    // Exact search for smaller groups: every repeat-free triangle, observer duty first, until
-    // the rest has a repeat-free matching. Large groups succeed above in practice.
-    if (people.size() > 90) continue;
-    for (const int x : candidates) {
-      for (const int a : people) {
-        if (!e.fresh(x, a)) continue;
-        for (const int b : people) {
-          if (b <= a || !e.fresh(x, b) || !e.fresh(a, b) || (balanced && !e.compatible(a, b))) continue;
-          if (budget == 0) goto fallback;
+  };
+  for (const auto& candidates : levels) {
+    // Twice: first keeping every pair role-balanced, then repeat-free alone.
+    for (engine::tier pass : {engine::tier::fresh_and_balanced, engine::tier::fresh}) {
+      limit = pass;
+      const bool balanced = pass == engine::tier::fresh_and_balanced;
+      // Fast path: take candidates in turn, match everyone else, and look for a pair that the
+      // observer has met neither of.
+      const std::size_t quick = std::min<std::size_t>(candidates.size(), 8);
+      for (std::size_t c = 0; c < quick; ++c) {
+        const int x = candidates[c];
+        if (!perfect_rest(without(people, {x}), 100 + c, pairs)) continue;
+        for (std::size_t i = 0; i < pairs.size(); ++i) {
+          auto [a, b] = pairs[i];
+          if (e.fresh(x, a) && e.fresh(x, b)) {
+            pairs.erase(pairs.begin() + static_cast<std::ptrdiff_t>(i));
+            return to_groups(x, a, b, pairs);
+          }
+        }
+      }
+      // Exact search for smaller groups. Large groups succeed above in practice.
+      if (people.size() > 90) {
+        exhaustive = false;
+        continue;
+      }
+      if (!enumerated) enumerate();
+      if (feasible.empty()) {
+        if (exhaustive) goto fallback;  // no repeat-free grouping exists
+        continue;
+      }
+      for (const int x : candidates)
+        for (const auto& t : feasible) {
+          if (std::find(t.who.begin(), t.who.end(), x) == t.who.end()) continue;
+          int a = -1, b = -1;
+          for (const int p : t.who)
+            if (p != x) (a < 0 ? a : b) = p;
+          if (!balanced) return to_groups(x, a, b, t.rest);
+          if (!e.compatible(a, b) || budget == 0) continue;
           --budget;
+          limit = pass;
           if (perfect_rest(without(people, {x, a, b}), 7, pairs)) return to_groups(x, a, b, pairs);
         }
-      }
     }
   }
 
 fallback:
   // No repeat-free grouping: the least-observed person observes the pair they repeat least with.
-  const int x = candidates.front();
+  const int x = levels.front().front();
   const auto rest = without(people, {x});
   bool unused = false;
   auto all = make_pairs(e, rest, unused, 3);
@@ -499,9 +545,10 @@ fallback:
   return to_groups(x, a, b, all);
 }
 
-/// Triads with observers: the least-observed observe; everyone else is paired repeat-free where
-/// possible; each observer joins a pair they have met neither of where possible (bipartite
-/// matching); a remainder of one or two makes pairs.
+/// Triads with observers, the fast path: the least-observed observe; everyone else is paired
+/// repeat-free where possible; each observer joins a pair they have met neither of where possible
+/// (bipartite matching); a remainder of one or two makes pairs. Choosing observers before pairs
+/// can miss a repeat-free grouping; `repair` then searches for one.
 std::vector<draft_group> make_triads(const engine& e, const std::vector<int>& people, bool& relaxed) {
   const std::size_t n = people.size();
   std::size_t triads = n / 3;
@@ -591,6 +638,219 @@ std::vector<draft_group> make_triads(const engine& e, const std::vector<int>& pe
   return out;
 }
 
+/// An exhaustive search for a grouping of up to 64 people into groups of three and pairs in which
+/// no two people who may not meet (`may_meet`) share a group. The fast paths above are exact for
+/// pairs but not for triads, and a keep-apart set can be broken where a search would honour it;
+/// this repairs what they leave, within a budget of steps. Groups are built from the first
+/// person not yet placed, and what was shown impossible for a set of people is remembered.
+class exact_grouping {
+public:
+  static constexpr int any = std::numeric_limits<int>::max();
+
+  struct constraints {
+    /// Observer duty goes to those who have observed least: everyone below the level of the
+    /// triads-th least-observed observes, and every observer is at or below it.
+    bool duty = false;
+    /// How many groups may join two people both ahead (or both behind) on therapist turns, one
+    /// of whom then moves two away from an even share.
+    int unbalanced = any;
+  };
+
+  template <class MayMeet>
+  exact_grouping(const engine& e, std::vector<int> people, MayMeet may_meet) : e_(e), people_(std::move(people)) {
+    ok_.assign(people_.size(), 0);
+    for (std::size_t i = 0; i < people_.size(); ++i)
+      for (std::size_t j = 0; j < people_.size(); ++j)
+        if (i != j && may_meet(people_[i], people_[j])) ok_[i] |= std::uint64_t{1} << j;
+  }
+
+  /// The groups (observer chosen, pairs not yet oriented), or empty when none was found: none
+  /// exists, or the budget ran out first.
+  std::vector<draft_group> find(int triads, int pairs, constraints c, std::size_t budget) {
+    c_ = c;
+    budget_ = budget;
+    exhausted_ = false;
+    failed_.clear();
+    chosen_.clear();
+    level_.assign(people_.size(), 0);
+    if (c.duty && triads > 0) {
+      std::vector<unsigned> observed;
+      for (int p : people_) observed.push_back(e_.observed(p));
+      std::sort(observed.begin(), observed.end());
+      const unsigned boundary = observed[at(triads - 1)];
+      for (std::size_t i = 0; i < people_.size(); ++i) {
+        const unsigned o = e_.observed(people_[i]);
+        level_[i] = o < boundary ? -1 : o == boundary ? 0 : 1;
+      }
+    }
+    const std::uint64_t all = people_.size() == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << people_.size()) - 1;
+    if (!search(all, triads, pairs, c.unbalanced)) return {};
+    return chosen_;
+  }
+
+private:
+  struct state_hash {
+    std::size_t operator()(const std::pair<std::uint64_t, int>& s) const {
+      constexpr std::uint64_t spread = 0x9e3779b97f4a7c15U;
+      return std::hash<std::uint64_t>{}(s.first * spread + static_cast<std::uint64_t>(s.second));
+    }
+  };
+
+  bool search(std::uint64_t left, int triads, int pairs, int allowance) {
+    if (left == 0) return triads == 0 && pairs == 0;
+    if (budget_ == 0) {
+      exhausted_ = true;
+      return false;
+    }
+    --budget_;
+    // The largest allowance shown not to be enough for these people; less cannot do either.
+    const auto known = failed_.find({left, triads});
+    if (known != failed_.end() && known->second >= allowance) return false;
+    const int v = std::countr_zero(left);
+    const std::uint64_t rest = left & ~(std::uint64_t{1} << v);
+    const std::uint64_t mates = rest & ok_[at(v)];
+    for (std::uint64_t m1 = mates; m1 != 0; m1 &= m1 - 1) {
+      const int u = std::countr_zero(m1);
+      const std::uint64_t rest2 = rest & ~(std::uint64_t{1} << u);
+      if (pairs > 0 && pair_allowed(v, u)) {
+        const int cost = balanced(v, u) ? 0 : 1;
+        if (cost <= allowance) {
+          chosen_.push_back(draft_group{{people_[at(v)], people_[at(u)]}, -1, {}, false});
+          if (search(rest2, triads, pairs - 1, allowance - cost)) return true;
+          chosen_.pop_back();
+        }
+      }
+      if (triads == 0) continue;
+      const std::uint64_t after_u = u == 63 ? 0 : ~((std::uint64_t{2} << u) - 1);
+      for (std::uint64_t m2 = rest2 & mates & ok_[at(u)] & after_u; m2 != 0; m2 &= m2 - 1) {
+        const int w = std::countr_zero(m2);
+        int cost = 0;
+        const auto group = triad(v, u, w, cost);
+        if (group.observer < 0 || cost > allowance) continue;
+        chosen_.push_back(group);
+        if (search(rest2 & ~(std::uint64_t{1} << w), triads - 1, pairs, allowance - cost)) return true;
+        chosen_.pop_back();
+      }
+      if (exhausted_) return false;
+    }
+    if (!exhausted_) {
+      auto& worst = failed_[{left, triads}];
+      worst = std::max(worst, allowance);
+    }
+    return false;
+  }
+
+  bool balanced(int a, int b) const { return e_.compatible(people_[at(a)], people_[at(b)]); }
+
+  bool pair_allowed(int a, int b) const { return !c_.duty || (level_[at(a)] >= 0 && level_[at(b)] >= 0); }
+
+  /// The triad of positions a, b, c with its observer: the one who has observed least among
+  /// those the constraints allow, preferring one who leaves a role-balanced pair (`cost` 0, else
+  /// 1); observer -1 when none may observe.
+  draft_group triad(int a, int b, int c, int& cost) const {
+    std::array<int, 3> who{a, b, c};
+    std::stable_sort(who.begin(), who.end(), [&](int x, int y) {
+      return e_.observed(people_[at(x)]) < e_.observed(people_[at(y)]);
+    });
+    draft_group out{{}, -1, {}, false};
+    for (std::size_t i = 0; i < 3; ++i) {
+      const int x = who[i], y = who[(i + 1) % 3], z = who[(i + 2) % 3];
+      if (c_.duty && (level_[at(x)] > 0 || level_[at(y)] < 0 || level_[at(z)] < 0)) continue;
+      const draft_group g{{people_[at(y)], people_[at(z)]}, people_[at(x)], {}, false};
+      if (balanced(y, z)) {
+        cost = 0;
+        return g;
+      }
+      if (out.observer < 0) out = g;
+    }
+    cost = 1;
+    return out;
+  }
+
+  const engine& e_;
+  std::vector<int> people_;
+  std::vector<std::uint64_t> ok_;
+  std::vector<int> level_;
+  constraints c_;
+  std::size_t budget_ = 0;
+  bool exhausted_ = false;
+  std::unordered_map<std::pair<std::uint64_t, int>, int, state_hash> failed_;
+  std::vector<draft_group> chosen_;
+};
+
+/// Whether any two people in one of the groups have met before, or are kept apart (then
+/// `breaks_apart` is set too).
+bool repeats_or_breaks_apart(const engine& e, const std::vector<draft_group>& groups, bool& breaks_apart) {
+  bool repeat = false;
+  breaks_apart = false;
+  for (const auto& g : groups) {
+    std::vector<int> members = g.pair;
+    if (g.observer >= 0) members.push_back(g.observer);
+    members.insert(members.end(), g.extra_observers.begin(), g.extra_observers.end());
+    for (std::size_t i = 0; i < members.size(); ++i)
+      for (std::size_t j = i + 1; j < members.size(); ++j) {
+        repeat = repeat || e.met(members[i], members[j]) > 0;
+        breaks_apart = breaks_apart || e.apart(members[i], members[j]);
+      }
+  }
+  return repeat || breaks_apart;
+}
+
+/// Replaces groups of three and pairs that repeat a partner, or break a keep-apart set, with a
+/// grouping of the same sizes found by exhaustive search, for up to 64 people: repeat-free if
+/// one exists (and among those, observer duty to the least-observed if possible, then as few
+/// role-unbalanced groups as possible), else at least honouring every keep-apart set. With
+/// `search_fresh` false the groups are known to repeat only where every grouping does, and only
+/// keep-apart sets are repaired. `relaxed` is cleared when the sets hold.
+void repair(const engine& e, const std::vector<int>& people, std::vector<draft_group>& groups, bool search_fresh,
+            bool& relaxed) {
+  bool breaks_apart = false;
+  if (!repeats_or_breaks_apart(e, groups, breaks_apart) || people.size() > 64) return;
+  int triads = 0, pairs = 0;
+  for (const auto& g : groups) {
+    if (g.with_facilitator || !g.extra_observers.empty() || g.pair.size() != 2) return;
+    (g.observer >= 0 ? triads : pairs) += 1;
+  }
+  // A seeded order, so that the search's choices differ between workshops as the fast paths' do.
+  std::vector<int> order = people;
+  seeded_rng rng = e.rng(67);
+  rng.shuffle(order);
+  constexpr std::size_t budget = 200'000, refine_budget = 50'000;
+  using constraints = exact_grouping::constraints;
+  exact_grouping fresh(e, order, [&](int a, int b) { return e.fresh(a, b); });
+  auto found = search_fresh ? fresh.find(triads, pairs, {}, budget) : std::vector<draft_group>{};
+  if (!found.empty()) {
+    // Among repeat-free groupings: observer duty first, then the fewest unbalanced groups.
+    auto fewest_unbalanced = [&](bool duty, std::vector<draft_group>& best) {
+      for (int allowed = 0; allowed <= 3; ++allowed) {
+        auto g = fresh.find(triads, pairs, constraints{duty, allowed}, refine_budget);
+        if (!g.empty()) {
+          best = std::move(g);
+          return true;
+        }
+      }
+      return false;
+    };
+    if (!fewest_unbalanced(true, found)) {
+      auto with_duty = fresh.find(triads, pairs, constraints{true, exact_grouping::any}, refine_budget);
+      if (!with_duty.empty()) {
+        found = std::move(with_duty);
+      } else {
+        fewest_unbalanced(false, found);
+      }
+    }
+    groups = std::move(found);
+    relaxed = false;
+    return;
+  }
+  if (!breaks_apart) return;
+  exact_grouping apart(e, order, [&](int a, int b) { return !e.apart(a, b); });
+  auto honoured = apart.find(triads, pairs, {}, budget);
+  if (honoured.empty()) return;
+  groups = std::move(honoured);
+  relaxed = false;
+}
+
 pairing_group to_group(const engine& e, const draft_group& d) {
   pairing_group g;
   g.with_facilitator = d.with_facilitator;
@@ -652,6 +912,8 @@ result<pairing_result> make_groups(const pairing_request& request, const pairing
     std::vector<draft_group> drafts;
     std::vector<int> colour;
     bool relaxed = false;
+    // Whether the grouping is already known to be repeat-free whenever any grouping is.
+    bool exhaustive = request.shape == group_shape::pairs;
     int lone = -1;
 
     if (pool.size() == 1) {
@@ -659,7 +921,7 @@ result<pairing_result> make_groups(const pairing_request& request, const pairing
     } else if (request.shape == group_shape::triads) {
       drafts = make_triads(e, people, relaxed);
     } else if (people.size() % 2 == 1 && !request.odd_with_facilitator) {
-      drafts = odd_with_triad(e, people, relaxed);
+      drafts = odd_with_triad(e, people, relaxed, exhaustive);
     } else {
       if (people.size() % 2 == 1) {
         // The odd person out practises with the facilitator: the one who has done so least.
@@ -686,6 +948,9 @@ result<pairing_result> make_groups(const pairing_request& request, const pairing
       }
       if (pairs.empty() && !people.empty()) pairs = make_pairs(e, people, relaxed, 5);
       for (auto& [a, b] : pairs) drafts.push_back(draft_group{{a, b}, -1, {}, false});
+    }
+    if (lone < 0 && (request.shape == group_shape::triads || people.size() % 2 == 1)) {
+      repair(e, people, drafts, !exhaustive, relaxed);
     }
     seeded_rng coin = e.rng(53);
     orient(e, drafts, colour, coin);

@@ -47,12 +47,15 @@ struct pairing_result {
 
 /// Groups the people present for a new round.
 ///
-/// Rules, in order of precedence: keep-apart sets hold (relaxed only when impossible); observer
-/// duty goes to those who have observed least; no one meets someone they have met while a
-/// repeat-free grouping of the people present exists (for a stable even group this follows a
-/// round-robin, so N people get N−1 rounds without a repeat); roles rotate so that each person's
-/// therapist and client counts stay within one of each other. Under stable attendance, once a
-/// repeat is unavoidable anyway, balanced roles come before fewer repeats.
+/// Rules, in order of precedence: keep-apart sets hold (relaxed only when impossible); no one
+/// meets someone they have met while a repeat-free grouping of the people present exists (for a
+/// stable even group this follows a round-robin, so N people get N−1 rounds without a repeat);
+/// among the groupings that remain, observer duty goes to those who have observed least; roles
+/// rotate so that each person's therapist and client counts stay within one of each other where
+/// the grouping allows. Under stable attendance, once a repeat is unavoidable anyway, balanced
+/// roles come before fewer repeats. Groups of three are searched exhaustively for up to 64
+/// people (within a budget of steps); above that the guarantee for triad exercises is
+/// best-effort.
 result<pairing_result> make_groups(const pairing_request& request, const pairing_history& history);
 
 /// Slots a late joiner into a running round: with someone left alone if there is one, otherwise

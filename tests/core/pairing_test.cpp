@@ -161,13 +161,23 @@ TEST(Pairing, OddCountsMakeOneTriadAndSpreadObserverDuty) {
       ASSERT_TRUE(r.ok()) << r.err().message;
       const std::string ctx = "n=" + std::to_string(n) + " round=" + std::to_string(round);
       expect_well_formed(present, *r, group_shape::pairs, ctx);
+      unsigned least = 1000;
+      for (const auto& p : present) least = std::min(least, h.count(p, role_kind::observer));
+      // A repeat-free grouping comes first: someone who has observed more observes only when
+      // no repeat-free grouping lets one of those who observed least do it.
+      for (const auto& g : r->groups)
+        if (g.members.size() == 3 && h.count(g.members[2].participant, role_kind::observer) != least) {
+          ASSERT_EQ(r->repeated_pairs, 0U) << "with a repeat anyway, the least-observed observes: " << ctx;
+          ASSERT_FALSE(repeat_free_grouping_exists(present, h, true))
+              << "observer duty goes to those who observed least: " << ctx << " " << describe(r->groups);
+        }
       h.record(r->groups);
       unsigned lo = 1000, hi = 0;
       for (const auto& p : present) {
         lo = std::min(lo, h.count(p, role_kind::observer));
         hi = std::max(hi, h.count(p, role_kind::observer));
       }
-      ASSERT_LE(hi - lo, 1U) << "observer duty goes to those who observed least: " << ctx;
+      ASSERT_LE(hi - lo, 2U) << "observer duty stays spread: " << ctx;
     }
   }
 }
@@ -191,9 +201,8 @@ TEST(Pairing, UnderChurnRepeatsOnlyWhenNoRepeatFreeGroupingExists) {
       ASSERT_TRUE(r.ok()) << r.err().message;
       const std::string ctx = "seed=" + std::to_string(seed) + " round=" + std::to_string(round);
       expect_well_formed(here, *r, group_shape::pairs, ctx);
-      // Under churn (attendance not the same every round) no repeat while a repeat-free grouping
-      // exists; under stable attendance balanced roles may come first once repeats loom.
-      if (r->repeated_pairs > 0 && !h.stable_for(here)) {
+      // No repeat while a repeat-free grouping exists, whether attendance changed or not.
+      if (r->repeated_pairs > 0) {
         ++checked_repeats;
         ASSERT_FALSE(repeat_free_grouping_exists(here, h, here.size() % 2 == 1))
             << "a partner repeated although a repeat-free grouping exists: " << ctx << " " << describe(r->groups);
@@ -329,7 +338,10 @@ TEST(Pairing, TriadExercisesMakeTriadsWithObserversAndPairsForTheRemainder) {
       lo = std::min(lo, h.count(p, role_kind::observer));
       hi = std::max(hi, h.count(p, role_kind::observer));
     }
-    EXPECT_LE(hi - lo, 1U) << "observer duty spread evenly, n=" << n;
+    // Repeat-free groupings come before observer duty, so duty may lag by one more round; that
+    // it goes to the least-observed whenever a repeat-free grouping allows is checked by
+    // PairingOracle.RepeatOnlyWhenNoRepeatFreeGroupingExists.
+    EXPECT_LE(hi - lo, 2U) << "observer duty spread evenly, n=" << n;
   }
 }
 
@@ -418,7 +430,7 @@ TEST(Pairing, LargeEvenGroupsUnderChurnRepeatOnlyWithoutAPerfectFreshMatching) {
       if (here.size() % 2 == 1) here.pop_back();
       const auto r = make_groups({here, group_shape::pairs, false, {}, {}, seed}, h);
       ASSERT_TRUE(r.ok()) << r.err().message;
-      if (r->repeated_pairs > 0 && !h.stable_for(here)) {
+      if (r->repeated_pairs > 0) {
         ASSERT_FALSE(perfect_fresh_matching_exists(here, h))
             << "seed=" << seed << " round=" << round << ": a repeat although everyone could meet someone new";
       }
@@ -466,7 +478,10 @@ TEST(Pairing, KeepApartOutranksAvoidingRepeats) {
   }
 }
 
-TEST(Pairing, OddAndTriadRotationsKeepRolesWithinOne) {
+// Repeat-free groupings and observer duty come before balanced roles, and the only repeat-free
+// grouping sometimes joins two people who are both ahead (or both behind) on therapist turns:
+// then one of them moves two away from an even share, and the next rounds bring them back.
+TEST(Pairing, OddAndTriadRotationsKeepRolesWithinTwo) {
   for (std::size_t n = 3; n <= 41; ++n) {
     for (group_shape shape : {group_shape::pairs, group_shape::triads}) {
       pairing_history h;
@@ -476,7 +491,7 @@ TEST(Pairing, OddAndTriadRotationsKeepRolesWithinOne) {
         ASSERT_TRUE(r.ok());
         h.record(r->groups);
         for (const auto& p : present)
-          ASSERT_LE(std::abs(h.balance(p)), 1)
+          ASSERT_LE(std::abs(h.balance(p)), 2)
               << p << " n=" << n << (shape == group_shape::pairs ? " pairs" : " triads") << " round " << round;
       }
     }
