@@ -545,6 +545,48 @@ fallback:
   return to_groups(x, a, b, all);
 }
 
+/// The odd person out practises with the facilitator and everyone else pairs up: whoever has done
+/// so least goes, among those whose going leaves a repeat-free pairing of the rest if anyone's
+/// does. Returns who goes; `pairs` are everyone else's.
+int facilitator_turn(const engine& e, const std::vector<int>& people, bool& relaxed,
+                     std::vector<std::pair<int, int>>& pairs) {
+  seeded_rng rng = e.rng(41);
+  std::vector<std::pair<std::uint64_t, int>> turns;
+  for (int p : people) turns.emplace_back((std::uint64_t{e.with_facilitator(p)} << 32) | (rng.next() >> 32), p);
+  std::sort(turns.begin(), turns.end());
+  auto repeat_free = [&](const std::vector<std::pair<int, int>>& ps) {
+    return std::all_of(ps.begin(), ps.end(), [&](const auto& q) { return e.fresh(q.first, q.second); });
+  };
+  auto pair_without = [&](int lone, std::vector<std::pair<int, int>>& out) {
+    bool loosened = false;
+    out = make_pairs(e, without(people, {lone}), loosened, 5);
+    return loosened;
+  };
+  const int first = turns.front().second;
+  const bool first_relaxed = pair_without(first, pairs);
+  if (repeat_free(pairs)) return first;
+  // A maximum repeat-free matching of everyone that leaves one person out shows that someone's
+  // turn leaves a repeat-free pairing (theirs, at least); look for the next in turn whose does.
+  const auto mates = e.matching(people, 43, engine::tier::fresh);
+  if (std::count(mates.begin(), mates.end(), -1) != 1) {
+    relaxed = relaxed || first_relaxed;
+    return first;
+  }
+  std::vector<std::pair<int, int>> candidate;
+  const std::size_t tries = std::min<std::size_t>(turns.size(), people.size() <= 200 ? people.size() : 16);
+  for (std::size_t k = 1; k < tries; ++k) {
+    const int p = turns[k].second;
+    pair_without(p, candidate);
+    if (repeat_free(candidate)) {
+      pairs = std::move(candidate);
+      return p;
+    }
+  }
+  const int left_out = people[at(static_cast<int>(std::find(mates.begin(), mates.end(), -1) - mates.begin()))];
+  pair_without(left_out, pairs);
+  return left_out;
+}
+
 /// Triads with observers, the fast path: the least-observed observe; everyone else is paired
 /// repeat-free where possible; each observer joins a pair they have met neither of where possible
 /// (bipartite matching); a remainder of one or two makes pairs. Choosing observers before pairs
@@ -923,21 +965,11 @@ result<pairing_result> make_groups(const pairing_request& request, const pairing
     } else if (people.size() % 2 == 1 && !request.odd_with_facilitator) {
       drafts = odd_with_triad(e, people, relaxed, exhaustive);
     } else {
+      std::vector<std::pair<int, int>> pairs;
       if (people.size() % 2 == 1) {
-        // The odd person out practises with the facilitator: the one who has done so least.
-        seeded_rng rng = e.rng(41);
-        lone = people.front();
-        std::uint64_t best = std::numeric_limits<std::uint64_t>::max();
-        for (int p : people) {
-          const std::uint64_t key = (std::uint64_t{e.with_facilitator(p)} << 32) | (rng.next() >> 32);
-          if (key < best) {
-            best = key;
-            lone = p;
-          }
-        }
+        lone = facilitator_turn(e, people, relaxed, pairs);
         people.erase(std::find(people.begin(), people.end(), lone));
       }
-      std::vector<std::pair<int, int>> pairs;
       if (lone < 0) {
         auto [first, second] = e.schedule_round();
         if (!first.empty()) {

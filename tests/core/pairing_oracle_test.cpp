@@ -249,5 +249,72 @@ TEST(PairingOracle, RepeatOnlyWhenNoRepeatFreeGroupingExists) {
                                   << " checked by the oracle) break a promise:" << examples;
 }
 
+// The odd person out practising with the facilitator: everyone else pairs up without a repeat
+// whenever someone's turn allows it.
+TEST(PairingOracle, FacilitatorTurnLeavesNoRepeatWhileAnyTurnAvoidsOne) {
+  std::size_t rounds = 0;
+  std::vector<std::string> failures;
+  for (attendance people : {attendance::stable, attendance::churn})
+    for (std::size_t n = 3; n <= 20; ++n)
+      for (std::uint64_t seed = 1; seed <= 12; ++seed) {
+        std::vector<std::string> pool;
+        for (std::size_t i = 1; i <= n; ++i) pool.push_back("p" + std::to_string(i));
+        std::mt19937_64 churn(seed * 7'919ULL + n);
+        std::set<std::string> present(pool.begin(), pool.end());
+        pairing_history h;
+        for (std::size_t round = 1; round <= n + 2; ++round) {
+          if (people == attendance::churn && round > 1) {
+            for (const auto& p : pool)
+              if (churn() % 5 == 0) {
+                if (present.contains(p)) present.erase(p); else present.insert(p);
+              }
+            if (present.size() < 2) present.insert(pool.begin(), pool.begin() + 2);
+          }
+          const std::vector<std::string> here(present.begin(), present.end());
+          const auto r = make_groups({here, group_shape::pairs, true, {}, {}, seed}, h);
+          ASSERT_TRUE(r.ok()) << r.err().message;
+          ++rounds;
+          const std::string ctx = std::string(people == attendance::stable ? "stable" : "churn") + " n=" +
+                                  std::to_string(n) + " seed=" + std::to_string(seed) + " round " +
+                                  std::to_string(round) + ":" + describe(r->groups);
+          std::multiset<std::string> placed;
+          std::size_t solo = 0;
+          bool repeats = false;
+          for (const auto& g : r->groups) {
+            for (const auto& m : g.members) placed.insert(m.participant);
+            if (g.members.size() == 1 && g.with_facilitator) ++solo;
+            else if (g.members.size() != 2) failures.push_back("a group of " + std::to_string(g.members.size()) + ": " + ctx);
+            if (g.members.size() == 2) repeats = repeats || h.times_met(g.members[0].participant, g.members[1].participant) > 0;
+          }
+          if (placed != std::multiset<std::string>(here.begin(), here.end())) failures.push_back("not everyone placed once: " + ctx);
+          if (solo != here.size() % 2) failures.push_back("not one person with the facilitator: " + ctx);
+          if (repeats) {
+            // Would anyone's turn with the facilitator leave the rest a repeat-free pairing?
+            for (std::size_t out = 0; out < here.size(); ++out) {
+              if (here.size() % 2 == 0 && out > 0) break;
+              std::vector<std::string> rest;
+              for (std::size_t i = 0; i < here.size(); ++i)
+                if (here.size() % 2 == 0 || i != out) rest.push_back(here[i]);
+              std::vector<std::uint32_t> fresh(rest.size(), 0);
+              for (std::size_t i = 0; i < rest.size(); ++i)
+                for (std::size_t j = 0; j < rest.size(); ++j)
+                  if (i != j && h.times_met(rest[i], rest[j]) == 0) fresh[i] |= 1U << j;
+              if (grouping_oracle(fresh, counts_for(rest.size(), group_shape::pairs), {}).exists()) {
+                failures.push_back("a partner repeated although " +
+                                   (here.size() % 2 == 0 ? std::string("a repeat-free pairing exists")
+                                                         : here[out] + "'s turn leaves a repeat-free pairing") +
+                                   ": " + ctx);
+                break;
+              }
+            }
+          }
+          h.record(r->groups);
+        }
+      }
+  std::string examples;
+  for (std::size_t i = 0; i < failures.size() && i < 15; ++i) examples += "\n  " + failures[i];
+  EXPECT_TRUE(failures.empty()) << failures.size() << " of " << rounds << " rounds break a promise:" << examples;
+}
+
 }  // namespace
 }  // namespace dyad::core
