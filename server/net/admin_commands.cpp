@@ -185,6 +185,7 @@ int facilitator_link(const options& o, std::ostream& out, std::ostream& err) {
   if (o.positional.size() != 1) throw usage_error{"Give the workshop's code: dyad-server workshops facilitator-link CODE."};
   const auto code = normalize_code(o.positional[0]);
   check_owner(o.data_dir);
+  (void)log_file(o);  // a folder without Dyad's data is refused before anything else
   const auto say = [&](const std::string& url) {
     out << "New facilitator link for " << code << " (keep it private; the old link no longer works):\n  " << url << '\n';
   };
@@ -203,9 +204,10 @@ int facilitator_link(const options& o, std::ostream& out, std::ostream& err) {
   if (!url) throw usage_error{o.public_url.empty() ? "--port must be a port number, not '" + o.port + "'." : why};
   public_links links;
   links.base = url->base();
+  const auto file = log_file(o);  // before the lock, which would create a mistyped folder
   auto lock = data_dir_lock::acquire(o.data_dir, why);
   if (!lock) return err << "dyad-server: " << why << '\n', 1;
-  auto log = store::sqlite_event_log::open(log_file(o));
+  auto log = store::sqlite_event_log::open(file);
   if (!log) return err << "dyad-server: " << log.err().message << '\n', 1;
   static const core::system_clock wall;
   auto token = replace_facilitator_token_in_log(**log, code, wall);

@@ -286,24 +286,28 @@ void list_workshops(const http_context& ctx, const http_request& req, const std:
     e->set_code(h->code());
     e->set_title(h->title());
     e->set_series(h->series());
-    e->set_open(true);
+    e->set_open(!h->closed());
   }
   send(make_response(req, http::status::ok, to_json(list) + "\n", "application/json"));
 }
 
-/// Whether a code names an open workshop, and its title: what a join page needs before the
-/// WebSocket, whose refused upgrade a browser cannot read. No token: the WebSocket at /ws?w=CODE
-/// tells the same to anyone who tries a code.
+/// Whether a code names an open workshop (or one that has closed), and its title: what a join
+/// page needs before the WebSocket, whose refused upgrade a browser cannot read. No token: the
+/// WebSocket at /ws?w=CODE tells whether it is open to anyone who tries a code.
 void workshop_status(const http_context& ctx, const http_request& req, const std::string& code,
                      const std::function<void(http_response)>& send) {
   auto host = ctx.registry.find(code);
-  if (!host)
+  v1::WorkshopListEntry e;
+  e.set_code(code);
+  if (host) {
+    e.set_title(host->title());
+    e.set_open(!host->closed());
+  } else if (!ctx.registry.known(code)) {
     return send(error_response(req, v1::ERROR_CODE_NOT_FOUND,
                                "No open workshop '" + code + "'; check the code you were given, or ask your facilitator for the link."));
-  v1::WorkshopListEntry e;
-  e.set_code(host->code());
-  e.set_title(host->title());
-  e.set_open(true);
+  }
+  // Known but not hosted: it closed before the server last started. Either way a join page
+  // says it has ended before anyone types a name.
   send(make_response(req, http::status::ok, to_json(e) + "\n", "application/json"));
 }
 

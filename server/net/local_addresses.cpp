@@ -34,7 +34,7 @@ std::string local_only_note(const std::string& base, std::uint16_t port) {
       "  Note: " + base + " means \"this computer\". These links work only here, in a browser on\n"
       "  this machine; on a participant's phone they would point at the phone itself.\n"
       "  - People in the same room, on the same network: restart Dyad with\n"
-      "      --bind 0.0.0.0 --public-url http://" + example + ":" + p + "\n";
+      "      --bind 0.0.0.0 --port " + p + " --public-url http://" + example + ":" + p + "\n";
   if (addresses.size() > 1) {
     note += "    (this computer's network addresses: ";
     for (std::size_t i = 0; i < addresses.size(); ++i) note += (i ? ", " : "") + addresses[i];

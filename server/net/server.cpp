@@ -11,7 +11,9 @@
 #include <boost/asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <csignal>
+#include <filesystem>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -37,6 +39,14 @@ namespace asio = boost::asio;
 namespace {
 constexpr auto tick_interval = std::chrono::seconds(1);
 constexpr auto stop_deadline = std::chrono::seconds(3);
+
+/// This executable as a person would type it: its full path (run.sh users have no dyad-server
+/// on their PATH).
+std::string this_program() {
+  std::error_code ec;
+  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string("dyad-server") : exe.string();
+}
 }  // namespace
 
 struct server::impl {
@@ -67,6 +77,7 @@ struct server::impl {
   std::string base_url;
   std::uint16_t port = 0;
   bool admin_generated = false;
+  std::string port_warning;
 
   explicit impl(server_config c) : config(std::move(c)), ioc(static_cast<int>(config.threads)) {}
 
@@ -158,6 +169,20 @@ server::server(server_config config) : impl_(std::make_unique<impl>(std::move(co
                "http://127.0.0.1:" + p, "http://[::1]:" + p};
     if (!address.is_unspecified() && !address.is_loopback()) origins.push_back("http://" + s.config.bind + ":" + p);
   }
+  // Links that name this computer but another port than the one it listens on lead nowhere:
+  // say so where the links are printed (a proxy in front may rightly use another port).
+  if (s.config.public_address && s.config.proxies.empty()) {
+    const auto& u = *s.config.public_address;
+    const auto addresses = local_network_addresses();
+    const bool this_machine = u.local_only() || std::find(addresses.begin(), addresses.end(), u.host) != addresses.end();
+    const auto url_port = u.port.empty() ? (u.scheme == "https" ? "443" : "80") : u.port;
+    if (this_machine && url_port != p) {
+      s.port_warning = "  Warning: the links say port " + url_port + ", but Dyad listens on port " + p +
+                       ". Start it with --port " + url_port + " (or give --public-url the port " + p + ").\n";
+      spdlog::warn("the public URL {} names this computer at port {}, but the server listens on port {}", u.base(),
+                   url_port, p);
+    }
+  }
   try {
     s.control_door = std::make_shared<control_socket>(s.ioc, control_socket::path_in(s.config.data_dir), *s.registry,
                                                       *s.store, s.links);
@@ -165,6 +190,7 @@ server::server(server_config config) : impl_(std::make_unique<impl>(std::move(co
     spdlog::warn("{} Until then, `dyad-server workshops facilitator-link` works only while the server is stopped.",
                  e.what());
   }
+  spdlog::info("serving on {} with data in {}", s.base_url, s.config.data_dir.string());
 }
 
 server::~server() {
@@ -190,8 +216,9 @@ std::string server::open_demo_workshop() {
         if (h->series() == series)
           links += "  Demo workshop " + h->code() + " is already open.\n"
                    "  Participants (paste into Zoom's chat): " + s.links.join_url(h->code()) + "\n"
-                   "  Facilitator: the link printed when it was created; lost it? Run\n"
-                   "    dyad-server workshops facilitator-link " + h->code() + " --data-dir " +
+                   "  Facilitator: the link printed when it was created. Lost it? This prints a new one\n"
+                   "  (and the old one stops working):\n"
+                   "    " + this_program() + " workshops facilitator-link " + h->code() + " --data-dir " +
                    s.config.data_dir.string() + "\n";
     } else {
       auto created = s.registry->create_now(std::move(*loaded.plan));
@@ -207,6 +234,7 @@ std::string server::open_demo_workshop() {
   std::string out = "\n================================================================================\n";
   out += "  Dyad is running at " + s.links.base + "/\n\n" + links;
   if (s.links.local_only) out += "\n" + local_only_note(s.links.base, s.port);
+  if (!s.port_warning.empty()) out += "\n" + s.port_warning;
   out += "================================================================================\n\n";
   return out;
 }
@@ -219,7 +247,6 @@ int server::run() {
   s.schedule_tick();
   s.accept->run();
   if (s.control_door) s.control_door->run();
-  spdlog::info("serving on {} with data in {}", s.base_url, s.config.data_dir.string());
   std::vector<std::thread> threads;
   for (unsigned i = 1; i < s.config.threads; ++i) threads.emplace_back([&s] { s.ioc.run(); });
   s.ioc.run();

@@ -90,7 +90,8 @@ Options (each also read from the environment variable in brackets; flags win):
                          from these is X-Forwarded-For / X-Forwarded-Proto believed, so logs and
                          rate limits see the participant's address.
   --public-host HOST     Deprecated: use --public-url http://HOST:PORT (DYAD_PUBLIC_HOST).
-  --web-root DIR         Static files to serve (DYAD_WEB_ROOT, default: the repository's web/).
+  --web-root DIR         The pages to serve (DYAD_WEB_ROOT, default: those installed beside
+                         this program in ../share/dyad/web, else those built with it).
   --demo-plan FILE       At start, open a workshop from this plan unless one of its series is
                          already open, and print its links (DYAD_DEMO_PLAN).
   --log-format FORMAT    text or json (DYAD_LOG_FORMAT, default text). Logs go to stderr.

@@ -571,6 +571,7 @@ void workshop_host::publish(const core::event_list& events) {
   if (has_kind(events, K::kLifecycle)) {
     send_feedback_states();
     if (workshop_.lifecycle() == v1::LIFECYCLE_CLOSED) {
+      closed_.store(true, std::memory_order_release);
       v1::ServerMessage bye;
       bye.set_server_ms(time_.now());
       bye.mutable_goodbye()->set_reason("The workshop has closed. Thank you for taking part.");

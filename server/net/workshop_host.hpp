@@ -9,6 +9,7 @@
 #include <chrono>
 #include <boost/asio/strand.hpp>
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -44,6 +45,8 @@ public:
   const std::string& series() const noexcept { return series_; }
   const std::string& title() const noexcept { return title_; }
   core::millis created_at_ms() const noexcept { return created_at_ms_; }
+  /// Whether the workshop has closed (it stays hosted until a restart, for its dashboards).
+  bool closed() const noexcept { return closed_.load(std::memory_order_acquire); }
 
   /// Starts the phase timer (after a restart a round may be running).
   void start();
@@ -138,6 +141,7 @@ private:
   const std::string series_;
   const std::string title_;
   const core::millis created_at_ms_;
+  std::atomic<bool> closed_{false};
 
   std::map<std::uint64_t, connection_state> connections_;
   // The connection each participant uses now (the latest Join or Resume).

@@ -121,11 +121,15 @@ std::vector<std::shared_ptr<workshop_host>> workshop_registry::all() const {
   return out;
 }
 
+bool workshop_registry::known(const std::string& code) const {
+  std::lock_guard lock(mutex_);
+  return known_codes_.contains(code);
+}
+
 bool workshop_registry::has_open_series(const std::string& series) const {
-  // Hosted workshops are the open ones (closed ones are not restored), close enough for the demo.
   std::lock_guard lock(mutex_);
   for (const auto& [code, h] : hosts_)
-    if (h->series() == series) return true;
+    if (h->series() == series && !h->closed()) return true;
   return false;
 }
 

@@ -52,6 +52,8 @@ public:
 
   std::shared_ptr<workshop_host> find(const std::string& code) const;
   std::vector<std::shared_ptr<workshop_host>> all() const;
+  /// Whether this code was ever used on this server (open, closed, or closed before a restart).
+  bool known(const std::string& code) const;
   /// Whether an open workshop of this series is hosted.
   bool has_open_series(const std::string& series) const;
 

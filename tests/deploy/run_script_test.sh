@@ -46,7 +46,7 @@ run local
 expect "the participant link" "Participants (paste into Zoom's chat): http://127.0.0.1:"
 expect "the facilitator link" "Facilitator (keep this link private): http://127.0.0.1:"
 expect "the local-only note" "means \"this computer\". These links work only here"
-expect "how to share in the same room" "--bind 0.0.0.0 --public-url http://"
+expect "how to share in the same room" "--bind 0.0.0.0 --port "
 expect "where a Zoom day is explained" "Running a real workshop day"
 # The links are the last thing printed: after them only the closing rule and a blank line.
 last=$(grep -v '^$' "$work/out" | tail -1)

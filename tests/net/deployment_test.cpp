@@ -161,7 +161,7 @@ TEST_F(Deployment, LocalLinksSayPlainlyTheyWorkOnlyOnThisComputer) {
   const auto base = "http://127.0.0.1:" + std::to_string(server_->port());
   EXPECT_NE(banner.find("Participants (paste into Zoom's chat): " + base + "/j/"), std::string::npos) << banner;
   EXPECT_NE(banner.find(base + " means \"this computer\". These links work only here"), std::string::npos) << banner;
-  EXPECT_NE(banner.find("--bind 0.0.0.0 --public-url http://"), std::string::npos) << banner;
+  EXPECT_NE(banner.find("--bind 0.0.0.0 --port " + std::to_string(server_->port()) + " --public-url http://"), std::string::npos) << banner;
   EXPECT_NE(banner.find("Running a real workshop day"), std::string::npos) << banner;
   // The links come last, after the line scripts read the port from.
   EXPECT_LT(banner.find("dyad-server listening on"), banner.find("Participants")) << banner;
@@ -435,6 +435,65 @@ TEST_F(Deployment, ADataFolderTooDeepForTheControlSocketStillServes) {
   start({}, deep);
   EXPECT_EQ(http().get("/livez").first, 200);
   EXPECT_NE(server_->logs().find("works only while the server is stopped"), std::string::npos) << server_->logs();
+}
+
+}  // namespace
+}  // namespace dyad::test
+
+namespace dyad::test {
+namespace {
+
+TEST_F(Deployment, LinksToThisComputerOnAnotherPortSayHowToMatchThem) {
+  start({"--public-url", "http://127.0.0.1:1"});
+  const auto p = std::to_string(server_->port());
+  EXPECT_NE(server_->banner().find("Warning: the links say port 1, but Dyad listens on port " + p + ". Start it with --port 1"),
+            std::string::npos)
+      << server_->banner();
+  EXPECT_NE(server_->banner().find("--bind 0.0.0.0 --port "), std::string::npos) << "the note leaves the port out:\n"
+                                                                                 << server_->banner();
+}
+
+TEST_F(Deployment, AMistypedDataFolderIsRefusedAndLeftUncreated) {
+  const auto typo = dir_.path() / "dyad-dat";
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"workshops", "facilitator-link", "DART-6339", "--data-dir", typo.string()},
+        std::vector<std::string>{"workshops", "list", "--data-dir", typo.string()},
+        std::vector<std::string>{"backup", "--data-dir", typo.string(), "--to", (dir_.path() / "b.sqlite").string()}}) {
+    const auto r = server_command(args);
+    EXPECT_NE(r.exit_code, 0) << args[0];
+    EXPECT_NE(r.err.find("There is no Dyad data in " + typo.string()), std::string::npos) << r.err;
+    EXPECT_FALSE(std::filesystem::exists(typo)) << args[0] << " created the mistyped folder";
+  }
+}
+
+}  // namespace
+}  // namespace dyad::test
+
+namespace dyad::test {
+namespace {
+
+TEST_F(Deployment, AClosedWorkshopSaysSoBeforeAnyoneJoins) {
+  start();
+  const auto w = create_workshop();
+  EXPECT_NE(http().get("/api/workshops/" + w.code()).second.find("\"open\":true"), std::string::npos);
+  {
+    auto link = open(w.code());
+    ASSERT_TRUE(await(link->attach_facilitator(w.facilitator_token()), "attach").has_facilitator_snapshot());
+    v1::ClientMessage close;
+    close.mutable_close_workshop();
+    ASSERT_TRUE(ask(*link, open_feedback()).has_ack());
+    ASSERT_TRUE(ask(*link, close).has_ack());
+  }
+  auto [status, body] = http().get("/api/workshops/" + w.code());
+  EXPECT_EQ(status, 200) << body;
+  EXPECT_EQ(body.find("\"open\":true"), std::string::npos) << "a closed workshop answers open: " << body;
+  // After a restart, when it is no longer in memory, too; a code never used stays unknown.
+  stop_cleanly();
+  start();
+  std::tie(status, body) = http().get("/api/workshops/" + w.code());
+  EXPECT_EQ(status, 200) << body;
+  EXPECT_EQ(body.find("\"open\":true"), std::string::npos) << body;
+  EXPECT_EQ(http().get("/api/workshops/NONE-0000").first, 404);
 }
 
 }  // namespace

@@ -39,7 +39,7 @@ test('Browser.WorkshopDay: seven participants, one triad, broadcast, help, feedb
   // it opens on this computer only, and how to share one that works.
   await fac.page.getByTestId('local-only-note').waitFor({ state: 'visible', timeout: 15_000 });
   const localNote = await waitForText(fac.page.getByTestId('local-only-note'), 'This link works only on this computer');
-  assert.match(localNote, /127\.0\.0\.1 means “this machine”.*--bind 0\.0\.0\.0 --public-url/,
+  assert.match(localNote, /127\.0\.0\.1 means “this machine”.*--bind 0\.0\.0\.0 --port \d+ --public-url/,
     `the note says why and what to do: ${localNote}`);
   // The QR code, shown large for screen sharing, scans to the join link.
   await fac.page.getByRole('button', { name: 'Show QR code large' }).click();
@@ -238,6 +238,18 @@ test('Browser.WorkshopDay: seven participants, one triad, broadcast, help, feedb
   await waitForText(fac.page.getByTestId('roster-counts'), '7 took part');
   await shoot(devices[0].page, 'participant-ended-phone');
   await shoot(fac.page, 'dashboard-closed-desktop');
+  // A closed workshop hands out no link, code, QR code or chat message, and offers no exercise
+  // to choose; the server says it is closed, and a newcomer hears so before typing a name.
+  await waitUntil('the join panel to go', async () => !(await fac.page.getByTestId('join-link').isVisible()));
+  assert.equal(await fac.page.getByRole('button', { name: /^Choose/ }).count(), 0, 'the closed agenda still offers exercises');
+  const status = await (await fetch(`${env.server.base}/api/workshops/${w.code}`)).json();
+  assert.notEqual(status.open, true, `a closed workshop answers open: ${JSON.stringify(status)}`);
+  const latecomer = await newPerson(env.browser, PHONE);
+  await latecomer.page.goto(w.participantUrl);
+  await waitForText(latecomer.page.getByTestId('ended'), 'The workshop has ended');
+  assert.equal(await latecomer.page.getByLabel(/name/i).count(), 0, 'the join form is offered for a closed workshop');
+  await shoot(latecomer.page, 'participant-closed-latecomer-phone');
+  devices.push(latecomer);
 
   for (const d of [fac, ...devices]) assert.deepEqual(d.errors, [], 'no errors in the pages\' consoles');
   assert.deepEqual(a11y, [], 'accessibility problems (WCAG 2.1 AA, serious or critical)');

@@ -1,5 +1,6 @@
 // The day's timetable beside the controls, with the block the clock says we are in marked.
 import { AgendaBlockKind, type AgendaBlock } from '@gen/dyad/v1/plan_pb';
+import { Lifecycle } from '@gen/dyad/v1/events_pb';
 import { agendaPosition, kindName, minutesInZone } from '../lib/agenda';
 import { h, render } from '../lib/dom';
 import type { DashState } from './state';
@@ -17,8 +18,8 @@ export function agendaPanel(useExercise: (exerciseId: string) => void, serverNow
   const root = h('section', { class: 'card agenda-panel', 'aria-labelledby': 'agenda-h' },
     h('h2', { id: 'agenda-h' }, 'Today'), zone, list);
 
-  function block(b: AgendaBlock, current: boolean): HTMLLIElement {
-    const choose = b.kind === AgendaBlockKind.EXERCISE && b.exerciseId
+  function block(b: AgendaBlock, current: boolean, choosing: boolean): HTMLLIElement {
+    const choose = choosing && b.kind === AgendaBlockKind.EXERCISE && b.exerciseId
       ? h('button', { type: 'button', class: 'linkish' }, 'Choose', h('span', { class: 'visually-hidden' }, ` “${b.title}” for the next round`))
       : null;
     choose?.addEventListener('click', () => useExercise(b.exerciseId));
@@ -39,15 +40,21 @@ export function agendaPanel(useExercise: (exerciseId: string) => void, serverNow
     root.hidden = plan.agenda.length === 0;
     const { current } = agendaPosition(plan.agenda, minutesInZone(serverNow(), plan.timeZone || undefined));
     zone.textContent = plan.timeZone ? `Times in ${plan.timeZone.replace(/_/g, ' ')}.` : '';
-    render(list, plan.agenda.map((b, i) => block(b, i === current)));
+    // Once feedback is open no round can start: nothing left to choose.
+    const choosing = state?.lifecycle !== Lifecycle.FEEDBACK && state?.lifecycle !== Lifecycle.CLOSED;
+    render(list, plan.agenda.map((b, i) => block(b, i === current, choosing)));
   }
   window.setInterval(draw, 60_000);
 
+  let drawnFor: Lifecycle | undefined;
   function update(s: DashState): void {
-    const first = !state;
     state = s;
-    // The plan never changes while the page is open: draw once, then each minute.
-    if (first || list.childElementCount === 0) draw();
+    // The plan never changes while the page is open: draw once, then each minute, and again
+    // when the workshop moves on (its "Choose" buttons go once feedback opens).
+    if (drawnFor !== s.lifecycle || list.childElementCount === 0) {
+      drawnFor = s.lifecycle;
+      draw();
+    }
   }
   return { root, update };
 }

@@ -38,7 +38,7 @@ function localOnlyNote(note: HTMLElement, link: string): void {
     h('p', { class: 'local-note-title', id: 'local-note-h' }, 'This link works only on this computer'),
     h('p', {}, `${hostOf(link)} means “this machine”: phones and other people’s computers cannot open it.`),
     h('p', {}, h('strong', {}, 'For people in the same room: '), 'restart Dyad with',
-      h('code', { class: 'local-note-command' }, `--bind 0.0.0.0 --public-url http://THIS-COMPUTER'S-ADDRESS:${portOf(link)}`),
+      h('code', { class: 'local-note-command' }, `--bind 0.0.0.0 --port ${portOf(link)} --public-url http://THIS-COMPUTER'S-ADDRESS:${portOf(link)}`),
       'This computer’s address on the room’s network looks like 192.168.1.20.'),
     h('p', {}, h('strong', {}, 'For a Zoom day: '),
       'run Dyad on a server with a public address — see “Running a real workshop day” in the README.'));

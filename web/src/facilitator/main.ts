@@ -153,6 +153,8 @@ function redraw(): void {
   }
   planner.root.hidden = state.lifecycle === Lifecycle.FEEDBACK || state.lifecycle === Lifecycle.CLOSED;
   broadcast.root.hidden = state.lifecycle === Lifecycle.CLOSED;
+  // A closed workshop takes no one in: no link, code, QR code or chat message to hand out.
+  join.root.hidden = state.lifecycle === Lifecycle.CLOSED;
   // Before the first round there are no rooms to show; the planner says what to do.
   round.root.hidden = state.round === 0;
   const notes: HTMLElement[] = [];

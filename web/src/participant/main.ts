@@ -424,7 +424,15 @@ function onState(s: ConnectionState): void {
     const c = conn;
     probeWorkshop(code).then((r) => {
       probing = false;
-      if (r !== 'unknown' || c !== conn || !c) return;
+      if (c !== conn || !c) return;
+      if (r === 'closed') {
+        conn = null;
+        c.stop('The workshop has ended');
+        header.setState({ kind: 'stopped', reason: 'The workshop has ended' });
+        show('ended', endedView(false));
+        return;
+      }
+      if (r !== 'unknown') return;
       conn = null;
       c.stop('No open workshop with this code');
       header.setState({ kind: 'stopped', reason: 'No open workshop with this code' });
@@ -489,6 +497,12 @@ async function probeForJoin(): Promise<void> {
   if (r === 'unknown') {
     header.setState({ kind: 'stopped', reason: 'No open workshop with this code' });
     show('unknown', unknownWorkshop(code, false));
+    return;
+  }
+  if (r === 'closed') {
+    // Said before anyone types a name, not after.
+    header.setState({ kind: 'stopped', reason: 'The workshop has ended' });
+    show('ended', endedView(false));
     return;
   }
   header.setState(r === 'open' ? { kind: 'idle' } : { kind: 'offline' });
