@@ -515,6 +515,8 @@ void workshop_host::commit_and_ack(std::uint64_t peer_id, std::uint64_t rid, cor
   commit(events, [this, peer_id, rid, events, after = std::move(after)](core::status s) {
     if (!s) return reply_error(peer_id, rid, v1::ERROR_CODE_UNAVAILABLE,
                                "The server could not save that change, so nothing changed; try again in a moment.");
+    // Before the Ack: whoever heard "closed" and asks over HTTP must hear it there too.
+    if (workshop_.lifecycle() == v1::LIFECYCLE_CLOSED) closed_.store(true, std::memory_order_release);
     reply_ack(peer_id, rid);
     if (after) after();
     publish(events);
