@@ -638,11 +638,31 @@ std::vector<draft_group> make_triads(const engine& e, const std::vector<int>& pe
   }
   auto pairs = make_pairs(e, rest, relaxed, 31);
 
-  // Kuhn's augmenting paths: observer -> pair.
+  // Kuhn's augmenting paths: observer -> pair. A greedy start first (each observer takes one of
+  // the next free pairs they have met neither of), so that large groups augment only rarely:
+  // augmenting from every observer costs a scan of every pair each, quadratic in the group.
   std::vector<int> pair_owner(pairs.size(), -1);
+  auto fits = [&](std::size_t o, std::size_t p) {
+    return e.fresh(observers[o], pairs[p].first) && e.fresh(observers[o], pairs[p].second);
+  };
+  std::vector<bool> placed(observers.size(), false);
+  std::size_t first_free = 0;
+  for (std::size_t o = 0; o < observers.size(); ++o) {
+    while (first_free < pairs.size() && pair_owner[first_free] >= 0) ++first_free;
+    std::size_t tries = 0;
+    for (std::size_t p = first_free; p < pairs.size() && tries < 64; ++p) {
+      if (pair_owner[p] >= 0) continue;
+      ++tries;
+      if (fits(o, p)) {
+        pair_owner[p] = static_cast<int>(o);
+        placed[o] = true;
+        break;
+      }
+    }
+  }
   std::function<bool(std::size_t, std::vector<bool>&)> try_assign = [&](std::size_t o, std::vector<bool>& seen) {
     for (std::size_t p = 0; p < pairs.size(); ++p) {
-      if (seen[p] || !e.fresh(observers[o], pairs[p].first) || !e.fresh(observers[o], pairs[p].second)) continue;
+      if (seen[p] || !fits(o, p)) continue;
       seen[p] = true;
       if (pair_owner[p] < 0 || try_assign(at(pair_owner[p]), seen)) {
         pair_owner[p] = static_cast<int>(o);
@@ -651,8 +671,8 @@ std::vector<draft_group> make_triads(const engine& e, const std::vector<int>& pe
     }
     return false;
   };
-  std::vector<bool> placed(observers.size(), false);
   for (std::size_t o = 0; o < observers.size(); ++o) {
+    if (placed[o]) continue;
     std::vector<bool> seen(pairs.size(), false);
     try_assign(o, seen);
   }
