@@ -703,8 +703,9 @@ std::vector<draft_group> make_triads(const engine& e, const std::vector<int>& pe
 /// An exhaustive search for a grouping of up to 64 people into groups of three and pairs in which
 /// no two people who may not meet (`may_meet`) share a group. The fast paths above are exact for
 /// pairs but not for triads, and a keep-apart set can be broken where a search would honour it;
-/// this repairs what they leave, within a budget of steps. Groups are built from the first
-/// person not yet placed, and what was shown impossible for a set of people is remembered.
+/// this repairs what they leave, within a budget of steps. Groups are built around the person
+/// left with the fewest possible partners, and what was shown impossible for a set of people is
+/// remembered.
 class exact_grouping {
 public:
   static constexpr int any = std::numeric_limits<int>::max();
@@ -768,7 +769,20 @@ private:
     // The largest allowance shown not to be enough for these people; less cannot do either.
     const auto known = failed_.find({left, triads});
     if (known != failed_.end() && known->second >= allowance) return false;
-    const int v = std::countr_zero(left);
+    // The person with the fewest possible partners left goes first: most dead ends show at once.
+    int v = -1, fewest = std::numeric_limits<int>::max();
+    for (std::uint64_t bits = left; bits != 0; bits &= bits - 1) {
+      const int i = std::countr_zero(bits);
+      const int options = std::popcount(ok_[at(i)] & left);
+      if (options < fewest) {
+        fewest = options;
+        v = i;
+      }
+    }
+    if (fewest == 0) {
+      failed_[{left, triads}] = any;
+      return false;
+    }
     const std::uint64_t rest = left & ~(std::uint64_t{1} << v);
     const std::uint64_t mates = rest & ok_[at(v)];
     for (std::uint64_t m1 = mates; m1 != 0; m1 &= m1 - 1) {
@@ -877,29 +891,44 @@ void repair(const engine& e, const std::vector<int>& people, std::vector<draft_g
   std::vector<int> order = people;
   seeded_rng rng = e.rng(67);
   rng.shuffle(order);
-  constexpr std::size_t budget = 200'000, refine_budget = 50'000;
+  constexpr std::size_t budget = 50'000, refine_budget = 20'000;
   using constraints = exact_grouping::constraints;
   exact_grouping fresh(e, order, [&](int a, int b) { return e.fresh(a, b); });
   auto found = search_fresh ? fresh.find(triads, pairs, {}, budget) : std::vector<draft_group>{};
   if (!found.empty()) {
-    // Among repeat-free groupings: observer duty first, then the fewest unbalanced groups.
-    auto fewest_unbalanced = [&](bool duty, std::vector<draft_group>& best) {
-      for (int allowed = 0; allowed <= 3; ++allowed) {
+    // Among repeat-free groupings: observer duty first, then the fewest unbalanced groups. Each
+    // refinement is tried only while it can still improve on what was found.
+    auto unbalanced = [&](const std::vector<draft_group>& g) {
+      return static_cast<int>(std::count_if(g.begin(), g.end(), [&](const draft_group& d) {
+        return !e.compatible(d.pair[0], d.pair[1]);
+      }));
+    };
+    auto fewer_unbalanced = [&](bool duty, std::vector<draft_group>& best) {
+      for (int allowed = 0; allowed < std::min(unbalanced(best), 3); ++allowed) {
         auto g = fresh.find(triads, pairs, constraints{duty, allowed}, refine_budget);
         if (!g.empty()) {
           best = std::move(g);
-          return true;
+          return;
         }
       }
-      return false;
     };
-    if (!fewest_unbalanced(true, found)) {
+    std::vector<unsigned> least, chosen;
+    for (int p : people) least.push_back(e.observed(p));
+    std::sort(least.begin(), least.end());
+    least.resize(at(triads));
+    for (const auto& d : found)
+      if (d.observer >= 0) chosen.push_back(e.observed(d.observer));
+    std::sort(chosen.begin(), chosen.end());
+    if (chosen != least) {
       auto with_duty = fresh.find(triads, pairs, constraints{true, exact_grouping::any}, refine_budget);
       if (!with_duty.empty()) {
+        fewer_unbalanced(true, with_duty);
         found = std::move(with_duty);
       } else {
-        fewest_unbalanced(false, found);
+        fewer_unbalanced(false, found);
       }
+    } else {
+      fewer_unbalanced(true, found);
     }
     groups = std::move(found);
     relaxed = false;
