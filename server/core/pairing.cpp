@@ -465,6 +465,10 @@ std::vector<draft_group> odd_with_triad(const engine& e, const std::vector<int>&
   auto enumerate = [&] {
     enumerated = true;
     limit = engine::tier::fresh;
+    // A repeat-free grouping holds a repeat-free matching that leaves one person out (the
+    // triad gives one pair of it); without one, no triangle need be tried.
+    const auto mates = e.matching(people, 59, engine::tier::fresh);
+    if (std::count(mates.begin(), mates.end(), -1) > 1) return;
     for (const int a : people)
       for (const int b : people) {
         if (b <= a || !e.fresh(a, b)) continue;
@@ -894,6 +898,13 @@ void repair(const engine& e, const std::vector<int>& people, std::vector<draft_g
   constexpr std::size_t budget = 50'000, refine_budget = 20'000;
   using constraints = exact_grouping::constraints;
   exact_grouping fresh(e, order, [&](int a, int b) { return e.fresh(a, b); });
+  // Every group holds a pair who may meet, so a repeat-free grouping needs a repeat-free
+  // matching of at least as many pairs as there are groups: one matching rules most rounds out.
+  if (search_fresh) {
+    const auto mates = e.matching(people, 71, engine::tier::fresh);
+    const auto matched = std::count_if(mates.begin(), mates.end(), [](int m) { return m >= 0; });
+    search_fresh = matched / 2 >= triads + pairs;
+  }
   auto found = search_fresh ? fresh.find(triads, pairs, {}, budget) : std::vector<draft_group>{};
   if (!found.empty()) {
     // Among repeat-free groupings: observer duty first, then the fewest unbalanced groups. Each
