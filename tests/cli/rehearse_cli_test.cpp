@@ -88,7 +88,9 @@ TEST(RehearseCli, PairExercisesRunAFullRoundRobinForTwoToFortyPeople) {
             lo = std::min(lo, observed[p]);
             hi = std::max(hi, observed[p]);
           }
-          ASSERT_LE(hi - lo, 1) << "observer duty spread: " << ctx;
+          // A repeat-free grouping comes before observer duty (9 people, round 5: only someone
+          // who has observed once can observe without a repeat), so duty may lag by a round.
+          ASSERT_LE(hi - lo, 2) << "observer duty spread: " << ctx;
         }
       }
       if (n % 2 == 0) {
