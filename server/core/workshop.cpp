@@ -500,6 +500,18 @@ std::optional<assignment> workshop::assignment_of(const std::string& participant
   return a;
 }
 
+result<event_list> workshop::broadcast(std::string text) {
+  if (auto open = check_open("send a message"); !open) return open.err();
+  if (text.empty() || text.size() > max_broadcast_chars)
+    return make_error(errc::invalid_argument,
+                      "A broadcast needs some text, at most " + std::to_string(max_broadcast_chars) + " characters.");
+  v1::WorkshopEvent e;
+  auto* b = e.mutable_broadcast_sent();
+  b->set_text(std::move(text));
+  b->set_at_ms(time_->now());
+  return commit({std::move(e)});
+}
+
 result<event_list> workshop::replace_facilitator_token(std::string token_sha256) {
   if (token_sha256.size() != 32)
     return make_error(errc::invalid_argument, "A facilitator token's SHA-256 has 32 bytes; this one has " +
@@ -541,6 +553,7 @@ status workshop::apply(const v1::WorkshopEvent& event) {
       }
       roster_.mark_rounds_started(l.at_ms());
       lifecycle_ = v1::LIFECYCLE_ROUNDS;
+      broadcast_.reset();  // a message for the time before this round
       history_.record(groups);
       rounds_.push_back(round_state{l.round(), l.exercise_id(), std::move(groups),
                                     round_clock(phases_of(*exercise), l.at_ms()), false});
@@ -577,11 +590,16 @@ status workshop::apply(const v1::WorkshopEvent& event) {
       if (rounds_.empty()) return make_error(errc::wrong_state, "A round ended before any began.");
       auto& r = rounds_.back();
       r.ended = true;
+      broadcast_.reset();  // a message for the round that has ended
       if (!r.clock.at(event.round_ended().at_ms()).finished) (void)r.clock.end(event.round_ended().at_ms());
       return ok();
     }
     case v1::WorkshopEvent::kLifecycle:
       lifecycle_ = event.lifecycle().lifecycle();
+      broadcast_.reset();  // feedback open, or closed: the day's messages are over
+      return ok();
+    case v1::WorkshopEvent::kBroadcastSent:
+      broadcast_ = event.broadcast_sent();
       return ok();
     case v1::WorkshopEvent::kFeedbackSubmitted: {
       // A live submission carries both who and what. The store never keeps them together: it

@@ -111,6 +111,14 @@ public:
   result<event_list> next_phase();
   result<event_list> end_round();
 
+  /// A message to everyone, shown until the round it was sent in ends (sent between rounds: until
+  /// the next round starts or feedback opens) or a newer one replaces it. 1 to `max_broadcast_chars`
+  /// characters; refused once the workshop has closed.
+  result<event_list> broadcast(std::string text);
+  static constexpr std::size_t max_broadcast_chars = 2000;
+  /// The message showing now, if any.
+  const std::optional<dyad::v1::BroadcastSent>& current_broadcast() const noexcept { return broadcast_; }
+
   /// Opens the feedback form (no round may be running) and then closes the workshop.
   result<event_list> open_feedback();
   result<event_list> close();
@@ -192,6 +200,7 @@ private:
   pairing_history history_;
   std::vector<round_state> rounds_;
   feedback_box feedback_;
+  std::optional<dyad::v1::BroadcastSent> broadcast_;
 };
 
 /// Converts between the core's groups and their stored form, naming roles by the exercise's ids.

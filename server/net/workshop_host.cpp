@@ -33,7 +33,6 @@ bool acceptable_client_token(const std::string& token) {
 }
 
 constexpr std::size_t max_help_note_chars = 500;
-constexpr std::size_t max_broadcast_chars = 2000;
 constexpr auto tally_interval = std::chrono::milliseconds(250);
 
 bool has_kind(const core::event_list& events, v1::WorkshopEvent::KindCase kind) {
@@ -56,7 +55,9 @@ workshop_host::workshop_host(asio::io_context& ioc, store_worker& store, metrics
       created_at_ms_(created_at_ms),
       phase_timer_(strand_),
       tally_timer_(strand_),
-      rebuild_timer_(strand_) {}
+      rebuild_timer_(strand_) {
+  broadcast_shown_ms_ = broadcast_now().sent_ms();
+}
 
 // ---------------------------------------------------------------------------------------------
 // Entry points: each posts onto the strand.
@@ -479,20 +480,7 @@ void workshop_host::do_facilitator_request(std::uint64_t peer_id, std::uint64_t 
       }
     }
     case K::kEndRound: return commit_and_ack(peer_id, rid, workshop_.end_round());
-    case K::kBroadcast: {
-      const auto& text = m.broadcast().text();
-      if (text.empty() || text.size() > max_broadcast_chars)
-        return reply_error(peer_id, rid, v1::ERROR_CODE_INVALID_ARGUMENT,
-                           "A broadcast needs some text, at most " + std::to_string(max_broadcast_chars) + " characters.");
-      v1::BroadcastMessage b;
-      b.set_text(text);
-      b.set_sent_ms(time_.now());
-      last_broadcast_ = b;
-      reply_ack(peer_id, rid);
-      v1::ServerMessage event;
-      *event.mutable_broadcast() = b;
-      return send_to_all(std::move(event), true, true);
-    }
+    case K::kBroadcast: return commit_and_ack(peer_id, rid, workshop_.broadcast(m.broadcast().text()));
     case K::kMarkAway:
       return commit_and_ack(peer_id, rid,
                             workshop_.set_presence(m.mark_away().participant_id(),
@@ -554,9 +542,26 @@ void workshop_host::on_tick() {
 // ---------------------------------------------------------------------------------------------
 // Publishing what changed
 
+v1::BroadcastMessage workshop_host::broadcast_now() const {
+  v1::BroadcastMessage b;
+  if (const auto& sent = workshop_.current_broadcast()) {
+    b.set_text(sent->text());
+    b.set_sent_ms(sent->at_ms());
+  }
+  return b;
+}
+
 void workshop_host::publish(const core::event_list& events) {
   if (events.empty() || stopping_) return;
   using K = v1::WorkshopEvent::KindCase;
+  // A new message, or the end of one (its round ended, the next began, feedback opened): every
+  // page shows what the workshop shows now; an empty text takes the banner down.
+  if (auto now = broadcast_now(); now.sent_ms() != broadcast_shown_ms_) {
+    broadcast_shown_ms_ = now.sent_ms();
+    v1::ServerMessage m;
+    *m.mutable_broadcast() = std::move(now);
+    send_to_all(std::move(m), true, true);
+  }
   if (has_kind(events, K::kJoined) || has_kind(events, K::kPresence)) send_roster();
   if (has_kind(events, K::kRoundLaunched) || has_kind(events, K::kGroupsChanged) || has_kind(events, K::kRoundEnded)) {
     if (status_round_ != workshop_.round_number()) {
@@ -720,7 +725,7 @@ v1::ParticipantSnapshot workshop_host::participant_snapshot(const std::string& p
   s.set_lifecycle(workshop_.lifecycle());
   if (auto a = workshop_.assignment_of(pid)) *s.mutable_assignment() = to_wire(*a);
   if (workshop_.round_number() > 0) *s.mutable_phase() = phase_of(workshop_);
-  if (last_broadcast_) *s.mutable_last_broadcast() = *last_broadcast_;
+  *s.mutable_last_broadcast() = broadcast_now();
   *s.mutable_feedback() = feedback_state_for(pid);
   return s;
 }
@@ -740,7 +745,7 @@ v1::FacilitatorSnapshot workshop_host::facilitator_snapshot() const {
   s.set_exercise_id(s.group_statuses().exercise_id());
   *s.mutable_groups() = s.group_statuses().round_groups();
   *s.mutable_tallies() = workshop_.tallies();
-  if (last_broadcast_) *s.mutable_last_broadcast() = *last_broadcast_;
+  *s.mutable_last_broadcast() = broadcast_now();
   return s;
 }
 

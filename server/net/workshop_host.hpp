@@ -111,6 +111,8 @@ private:
 
   dyad::v1::ParticipantSnapshot participant_snapshot(const std::string& participant_id) const;
   dyad::v1::FacilitatorSnapshot facilitator_snapshot() const;
+  /// The message showing now, as the wire carries it (empty text: none).
+  dyad::v1::BroadcastMessage broadcast_now() const;
   dyad::v1::FeedbackState feedback_state_for(const std::string& participant_id) const;
   dyad::v1::GroupStatuses group_statuses() const;
 
@@ -152,7 +154,8 @@ private:
   // Group status of the current round, by room; in memory only (it is advisory).
   std::uint32_t status_round_ = 0;
   std::map<std::string, dyad::v1::GroupStatus> statuses_;
-  std::optional<dyad::v1::BroadcastMessage> last_broadcast_;
+  /// sent_ms of the message pages were last told of (0: none showing).
+  std::int64_t broadcast_shown_ms_ = 0;
 
   std::deque<job> jobs_;
   bool busy_ = false;

@@ -442,3 +442,53 @@ TEST_F(WorkshopTest, AReplacedFacilitatorTokenHoldsFromItsEventOnAndAfterReplay)
 
 }  // namespace
 }  // namespace dyad::core
+
+namespace dyad::core {
+namespace {
+
+TEST_F(WorkshopTest, ABroadcastLastsUntilItsRoundEndsOrANewerOneAndSurvivesAReplay) {
+  for (const char* name : {"Ana", "Ben", "Cleo", "Dev"}) join(name);
+  auto first = w_->broadcast("Welcome: rooms open in a minute.");
+  ASSERT_TRUE(first.ok()) << first.err().message;
+  keep(*first);
+  ASSERT_TRUE(w_->current_broadcast());
+  // Sent between rounds, it lasts until the next round starts.
+  auto launched = w_->launch_round("listening");
+  ASSERT_TRUE(launched.ok()) << launched.err().message;
+  keep(*launched);
+  EXPECT_FALSE(w_->current_broadcast()) << "a message from before the round showed through it";
+
+  clock_.advance(minute);
+  auto during = w_->broadcast("Two minutes left.");
+  ASSERT_TRUE(during.ok());
+  keep(*during);
+  clock_.advance(minute);
+  auto newer = w_->broadcast("Swap roles now.");
+  ASSERT_TRUE(newer.ok());
+  keep(*newer);
+  ASSERT_TRUE(w_->current_broadcast());
+  EXPECT_EQ(w_->current_broadcast()->text(), "Swap roles now.") << "the newer message replaces the older";
+
+  auto rebuilt = workshop::replay(clock_, log_, 1);
+  ASSERT_TRUE(rebuilt.ok()) << rebuilt.err().message;
+  ASSERT_TRUE(rebuilt->current_broadcast()) << "a restart lost the message showing";
+  EXPECT_EQ(rebuilt->current_broadcast()->text(), "Swap roles now.");
+  EXPECT_EQ(rebuilt->current_broadcast()->at_ms(), clock_.now());
+
+  auto ended = w_->end_round();
+  ASSERT_TRUE(ended.ok());
+  keep(*ended);
+  EXPECT_FALSE(w_->current_broadcast()) << "round 1's message outlived its round";
+  EXPECT_FALSE(workshop::replay(clock_, log_, 1)->current_broadcast());
+
+  EXPECT_FALSE(w_->broadcast("").ok());
+  EXPECT_FALSE(w_->broadcast(std::string(workshop::max_broadcast_chars + 1, 'x')).ok());
+  ASSERT_TRUE(w_->broadcast("Feedback next.").ok());
+  ASSERT_TRUE(w_->open_feedback().ok());
+  EXPECT_FALSE(w_->current_broadcast()) << "a message stayed over the feedback form";
+  ASSERT_TRUE(w_->close().ok());
+  EXPECT_FALSE(w_->broadcast("Anyone there?").ok()) << "a closed workshop took a message";
+}
+
+}  // namespace
+}  // namespace dyad::core

@@ -500,3 +500,43 @@ TEST_F(ServerTest, FloodIsRateLimited) {
 
 }  // namespace
 }  // namespace dyad::test
+
+namespace dyad::test {
+namespace {
+
+TEST_F(ServerTest, ABroadcastSurvivesAKillAndEndsWithItsRound) {
+  const auto w = create_workshop();
+  auto facilitator = attach(w);
+  std::vector<participant> people;
+  for (const char* name : {"Ana", "Ben", "Cleo", "Dev"}) people.push_back(join(w.code(), name));
+  ASSERT_TRUE(ask(*facilitator, launch("naming-the-strain")).has_ack());
+  v1::ClientMessage b;
+  b.mutable_broadcast()->set_text("Five minutes left in this round.");
+  ASSERT_TRUE(ask(*facilitator, b).has_ack());
+  const auto tokens = std::vector<std::string>{people[0].snapshot.resume_token(), people[1].snapshot.resume_token()};
+  people.clear();
+  facilitator.reset();
+
+  // Killed at once: the message was acknowledged, so it is in the log.
+  server_->kill();
+  server_.reset();
+  start();
+  auto link = open(w.code());
+  auto resumed = await(link->resume(tokens[0]), "resume");
+  ASSERT_TRUE(resumed.has_participant_snapshot()) << describe(resumed);
+  EXPECT_EQ(resumed.participant_snapshot().last_broadcast().text(), "Five minutes left in this round.");
+  facilitator = attach(w);
+
+  // The round ends: every page is told the message is over, and a newcomer never sees it.
+  v1::ClientMessage end;
+  end.mutable_end_round();
+  ASSERT_TRUE(ask(*facilitator, end).has_ack());
+  auto cleared = link->wait_for_event(
+      [](const v1::ServerMessage& m) { return m.has_broadcast() && m.broadcast().text().empty(); }, answer_deadline);
+  EXPECT_TRUE(cleared) << "the participant was not told the message is over";
+  const auto late = join(w.code(), "Eve");
+  EXPECT_TRUE(late.snapshot.last_broadcast().text().empty()) << "round 1's message greeted a late joiner";
+}
+
+}  // namespace
+}  // namespace dyad::test

@@ -53,7 +53,8 @@ export function broadcastPanel(send: (text: string) => Promise<void>, serverNow:
     const b = state?.lastBroadcast;
     last.replaceChildren();
     if (!b || !b.text) {
-      last.append(h('p', { class: 'muted small' }, 'Nothing sent yet.'));
+      // None sent yet, or the last one's round has ended: participants see no message now.
+      last.append(h('p', { class: 'muted small' }, 'No message is showing on participants’ pages.'));
       return;
     }
     last.append(
