@@ -1051,12 +1051,30 @@ result<pairing_result> make_groups(const pairing_request& request, const pairing
     out.keep_apart_relaxed = relaxed;
   }
 
-  // Rooms are numbered by their first member in reading order, so "Room 1" holds p1 and
-  // facilitators find people where they expect them.
-  std::stable_sort(out.groups.begin(), out.groups.end(), [](const pairing_group& a, const pairing_group& b) {
+  // A locked room keeps its name: its people may already have been told "Room 1". The others
+  // are numbered by their first member in reading order, so "Room 1" holds p1 and facilitators
+  // find people where they expect them, taking the lowest numbers the locked rooms leave free.
+  const auto fresh = out.groups.begin() + static_cast<std::ptrdiff_t>(request.locked.size());
+  std::stable_sort(fresh, out.groups.end(), [](const pairing_group& a, const pairing_group& b) {
     return natural_less(first_member(a), first_member(b));
   });
-  for (std::size_t i = 0; i < out.groups.size(); ++i) out.groups[i].room = room_name(i + 1);
+  std::vector<pairing_group> named;
+  for (auto it = out.groups.begin(); it != fresh; ++it) {
+    const bool unique = !it->room.empty() && std::none_of(named.begin(), named.end(), [&](const pairing_group& g) {
+      return g.room == it->room;
+    });
+    if (!unique) it->room.clear();
+    named.push_back(*it);
+  }
+  for (auto it = fresh; it != out.groups.end(); ++it) {
+    it->room.clear();
+    named.push_back(*it);
+  }
+  for (auto& g : named)
+    if (g.room.empty()) g.room = free_room(named);
+  std::stable_sort(named.begin(), named.end(),
+                   [](const pairing_group& a, const pairing_group& b) { return natural_less(a.room, b.room); });
+  out.groups = std::move(named);
   for (const auto& g : out.groups)
     for (std::size_t i = 0; i < g.members.size(); ++i)
       for (std::size_t j = i + 1; j < g.members.size(); ++j)

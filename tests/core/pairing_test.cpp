@@ -524,3 +524,36 @@ TEST(Pairing, LateJoinerNeverJoinsSomeoneTheyAreKeptApartFrom) {
 
 }  // namespace
 }  // namespace dyad::core
+
+namespace dyad::core {
+namespace {
+
+TEST(Pairing, ALockedRoomKeepsItsNameWhenTheRestIsReshuffled) {
+  // p1 was swapped out of Room 1, which was then locked: a reshuffle keeps its name, and the
+  // others take the numbers it leaves free, in reading order.
+  const auto present = people(8);
+  pairing_group locked{"Room 1", {{"p3", role_kind::therapist}, {"p7", role_kind::client}}, false};
+  const auto r = make_groups({present, group_shape::pairs, false, {}, {locked}, 3}, pairing_history{});
+  ASSERT_TRUE(r.ok()) << r.err().message;
+  ASSERT_EQ(r->groups.size(), 4U);
+  EXPECT_EQ(r->groups[0].room, "Room 1");
+  EXPECT_EQ(r->groups[0].members.size(), 2U);
+  for (const auto& m : r->groups[0].members) EXPECT_TRUE(m.participant == "p3" || m.participant == "p7") << m.participant;
+  EXPECT_EQ(r->groups[1].room, "Room 2");
+  EXPECT_EQ(r->groups[2].room, "Room 3");
+  EXPECT_EQ(r->groups[3].room, "Room 4");
+  // Room 2 holds the lowest-numbered person left: p1.
+  bool p1_in_room_2 = false;
+  for (const auto& m : r->groups[1].members) p1_in_room_2 |= m.participant == "p1";
+  EXPECT_TRUE(p1_in_room_2);
+
+  // A locked room named like another locked room, or unnamed, gets a free number.
+  pairing_group twin{"Room 1", {{"p1", role_kind::therapist}, {"p2", role_kind::client}}, false};
+  const auto clash = make_groups({present, group_shape::pairs, false, {}, {locked, twin}, 3}, pairing_history{});
+  ASSERT_TRUE(clash.ok()) << clash.err().message;
+  std::set<std::string> rooms;
+  for (const auto& g : clash->groups) EXPECT_TRUE(rooms.insert(g.room).second) << "two rooms named " << g.room;
+}
+
+}  // namespace
+}  // namespace dyad::core
