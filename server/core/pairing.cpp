@@ -1132,9 +1132,12 @@ std::size_t slot_in(std::vector<pairing_group>& groups, const std::string& newco
     }
     return join_cost(g, newcomer, history, keep_apart);
   };
+  // A group of three is full: a fourth would only watch. Join someone alone or a pair.
+  constexpr std::size_t full = 3;
   std::size_t best = groups.size();
   unsigned best_cost = std::numeric_limits<unsigned>::max();
   for (std::size_t i = 0; i < groups.size(); ++i) {
+    if (groups[i].members.size() >= full) continue;
     const unsigned cost = cost_of(groups[i]);
     if (cost < best_cost) {
       best_cost = cost;
@@ -1142,8 +1145,37 @@ std::size_t slot_in(std::vector<pairing_group>& groups, const std::string& newco
     }
   }
   if (best == groups.size()) {
-    groups.push_back(pairing_group{free_room(groups), {{newcomer, role_kind::therapist}}, false});
-    return best;
+    // Every group is full: the observer the newcomer has met least leaves their triad to
+    // practise with them in a room of their own.
+    std::size_t from = groups.size();
+    std::size_t observer = 0;
+    unsigned fewest = std::numeric_limits<unsigned>::max();
+    for (std::size_t i = 0; i < groups.size(); ++i)
+      for (std::size_t m = 0; m < groups[i].members.size(); ++m) {
+        const auto& who = groups[i].members[m];
+        if (who.role != role_kind::observer || groups[i].members.size() < full) continue;
+        const unsigned cost = history.times_met(newcomer, who.participant) * 1000U +
+                              (kept_apart(keep_apart, newcomer, who.participant) ? 1'000'000U : 0U);
+        if (cost < fewest) {
+          fewest = cost;
+          from = i;
+          observer = m;
+        }
+      }
+    if (from == groups.size()) {
+      groups.push_back(pairing_group{free_room(groups), {{newcomer, role_kind::therapist}}, false});
+      return groups.size() - 1;
+    }
+    const auto partner = groups[from].members[observer].participant;
+    groups[from].members.erase(groups[from].members.begin() + static_cast<std::ptrdiff_t>(observer));
+    const bool newcomer_leads = history.balance(newcomer) <= history.balance(partner);
+    pairing_group pair{free_room(groups),
+                       {{newcomer_leads ? newcomer : partner, role_kind::therapist},
+                        {newcomer_leads ? partner : newcomer, role_kind::client}},
+                       false};
+    sort_members(pair);
+    groups.push_back(std::move(pair));
+    return groups.size() - 1;
   }
   auto& g = groups[best];
   if (g.members.size() == 1) {

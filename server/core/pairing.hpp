@@ -58,9 +58,11 @@ struct pairing_result {
 /// best-effort.
 result<pairing_result> make_groups(const pairing_request& request, const pairing_history& history);
 
-/// Slots a late joiner into a running round: with someone left alone if there is one, otherwise
-/// as observer in a pair they have not met (or the group where they repeat least). Returns the
-/// index of the group they joined.
+/// Slots a late joiner (or someone back) into a running round: with someone left alone if there
+/// is one, otherwise as observer in a pair they have not met (or the pair where they repeat
+/// least); never as a fourth in a group of three. When every group has three, the observer they
+/// have met least leaves their group to practise with them in a new room. Returns the index of
+/// the group they joined.
 std::size_t slot_in(std::vector<pairing_group>& groups, const std::string& newcomer,
                     const pairing_history& history,
                     const std::vector<std::vector<std::string>>& keep_apart);

@@ -557,3 +557,38 @@ TEST(Pairing, ALockedRoomKeepsItsNameWhenTheRestIsReshuffled) {
 
 }  // namespace
 }  // namespace dyad::core
+
+namespace dyad::core {
+namespace {
+
+TEST(Pairing, SomeoneBackNeverMakesAFourthInATriad) {
+  // A triad exercise with two full triads: the person back from a drop takes an observer away
+  // to practise with them in a new room, rather than watching as a fourth.
+  std::vector<pairing_group> groups{
+      {"Room 1", {{"p1", role_kind::therapist}, {"p2", role_kind::client}, {"p3", role_kind::observer}}, false},
+      {"Room 2", {{"p4", role_kind::therapist}, {"p5", role_kind::client}, {"p6", role_kind::observer}}, false}};
+  pairing_history h;
+  h.record({{"Room 9", {{"p3", role_kind::therapist}, {"p7", role_kind::client}}, false}});
+  const auto joined = slot_in(groups, "p7", h, {});
+  ASSERT_EQ(groups.size(), 3U);
+  for (const auto& g : groups) EXPECT_LE(g.members.size(), 3U) << g.room << " has four";
+  EXPECT_EQ(joined, 2U);
+  EXPECT_EQ(groups[2].room, "Room 3");
+  // p7 has met p3 before, so it is p6 who comes over.
+  std::set<std::string> pair;
+  for (const auto& m : groups[2].members) pair.insert(m.participant);
+  EXPECT_EQ(pair, (std::set<std::string>{"p6", "p7"}));
+  EXPECT_EQ(groups[1].members.size(), 2U);
+
+  // With a pair to join, the pair is joined (as observer), not a triad.
+  std::vector<pairing_group> mixed{
+      {"Room 1", {{"p1", role_kind::therapist}, {"p2", role_kind::client}, {"p3", role_kind::observer}}, false},
+      {"Room 2", {{"p4", role_kind::therapist}, {"p5", role_kind::client}}, false}};
+  pairing_history met;
+  met.record({{"Room 9", {{"p4", role_kind::therapist}, {"p8", role_kind::client}}, false}});
+  EXPECT_EQ(slot_in(mixed, "p8", met, {}), 1U) << "a repeat as observer beats a fourth in a triad";
+  EXPECT_EQ(mixed[0].members.size(), 3U);
+}
+
+}  // namespace
+}  // namespace dyad::core
