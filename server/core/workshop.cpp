@@ -460,6 +460,12 @@ std::optional<assignment> workshop::assignment_of(const std::string& participant
   if (g == nullptr || exercise == nullptr) return std::nullopt;
   assignment a;
   a.round = r.number;
+  if (auto it = r.statuses.find(g->room); it != r.statuses.end()) {
+    a.room_done = it->second.done;
+    a.help_open = it->second.help_open;
+    a.help_handled = it->second.help_handled;
+    if (a.help_open) a.help_from = it->second.help_from;
+  }
   a.exercise_id = exercise->id();
   a.exercise_title = exercise->title();
   a.brief = exercise->brief();
@@ -498,6 +504,74 @@ std::optional<assignment> workshop::assignment_of(const std::string& participant
     }
   }
   return a;
+}
+
+result<const pairing_group*> workshop::room_of(const std::string& participant_id, std::uint32_t round) const {
+  if (rounds_.empty() || rounds_.back().ended)
+    return make_error(errc::wrong_state, "You are not in a group right now; wait for the next round.");
+  const auto& r = rounds_.back();
+  if (round != 0 && round != r.number)
+    return make_error(errc::wrong_state, "That was meant for round " + std::to_string(round) +
+                                             ", which has ended; nothing was changed.");
+  const auto* g = group_of(r.groups, participant_id);
+  if (g == nullptr) return make_error(errc::wrong_state, "You are not in a group right now; wait for the next round.");
+  return g;
+}
+
+result<event_list> workshop::room_event(std::uint32_t round, const std::string& room, v1::RoomStatusChange change,
+                                        const std::string& participant_id, std::string note) {
+  v1::WorkshopEvent e;
+  auto* c = e.mutable_room_status();
+  c->set_round(round);
+  c->set_room(room);
+  c->set_change(change);
+  c->set_participant_id(participant_id);
+  c->set_note(std::move(note));
+  c->set_at_ms(time_->now());
+  return commit({std::move(e)});
+}
+
+const std::map<std::string, room_status>& workshop::room_statuses() const {
+  static const std::map<std::string, room_status> none;
+  return rounds_.empty() ? none : rounds_.back().statuses;
+}
+
+result<event_list> workshop::mark_done(const std::string& participant_id, std::uint32_t round) {
+  auto g = room_of(participant_id, round);
+  if (!g) return g.err();
+  const auto& statuses = rounds_.back().statuses;
+  if (auto it = statuses.find((*g)->room); it != statuses.end() && it->second.done) return event_list{};
+  return room_event(rounds_.back().number, (*g)->room, v1::ROOM_STATUS_CHANGE_DONE, participant_id, {});
+}
+
+result<event_list> workshop::ask_for_help(const std::string& participant_id, std::uint32_t round, std::string note) {
+  auto g = room_of(participant_id, round);
+  if (!g) return g.err();
+  if (note.size() > max_help_note_chars) {
+    note.resize(max_help_note_chars);
+    while (!note.empty() && (static_cast<unsigned char>(note.back()) & 0xC0) == 0x80) note.pop_back();  // whole characters
+    if (!note.empty() && (static_cast<unsigned char>(note.back()) & 0x80) != 0) note.pop_back();
+  }
+  return room_event(rounds_.back().number, (*g)->room, v1::ROOM_STATUS_CHANGE_HELP_REQUESTED, participant_id,
+                    std::move(note));
+}
+
+result<event_list> workshop::withdraw_help(const std::string& participant_id, std::uint32_t round) {
+  auto g = room_of(participant_id, round);
+  if (!g) return g.err();
+  const auto& statuses = rounds_.back().statuses;
+  if (auto it = statuses.find((*g)->room); it == statuses.end() || !it->second.help_open) return event_list{};
+  return room_event(rounds_.back().number, (*g)->room, v1::ROOM_STATUS_CHANGE_HELP_WITHDRAWN, participant_id, {});
+}
+
+result<event_list> workshop::help_handled(const std::string& room, std::uint32_t round) {
+  if (rounds_.empty() || rounds_.back().ended || (round != 0 && round != rounds_.back().number))
+    return make_error(errc::wrong_state, "That round has ended; its help requests ended with it.");
+  const auto& r = rounds_.back();
+  if (std::none_of(r.groups.begin(), r.groups.end(), [&](const pairing_group& g) { return g.room == room; }))
+    return make_error(errc::not_found, "There is no " + room + " in this round.");
+  if (auto it = r.statuses.find(room); it == r.statuses.end() || !it->second.help_open) return event_list{};
+  return room_event(r.number, room, v1::ROOM_STATUS_CHANGE_HELP_HANDLED, {}, {});
 }
 
 result<event_list> workshop::broadcast(std::string text) {
@@ -556,7 +630,7 @@ status workshop::apply(const v1::WorkshopEvent& event) {
       broadcast_.reset();  // a message for the time before this round
       history_.record(groups);
       rounds_.push_back(round_state{l.round(), l.exercise_id(), std::move(groups),
-                                    round_clock(phases_of(*exercise), l.at_ms()), false});
+                                    round_clock(phases_of(*exercise), l.at_ms()), false, {}});
       return ok();
     }
     case v1::WorkshopEvent::kGroupsChanged: {
@@ -601,6 +675,30 @@ status workshop::apply(const v1::WorkshopEvent& event) {
     case v1::WorkshopEvent::kBroadcastSent:
       broadcast_ = event.broadcast_sent();
       return ok();
+    case v1::WorkshopEvent::kRoomStatus: {
+      const auto& c = event.room_status();
+      if (rounds_.empty() || rounds_.back().number != c.round())
+        return make_error(errc::wrong_state, "A room's status for round " + std::to_string(c.round()) + ", which is not the current one.");
+      auto& st = rounds_.back().statuses[c.room()];
+      switch (c.change()) {
+        case v1::ROOM_STATUS_CHANGE_DONE:
+          st.done = true;
+          st.help_open = false;
+          return ok();
+        case v1::ROOM_STATUS_CHANGE_HELP_REQUESTED:
+          st.help_open = true;
+          st.help_handled = false;
+          st.help_note = c.note();
+          st.help_from = c.participant_id();
+          return ok();
+        case v1::ROOM_STATUS_CHANGE_HELP_HANDLED:
+        case v1::ROOM_STATUS_CHANGE_HELP_WITHDRAWN:
+          st.help_handled = c.change() == v1::ROOM_STATUS_CHANGE_HELP_HANDLED;
+          st.help_open = false;
+          return ok();
+        default: return make_error(errc::invalid_argument, "Unknown room status change in the log.");
+      }
+    }
     case v1::WorkshopEvent::kFeedbackSubmitted: {
       // A live submission carries both who and what. The store never keeps them together: it
       // gives them back as two kinds of restore event, one with only who (and the submission id,

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -44,6 +45,24 @@ struct assignment {
   std::string excerpt_title;
   std::vector<dyad::v1::Turn> excerpt_turns;
   round_clock::view phase;
+  /// The room's own state, which partners see too.
+  bool room_done = false;
+  bool help_open = false;
+  /// Who asked for the open help request (participant id).
+  std::string help_from;
+  /// The last request was closed by the facilitator.
+  bool help_handled = false;
+};
+
+/// What a room of the current round has said: done, or asking for help.
+struct room_status {
+  bool done = false;
+  bool help_open = false;
+  std::string help_note;
+  /// Participant id of who asked.
+  std::string help_from;
+  /// The last request was closed by the facilitator, not withdrawn by the room.
+  bool help_handled = false;
 };
 
 /// One live workshop: roster, lifecycle (lobby → rounds → feedback → closed), rounds with their
@@ -111,6 +130,21 @@ public:
   result<event_list> next_phase();
   result<event_list> end_round();
 
+  /// "We're done" from a participant's room in the round they saw (`round` 0: the current one):
+  /// still possible once the last phase has run out, until the facilitator ends the round. An
+  /// open help request of the room ends with it. Pressed twice, nothing new is stored.
+  result<event_list> mark_done(const std::string& participant_id, std::uint32_t round);
+  /// "Ask for help", with an optional note (cut to `max_help_note_chars`); again with a new note
+  /// while open. Refused, like "done", for someone not in a group of that round.
+  result<event_list> ask_for_help(const std::string& participant_id, std::uint32_t round, std::string note);
+  /// "Never mind" from the room; nothing stored when no help is open.
+  result<event_list> withdraw_help(const std::string& participant_id, std::uint32_t round);
+  /// The facilitator has seen to the room's help request; nothing stored when none is open.
+  result<event_list> help_handled(const std::string& room, std::uint32_t round);
+  static constexpr std::size_t max_help_note_chars = 500;
+  /// The current round's rooms that have said something, by room; empty before the first round.
+  const std::map<std::string, room_status>& room_statuses() const;
+
   /// A message to everyone, shown until the round it was sent in ends (sent between rounds: until
   /// the next round starts or feedback opens) or a newer one replaces it. 1 to `max_broadcast_chars`
   /// characters; refused once the workshop has closed.
@@ -147,6 +181,8 @@ public:
   const std::vector<pairing_group>& groups() const;
   /// Whether a round is running now (launched, not ended, phases not all passed).
   bool round_running() const;
+  /// Whether the facilitator has ended the current (last) round; false before the first.
+  bool round_ended() const noexcept { return !rounds_.empty() && rounds_.back().ended; }
   /// The current round's clock as seen now, if there has been a round.
   std::optional<round_clock::view> phase() const;
   /// What this participant sees now, if they are in a group of the current round; nothing once
@@ -174,7 +210,12 @@ private:
     std::vector<pairing_group> groups;
     round_clock clock;
     bool ended = false;
+    std::map<std::string, room_status> statuses;
   };
+  /// The current round's group of a participant, after the checks every room request shares.
+  result<const pairing_group*> room_of(const std::string& participant_id, std::uint32_t round) const;
+  result<event_list> room_event(std::uint32_t round, const std::string& room, dyad::v1::RoomStatusChange change,
+                                const std::string& participant_id, std::string note);
 
   workshop(const clock& time, dyad::v1::Plan plan, std::string code, std::uint64_t seed,
            std::uint64_t private_seed, millis created_at);

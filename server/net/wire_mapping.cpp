@@ -32,6 +32,9 @@ v1::Assignment to_wire(const core::assignment& a) {
   for (const auto& n : a.phase_notes) out.add_phase_notes(n);
   out.set_excerpt_title(a.excerpt_title);
   for (const auto& t : a.excerpt_turns) *out.add_excerpt_turns() = t;
+  out.set_room_done(a.room_done);
+  out.set_help_open(a.help_open);
+  out.set_help_handled(a.help_handled);
   return out;
 }
 
@@ -66,7 +69,9 @@ v1::Roster roster_of(const core::roster& people) {
 v1::PhaseState phase_of(const core::workshop& w) {
   const auto view = w.phase();
   if (!view) return {};
-  return to_wire(w.round_number(), *view);
+  auto out = to_wire(w.round_number(), *view);
+  out.set_ended(w.round_ended());
+  return out;
 }
 
 v1::ServerMessage error_message(std::uint64_t request_id, v1::ErrorCode code, std::string text) {

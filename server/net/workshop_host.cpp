@@ -32,7 +32,6 @@ bool acceptable_client_token(const std::string& token) {
   });
 }
 
-constexpr std::size_t max_help_note_chars = 500;
 constexpr auto tally_interval = std::chrono::milliseconds(250);
 
 bool has_kind(const core::event_list& events, v1::WorkshopEvent::KindCase kind) {
@@ -260,6 +259,7 @@ void workshop_host::on_request(std::uint64_t peer_id, const v1::ClientMessage& m
   switch (m.kind_case()) {
     case K::kDone:
     case K::kHelp:
+    case K::kWithdrawHelp:
     case K::kSubmitFeedback:
     case K::kSetAway:
     case K::kLeave:
@@ -367,36 +367,12 @@ void workshop_host::do_participant_request(std::uint64_t peer_id, const connecti
   const auto pid = c.participant_id;
   using K = v1::ClientMessage::KindCase;
   switch (m.kind_case()) {
-    case K::kDone:
-    case K::kHelp: {
-      // Still possible once the last phase has run out: that is when a pair is done.
-      const auto a = workshop_.assignment_of(pid);
-      if (!a)
-        return reply_error(peer_id, rid, v1::ERROR_CODE_WRONG_STATE, "You are not in a group right now; wait for the next round.");
-      // Pressed offline in one round and delivered in the next: it was about the old one.
-      const auto meant = m.kind_case() == K::kDone ? m.done().round() : m.help().round();
-      if (meant != 0 && meant != a->round)
-        return reply_error(peer_id, rid, v1::ERROR_CODE_WRONG_STATE,
-                           "That was meant for round " + std::to_string(meant) + ", which has ended; nothing was changed.");
-      if (status_round_ != workshop_.round_number()) {
-        statuses_.clear();
-        status_round_ = workshop_.round_number();
-      }
-      auto& st = statuses_[a->room];
-      st.set_room(a->room);
-      if (m.kind_case() == K::kDone) {
-        st.set_done(true);
-      } else {
-        st.set_needs_help(true);
-        auto note = m.help().note();
-        if (note.size() > max_help_note_chars) note.resize(max_help_note_chars);
-        st.set_help_note(note);
-        const auto name = workshop_.people().shown_name(pid);
-        st.set_help_from(name ? *name : pid);
-      }
-      reply_ack(peer_id, rid);
-      return send_group_statuses();
-    }
+    // Still possible once the last phase has run out (that is when a pair is done), until the
+    // facilitator ends the round; one pressed in a round that has ended changes nothing.
+    case K::kDone: return commit_and_ack(peer_id, rid, workshop_.mark_done(pid, m.done().round()));
+    case K::kHelp: return commit_and_ack(peer_id, rid, workshop_.ask_for_help(pid, m.help().round(), m.help().note()));
+    case K::kWithdrawHelp:
+      return commit_and_ack(peer_id, rid, workshop_.withdraw_help(pid, m.withdraw_help().round()));
     case K::kSubmitFeedback: {
       auto r = workshop_.submit_feedback(pid, m.submit_feedback().submission_id(), m.submit_feedback().response());
       if (!r) return reply_error(peer_id, rid, r.err());
@@ -480,6 +456,8 @@ void workshop_host::do_facilitator_request(std::uint64_t peer_id, std::uint64_t 
       }
     }
     case K::kEndRound: return commit_and_ack(peer_id, rid, workshop_.end_round());
+    case K::kHelpHandled:
+      return commit_and_ack(peer_id, rid, workshop_.help_handled(m.help_handled().room(), m.help_handled().round()));
     case K::kBroadcast: return commit_and_ack(peer_id, rid, workshop_.broadcast(m.broadcast().text()));
     case K::kMarkAway:
       return commit_and_ack(peer_id, rid,
@@ -542,6 +520,15 @@ void workshop_host::on_tick() {
 // ---------------------------------------------------------------------------------------------
 // Publishing what changed
 
+v1::Assignment workshop_host::assignment_wire(const core::assignment& a) const {
+  auto wire = to_wire(a);
+  if (a.help_open) {
+    const auto name = workshop_.people().shown_name(a.help_from);
+    wire.set_help_from(name ? *name : a.help_from);
+  }
+  return wire;
+}
+
 v1::BroadcastMessage workshop_host::broadcast_now() const {
   v1::BroadcastMessage b;
   if (const auto& sent = workshop_.current_broadcast()) {
@@ -563,13 +550,9 @@ void workshop_host::publish(const core::event_list& events) {
     send_to_all(std::move(m), true, true);
   }
   if (has_kind(events, K::kJoined) || has_kind(events, K::kPresence)) send_roster();
-  if (has_kind(events, K::kRoundLaunched) || has_kind(events, K::kGroupsChanged) || has_kind(events, K::kRoundEnded)) {
-    if (status_round_ != workshop_.round_number()) {
-      statuses_.clear();
-      status_round_ = workshop_.round_number();
-    }
+  if (has_kind(events, K::kRoundLaunched) || has_kind(events, K::kGroupsChanged) || has_kind(events, K::kRoundEnded) ||
+      has_kind(events, K::kRoomStatus))
     send_group_statuses();
-  }
   refresh_assignments();
   if (has_kind(events, K::kRoundLaunched) || has_kind(events, K::kClock) || has_kind(events, K::kRoundEnded)) {
     send_phase();
@@ -606,7 +589,7 @@ void workshop_host::publish(const core::event_list& events) {
 void workshop_host::refresh_assignments() {
   for (const auto& [pid, peer_id] : connection_of_) {
     const auto a = workshop_.assignment_of(pid);
-    v1::Assignment wire = a ? to_wire(*a) : v1::Assignment{};
+    v1::Assignment wire = a ? assignment_wire(*a) : v1::Assignment{};
     auto bytes = wire.SerializeAsString();
     auto& last = last_assignment_[pid];
     if (bytes == last) continue;
@@ -701,11 +684,18 @@ v1::GroupStatuses workshop_host::group_statuses() const {
   out.set_exercise_id(workshop_.round_exercise_id());
   if (const auto* ex = core::find_exercise(workshop_.plan(), out.exercise_id()))
     for (const auto& g : workshop_.groups()) *out.add_round_groups() = core::to_proto(g, *ex);
+  const auto& statuses = workshop_.room_statuses();
   for (const auto& g : workshop_.groups()) {
     auto* s = out.add_groups();
     s->set_room(g.room);
-    if (status_round_ == workshop_.round_number())
-      if (auto it = statuses_.find(g.room); it != statuses_.end()) *s = it->second;
+    const auto it = statuses.find(g.room);
+    if (it == statuses.end()) continue;
+    s->set_done(it->second.done);
+    s->set_needs_help(it->second.help_open);
+    if (!it->second.help_open) continue;
+    s->set_help_note(it->second.help_note);
+    const auto name = workshop_.people().shown_name(it->second.help_from);
+    s->set_help_from(name ? *name : it->second.help_from);
   }
   return out;
 }
@@ -723,7 +713,7 @@ v1::ParticipantSnapshot workshop_host::participant_snapshot(const std::string& p
   s.set_time_zone(plan.time_zone());
   for (const auto& b : plan.agenda()) *s.add_agenda() = b;
   s.set_lifecycle(workshop_.lifecycle());
-  if (auto a = workshop_.assignment_of(pid)) *s.mutable_assignment() = to_wire(*a);
+  if (auto a = workshop_.assignment_of(pid)) *s.mutable_assignment() = assignment_wire(*a);
   if (workshop_.round_number() > 0) *s.mutable_phase() = phase_of(workshop_);
   *s.mutable_last_broadcast() = broadcast_now();
   *s.mutable_feedback() = feedback_state_for(pid);

@@ -113,6 +113,8 @@ private:
   dyad::v1::FacilitatorSnapshot facilitator_snapshot() const;
   /// The message showing now, as the wire carries it (empty text: none).
   dyad::v1::BroadcastMessage broadcast_now() const;
+  /// A participant's assignment as the wire carries it, names for ids.
+  dyad::v1::Assignment assignment_wire(const core::assignment& a) const;
   dyad::v1::FeedbackState feedback_state_for(const std::string& participant_id) const;
   dyad::v1::GroupStatuses group_statuses() const;
 
@@ -151,9 +153,6 @@ private:
   // What each participant's page was last sent, serialised, so unchanged assignments are not resent.
   std::unordered_map<std::string, std::string> last_assignment_;
 
-  // Group status of the current round, by room; in memory only (it is advisory).
-  std::uint32_t status_round_ = 0;
-  std::map<std::string, dyad::v1::GroupStatus> statuses_;
   /// sent_ms of the message pages were last told of (0: none showing).
   std::int64_t broadcast_shown_ms_ = 0;
 

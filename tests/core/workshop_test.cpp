@@ -492,3 +492,66 @@ TEST_F(WorkshopTest, ABroadcastLastsUntilItsRoundEndsOrANewerOneAndSurvivesARepl
 
 }  // namespace
 }  // namespace dyad::core
+
+namespace dyad::core {
+namespace {
+
+TEST_F(WorkshopTest, HelpRequestsAreAskedHandledWithdrawnAndEndWithTheirRound) {
+  const auto ana = join("Ana");
+  join("Ben");
+  join("Cleo");
+  join("Dev");
+  keep(*w_->launch_round("listening"));
+  const auto room = w_->assignment_of(ana)->room;
+  EXPECT_FALSE(w_->ask_for_help(ana, 7, "").ok()) << "a press meant for another round changed this one";
+
+  auto asked = w_->ask_for_help(ana, 1, "Our client froze.");
+  ASSERT_TRUE(asked.ok()) << asked.err().message;
+  keep(*asked);
+  ASSERT_TRUE(w_->room_statuses().at(room).help_open);
+  EXPECT_EQ(w_->room_statuses().at(room).help_note, "Our client froze.");
+  EXPECT_TRUE(w_->assignment_of(ana)->help_open);
+  EXPECT_EQ(w_->assignment_of(ana)->help_from, ana);
+
+  // The facilitator sees to it; a second "handled" stores nothing.
+  auto handled = w_->help_handled(room, 1);
+  ASSERT_TRUE(handled.ok()) << handled.err().message;
+  keep(*handled);
+  EXPECT_FALSE(w_->room_statuses().at(room).help_open);
+  EXPECT_TRUE(w_->assignment_of(ana)->help_handled) << "the room is not told the facilitator saw to it";
+  EXPECT_TRUE(w_->help_handled(room, 1)->empty());
+  EXPECT_FALSE(w_->help_handled("Room 99", 1).ok());
+
+  // Asked again, then "never mind" from the room.
+  keep(*w_->ask_for_help(ana, 0, ""));
+  keep(*w_->withdraw_help(ana, 0));
+  EXPECT_FALSE(w_->room_statuses().at(room).help_open);
+  EXPECT_FALSE(w_->assignment_of(ana)->help_handled);
+  EXPECT_TRUE(w_->withdraw_help(ana, 0)->empty());
+
+  // Time runs out: the room can still ask, and say it is done, which ends its request.
+  clock_.advance(60 * minute);
+  EXPECT_FALSE(w_->round_running());
+  keep(*w_->ask_for_help(ana, 1, "One more question."));
+  keep(*w_->mark_done(ana, 1));
+  EXPECT_TRUE(w_->room_statuses().at(room).done);
+  EXPECT_FALSE(w_->room_statuses().at(room).help_open);
+  EXPECT_TRUE(w_->mark_done(ana, 1)->empty()) << "done twice stored twice";
+  keep(*w_->ask_for_help(ana, 1, "Still here."));
+
+  // All of it is in the log: a restart shows the same.
+  auto rebuilt = workshop::replay(clock_, log_, 1);
+  ASSERT_TRUE(rebuilt.ok()) << rebuilt.err().message;
+  EXPECT_TRUE(rebuilt->room_statuses().at(room).done);
+  EXPECT_TRUE(rebuilt->room_statuses().at(room).help_open);
+  EXPECT_EQ(rebuilt->room_statuses().at(room).help_note, "Still here.");
+
+  // Ended by the facilitator: nothing more to ask in it, and the next round starts afresh.
+  keep(*w_->end_round());
+  EXPECT_FALSE(w_->ask_for_help(ana, 1, "").ok());
+  keep(*w_->launch_round("listening"));
+  EXPECT_TRUE(w_->room_statuses().empty());
+}
+
+}  // namespace
+}  // namespace dyad::core

@@ -540,3 +540,62 @@ TEST_F(ServerTest, ABroadcastSurvivesAKillAndEndsWithItsRound) {
 
 }  // namespace
 }  // namespace dyad::test
+
+namespace dyad::test {
+namespace {
+
+TEST_F(ServerTest, HelpRequestsSurviveAKillAndAreHandled) {
+  const auto w = create_workshop();
+  auto facilitator = attach(w);
+  std::vector<participant> people;
+  for (const char* name : {"Ana", "Ben", "Cleo", "Dev"}) people.push_back(join(w.code(), name));
+  ASSERT_TRUE(ask(*facilitator, launch("naming-the-strain")).has_ack());
+  v1::ClientMessage help;
+  help.mutable_help()->set_note("Our client froze.");
+  ASSERT_TRUE(ask(*people[0].link, help).has_ack());
+  // The partner sees that their room asked.
+  auto told = people[0].link->wait_for_event(
+      [](const v1::ServerMessage& m) { return m.has_assignment() && m.assignment().help_open(); }, answer_deadline);
+  ASSERT_TRUE(told);
+  EXPECT_EQ(told->assignment().help_from(), "Ana");
+  const auto room = told->assignment().room();
+  const auto token = people[0].snapshot.resume_token();
+  people.clear();
+  facilitator.reset();
+
+  server_->kill();
+  server_.reset();
+  start();
+  auto link = open(w.code());
+  const auto attached = await(link->attach_facilitator(w.facilitator_token()), "attach");
+  ASSERT_TRUE(attached.has_facilitator_snapshot()) << describe(attached);
+  bool asking = false;
+  for (const auto& g : attached.facilitator_snapshot().group_statuses().groups())
+    if (g.room() == room) asking = g.needs_help() && g.help_note() == "Our client froze." && g.help_from() == "Ana";
+  EXPECT_TRUE(asking) << "the help request did not survive the restart: " << describe(attached);
+
+  v1::ClientMessage handled;
+  handled.mutable_help_handled()->set_room(room);
+  handled.mutable_help_handled()->set_round(1);
+  ASSERT_TRUE(ask(*link, handled).has_ack());
+  auto cleared = link->wait_for_event(
+      [&](const v1::ServerMessage& m) {
+        if (!m.has_group_statuses()) return false;
+        for (const auto& g : m.group_statuses().groups())
+          if (g.room() == room) return !g.needs_help();
+        return false;
+      },
+      answer_deadline);
+  EXPECT_TRUE(cleared) << "the dashboard was not told the request was handled";
+  auto participant_link = open(w.code());
+  auto resumed = await(participant_link->resume(token), "resume");
+  ASSERT_TRUE(resumed.has_participant_snapshot());
+  EXPECT_FALSE(resumed.participant_snapshot().assignment().help_open());
+  // A participant may not mark another room's help handled.
+  auto refused = ask(*participant_link, handled);
+  ASSERT_TRUE(refused.has_error());
+  EXPECT_EQ(refused.error().code(), v1::ERROR_CODE_FORBIDDEN);
+}
+
+}  // namespace
+}  // namespace dyad::test

@@ -172,6 +172,23 @@ test('Browser.WorkshopDay: seven participants, one triad, broadcast, help, feedb
     (await fac.page.locator(`[data-testid=group-card][data-room="${seen[doneIndex].room}"]`).getAttribute('data-status')) === 'done');
   await shoot(devices[0].page, 'participant-broadcast-help-phone');
   await shoot(fac.page, 'dashboard-help-desktop');
+  // The partners see that their room asked; the room can say "never mind", and the facilitator
+  // can mark a request handled: either way the alarm goes.
+  const partnerIndex = seen.findIndex((a, i) => i > 0 && a.room === helper.room);
+  await waitForText(devices[partnerIndex].page.getByTestId('help-status'), `asked by ${people[0].name}`);
+  await devices[partnerIndex].page.getByTestId('withdraw-help').click();
+  await waitUntil('the withdrawn request to leave the dashboard', async () =>
+    (await fac.page.locator(`[data-testid=group-card][data-room="${helper.room}"]`).getAttribute('data-status')) !== 'help');
+  await waitForText(devices[0].page.getByTestId('help-status'), 'Someone in your room said you are fine');
+  await waitForText(devices[partnerIndex].page.getByTestId('help-status'), 'You said you are fine');
+  await devices[0].page.getByRole('button', { name: 'Ask for help' }).click();
+  await waitUntil('the help request again', async () =>
+    (await fac.page.locator(`[data-testid=group-card][data-room="${helper.room}"]`).getAttribute('data-status')) === 'help');
+  await fac.page.getByTestId('help-handled').first().click();
+  await waitUntil('the handled request to leave the dashboard', async () =>
+    (await fac.page.locator(`[data-testid=group-card][data-room="${helper.room}"]`).getAttribute('data-status')) !== 'help' &&
+    !(await fac.page.getByTestId('help-alerts').isVisible()));
+  await waitForText(devices[0].page.getByTestId('help-status'), 'Your facilitator has seen to your request');
 
   // Feedback: everyone answers; the dashboard counts and tallies live.
   await fac.page.getByRole('button', { name: 'Open feedback' }).click();

@@ -10,6 +10,7 @@ import {
   CloseWorkshopSchema,
   ControlClockSchema,
   EndRoundSchema,
+  HelpHandledSchema,
   ErrorCode,
   LaunchRoundSchema,
   MarkAwaySchema,
@@ -118,7 +119,7 @@ const help = helpAlerts(baseTitle, (room) => {
   card?.scrollIntoView({ behavior: 'smooth', block: 'center' });
   card?.setAttribute('tabindex', '-1');
   card?.focus();
-});
+}, (room) => ack({ case: 'helpHandled', value: create(HelpHandledSchema, { room, round: state.round }) }));
 
 const side = h('aside', { class: 'fac-side', 'aria-label': 'Joining and participants' }, join.root, roster.root, agenda.root);
 const mainCol = h('div', { class: 'fac-main' });

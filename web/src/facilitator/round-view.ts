@@ -7,7 +7,7 @@ import { apiGet, download, h, render } from '../lib/dom';
 import { apiUrl } from '../lib/urls';
 import { copyStatus, copyText } from './clipboard';
 import { clockPanel, type ClockActions } from './clock';
-import { exerciseById, roundRunning, type DashState } from './state';
+import { exerciseById, roundInUse, roundRunning, type DashState } from './state';
 import { keepFocus, messageOf, nameOf, roleName } from './util';
 
 export interface RoundView {
@@ -128,14 +128,15 @@ export function roundView(clockActions: ClockActions): RoundView {
 
   function card(s: DashState, ex: Exercise | undefined, g: Group): HTMLElement {
     const st = s.statusRound === s.round ? s.statuses.get(g.room) : undefined;
-    const status = roundRunning(s) ? statusOf(st) : 'working';
+    // Rooms keep their status until the facilitator ends the round, time up or not.
+    const status = roundInUse(s) ? statusOf(st) : 'working';
     // Between rounds the roles read as launched; during one, as they stand after any swap.
     const phaseIndex = roundRunning(s) ? s.phase?.phaseIndex ?? 0 : 0;
     const badge = status === 'help'
       ? h('p', { class: 'status-badge help', 'data-testid': 'help-badge' }, h('span', { class: 'icon', 'aria-hidden': 'true' }, '⚠'), ' Needs help')
       : status === 'done'
         ? h('p', { class: 'status-badge done' }, h('span', { class: 'icon', 'aria-hidden': 'true' }, '✓'), ' Done')
-        : h('p', { class: 'status-badge working' }, roundRunning(s) ? 'Working' : 'Ended');
+        : h('p', { class: 'status-badge working' }, roundRunning(s) ? 'Working' : roundInUse(s) ? 'Time is up' : 'Ended');
     return h('article', { class: `group-card live-card status-${status}`, 'data-testid': 'group-card', 'data-room': g.room, 'data-status': status },
       h('header', { class: 'group-head' }, h('h3', {}, g.room), badge),
       status === 'help'
@@ -156,7 +157,7 @@ export function roundView(clockActions: ClockActions): RoundView {
     const has = s.round > 0;
     const running = roundRunning(s);
     const ex = exerciseById(s, s.exerciseId);
-    heading.textContent = has ? `Round ${s.round}${running ? '' : ' (ended)'}` : 'Round';
+    heading.textContent = has ? `Round ${s.round}${running ? '' : roundInUse(s) ? ' (time is up: end it to bring everyone back)' : ' (ended)'}` : 'Round';
     subtitle.textContent = has && ex ? ex.title : '';
     subtitle.hidden = !subtitle.textContent;
     empty.hidden = has;
@@ -164,7 +165,7 @@ export function roundView(clockActions: ClockActions): RoundView {
     clock.root.hidden = clock.root.hidden || !has;
 
     const groups = [...s.groups];
-    if (running) {
+    if (roundInUse(s)) {
       // Help first, then those still working, then the finished: the eye lands where it is needed.
       const rank = (g: Group) => ({ help: 0, working: 1, done: 2 })[statusOf(s.statuses.get(g.room))];
       groups.sort((a, b) => rank(a) - rank(b));

@@ -78,6 +78,12 @@ export function exerciseById(s: DashState, id: string): Exercise | undefined {
   return s.plan?.exercises.find((e) => e.id === id);
 }
 
+/** The rooms are in use: a round launched and not yet ended by the facilitator, even with its
+ *  time up (people may still be finishing, or asking for help). */
+export function roundInUse(s: DashState): boolean {
+  return s.round > 0 && !!s.phase && s.phase.round === s.round && !s.phase.ended && s.phase.phaseCount > 0;
+}
+
 /** A round is running: launched, not ended, its clock not run out. */
 export function roundRunning(s: DashState): boolean {
   return s.round > 0 && !!s.phase && s.phase.round === s.round && !s.phase.finished && s.phase.phaseCount > 0;

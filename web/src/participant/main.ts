@@ -81,8 +81,9 @@ const actions = new ActionsCard(async (kind, note) => {
   // With the round seen when pressed: if it is delivered only after another round began, the
   // server refuses it rather than mark the new room.
   if (kind === 'done') await c.request({ case: 'done', value: { $typeName: 'dyad.v1.MarkDone', round } });
+  else if (kind === 'withdraw') await c.request({ case: 'withdrawHelp', value: { $typeName: 'dyad.v1.WithdrawHelp', round } });
   else await c.request({ case: 'help', value: { $typeName: 'dyad.v1.AskForHelp', note, round } });
-  store.setRoundFlag(round, kind);
+  if (kind !== 'withdraw') store.setRoundFlag(round, kind);
 }, () => conn?.online ?? false);
 const material = new MaterialCards();
 const roundEl = h('div', { class: 'p-round', 'data-testid': 'assignment' },
@@ -156,6 +157,7 @@ function drawLive(): void {
   waiting.el.hidden = inGroup || fbVisible;
   if (inGroup && assignment) {
     actions.setRound(assignment.round, store.roundFlags(assignment.round));
+    actions.setRoom({ done: assignment.roomDone, helpOpen: assignment.helpOpen, helpFrom: assignment.helpFrom, helpHandled: assignment.helpHandled });
     clock.update(phase && phase.round === assignment.round ? phase : undefined);
   } else {
     clock.update(undefined);

@@ -156,7 +156,15 @@ export class MaterialCards {
   }
 }
 
-export type Send = (kind: 'done' | 'help', note: string) => Promise<void>;
+export type Send = (kind: 'done' | 'help' | 'withdraw', note: string) => Promise<void>;
+
+/** What the room has said, as the server holds it: partners see each other's presses. */
+export interface RoomState {
+  done: boolean;
+  helpOpen: boolean;
+  helpFrom: string;
+  helpHandled: boolean;
+}
 
 /** "We're done" and "Ask for help". The Connection queues them while reconnecting, so they are
  *  never refused for being offline; the page only says they will go out later. */
@@ -167,11 +175,16 @@ export class ActionsCard {
   private readonly note = h('input', { type: 'text', id: 'p-help-note', maxlength: 500, autocomplete: 'off', 'data-testid': 'help-note' });
   private readonly doneStatus = h('p', { class: 'p-quiet', role: 'status', 'data-testid': 'done-status' });
   private readonly helpStatus = h('p', { class: 'p-quiet', role: 'status', 'data-testid': 'help-status' });
+  private readonly withdrawButton = h('button', { type: 'button', class: 'secondary', 'data-testid': 'withdraw-help', hidden: true },
+    'Never mind, we’re fine');
   private round = 0;
+  private helpWasOpen = false;
+  private withdrew = false;
 
   constructor(private readonly send: Send, private readonly isOnline: () => boolean) {
     this.doneButton.addEventListener('click', () => void this.press('done'));
     this.helpButton.addEventListener('click', () => void this.press('help'));
+    this.withdrawButton.addEventListener('click', () => void this.withdraw());
     this.note.addEventListener('keydown', (ev) => {
       if (ev.key === 'Enter') {
         ev.preventDefault();
@@ -184,7 +197,7 @@ export class ActionsCard {
         h('label', { for: 'p-help-note' }, 'Note for your facilitator (optional)',
           h('span', { class: 'hint' }, 'A few words, e.g. “our partner dropped out”.')),
         this.note,
-        h('div', { class: 'actions' }, this.helpButton),
+        h('div', { class: 'actions' }, this.helpButton, this.withdrawButton),
         this.helpStatus));
   }
 
@@ -199,6 +212,47 @@ export class ActionsCard {
     this.helpStatus.textContent = already.help ? 'Help is on its way — your facilitator has been told.' : '';
     this.doneStatus.className = 'p-quiet';
     this.helpStatus.className = 'p-quiet';
+    this.helpWasOpen = false;
+    this.withdrew = false;
+    this.withdrawButton.hidden = true;
+  }
+
+  /** The room's state as the server holds it: what partners pressed shows here too. */
+  setRoom(room: RoomState): void {
+    if (room.done) {
+      this.doneButton.disabled = true;
+      if (!this.doneStatus.classList.contains('error-text'))
+        this.doneStatus.textContent = "Your room is marked done — your facilitator can see it.";
+    }
+    this.withdrawButton.hidden = !room.helpOpen;
+    if (room.helpOpen) {
+      this.withdrew = false;
+      this.helpStatus.className = 'p-quiet';
+      this.helpStatus.textContent = `Help is on its way — your facilitator has been told${room.helpFrom ? ` (asked by ${room.helpFrom})` : ''}.`;
+    } else if (this.helpWasOpen) {
+      this.helpStatus.className = 'p-quiet';
+      this.helpStatus.textContent = room.helpHandled
+        ? 'Your facilitator has seen to your request.'
+        : this.withdrew
+          ? 'You said you are fine; ask again whenever you need to.'
+          : 'Someone in your room said you are fine; ask again whenever you need to.';
+    }
+    this.helpWasOpen = room.helpOpen;
+  }
+
+  private async withdraw(): Promise<void> {
+    if (this.withdrawButton.disabled) return;
+    this.withdrawButton.disabled = true;
+    this.withdrew = true;
+    try {
+      await this.send('withdraw', '');
+    } catch (e) {
+      this.withdrew = false;
+      this.helpStatus.className = 'p-quiet error-text';
+      this.helpStatus.textContent = e instanceof WireError ? e.message : 'This could not be sent; try again.';
+    } finally {
+      this.withdrawButton.disabled = false;
+    }
   }
 
   private async press(kind: 'done' | 'help'): Promise<void> {
