@@ -107,6 +107,9 @@ test('Browser.WorkshopDay: seven participants, one triad, broadcast, help, feedb
   });
   await fac.page.getByRole('button', { name: 'Launch round' }).click();
   await waitUntil('three groups running', async () => (await fac.page.getByTestId('group-card').count()) === 3);
+  // Whatever the clock says, the agenda's "now" is the exercise being practised.
+  await waitUntil('the agenda to mark the running exercise', async () =>
+    (await fac.page.locator('.agenda-block[aria-current="time"]').getAttribute('data-exercise', { timeout: 1000 })) === 'noticing-withdrawal');
 
   // Every participant's card: rooms make two pairs and one triad, partners are each other.
   const seen = [];

@@ -3,7 +3,7 @@ import { AgendaBlockKind, type AgendaBlock } from '@gen/dyad/v1/plan_pb';
 import { Lifecycle } from '@gen/dyad/v1/events_pb';
 import { agendaPosition, kindName, minutesInZone } from '../lib/agenda';
 import { h, render } from '../lib/dom';
-import type { DashState } from './state';
+import { roundInUse, type DashState } from './state';
 
 export interface AgendaPanel {
   root: HTMLElement;
@@ -25,7 +25,7 @@ export function agendaPanel(useExercise: (exerciseId: string) => void, serverNow
     choose?.addEventListener('click', () => useExercise(b.exerciseId));
     const kind = kindName(b.kind);
     return h('li', { class: `agenda-block${current ? ' current' : ''}`,
-      'aria-current': current ? 'time' : null },
+      'aria-current': current ? 'time' : null, 'data-exercise': b.exerciseId || null },
       h('span', { class: 'time' }, `${b.start}–${b.end}`),
       h('span', { class: 'agenda-title' },
         b.title,
@@ -38,7 +38,8 @@ export function agendaPanel(useExercise: (exerciseId: string) => void, serverNow
     const plan = state?.plan;
     if (!plan) return;
     root.hidden = plan.agenda.length === 0;
-    const { current } = agendaPosition(plan.agenda, minutesInZone(serverNow(), plan.timeZone || undefined));
+    const running = state && roundInUse(state) ? state.exerciseId : '';
+    const { current } = agendaPosition(plan.agenda, minutesInZone(serverNow(), plan.timeZone || undefined), running);
     zone.textContent = plan.timeZone ? `Times in ${plan.timeZone.replace(/_/g, ' ')}.` : '';
     // Once feedback is open no round can start: nothing left to choose.
     const choosing = state?.lifecycle !== Lifecycle.FEEDBACK && state?.lifecycle !== Lifecycle.CLOSED;
@@ -46,13 +47,14 @@ export function agendaPanel(useExercise: (exerciseId: string) => void, serverNow
   }
   window.setInterval(draw, 60_000);
 
-  let drawnFor: Lifecycle | undefined;
+  let drawnFor = '';
   function update(s: DashState): void {
     state = s;
     // The plan never changes while the page is open: draw once, then each minute, and again
-    // when the workshop moves on (its "Choose" buttons go once feedback opens).
-    if (drawnFor !== s.lifecycle || list.childElementCount === 0) {
-      drawnFor = s.lifecycle;
+    // when the workshop moves on (a round starts or ends; "Choose" goes once feedback opens).
+    const key = `${s.lifecycle}/${s.round}/${roundInUse(s) ? s.exerciseId : ''}`;
+    if (drawnFor !== key || list.childElementCount === 0) {
+      drawnFor = key;
       draw();
     }
   }

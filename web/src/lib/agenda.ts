@@ -45,9 +45,28 @@ export function clockTimeIn(ms: number | bigint, timeZone?: string): string {
   return `${hh}:${mm}`;
 }
 
-export function agendaPosition(agenda: readonly AgendaBlock[], nowMinutes: number): AgendaPosition {
+/** Where the day stands by the clock; while a round of `runningExercise` is in use, the block of
+ *  that exercise is the current one whatever the clock says (the day runs late or early). */
+export function agendaPosition(agenda: readonly AgendaBlock[], nowMinutes: number, runningExercise = ''): AgendaPosition {
   let current = -1;
   let next = -1;
+  if (runningExercise) {
+    // The exercise's block nearest the clock, if it appears more than once.
+    let best = Infinity;
+    agenda.forEach((b, i) => {
+      if (b.exerciseId !== runningExercise) return;
+      const start = minutesOf(b.start);
+      const distance = start === null ? Infinity - 1 : Math.abs(start - nowMinutes);
+      if (distance < best) {
+        best = distance;
+        current = i;
+      }
+    });
+    if (current >= 0) {
+      next = current + 1 < agenda.length ? current + 1 : -1;
+      return { current, next };
+    }
+  }
   agenda.forEach((b, i) => {
     const start = minutesOf(b.start);
     const end = minutesOf(b.end);
