@@ -488,9 +488,23 @@ std::optional<assignment> workshop::assignment_of(const std::string& participant
     a.role_name = role->name();
     a.instructions = role->instructions();
     a.checklist.assign(role->checklist().begin(), role->checklist().end());
-    if (a.phase.phase_index < static_cast<std::size_t>(exercise->phases_size()))
-      for (const auto& note : exercise->phases(static_cast<int>(a.phase.phase_index)).role_notes())
+    if (a.phase.phase_index < static_cast<std::size_t>(exercise->phases_size())) {
+      const auto& phase = exercise->phases(static_cast<int>(a.phase.phase_index));
+      for (const auto& note : phase.role_notes())
         if (note.role() == role->id()) a.phase_notes.push_back(note.text());
+      // A phase that only the observer leads ("Observer's feedback"), in a room with no
+      // observer: say what the two of them do with it instead of leaving them waiting.
+      const auto* observer = find_role(*exercise, role_kind::observer);
+      const bool room_has_observer = std::any_of(g->members.begin(), g->members.end(),
+                                                 [](const group_member& m) { return m.role == role_kind::observer; });
+      const bool observers_phase =
+          observer != nullptr && phase.role_notes_size() > 0 &&
+          std::all_of(phase.role_notes().begin(), phase.role_notes().end(),
+                      [&](const v1::RoleNote& n) { return n.role() == observer->id(); });
+      if (observers_phase && !room_has_observer && !g->with_facilitator)
+        a.phase_notes.push_back("There is no observer in your room: use these minutes to tell each other one thing that "
+                                "helped and one thing to try differently, with the words you heard.");
+    }
   } else {
     a.role_id = role_id(*exercise, kind);
     a.role_name = a.role_id;

@@ -555,3 +555,43 @@ TEST_F(WorkshopTest, HelpRequestsAreAskedHandledWithdrawnAndEndWithTheirRound) {
 
 }  // namespace
 }  // namespace dyad::core
+
+namespace dyad::core {
+namespace {
+
+TEST(WorkshopPhases, ARoomWithNoObserverIsToldWhatToDoInTheObserversPhase) {
+  auto plan = test_plan();
+  for (auto& ex : *plan.mutable_exercises()) {
+    if (ex.id() != "watching") continue;
+    auto* phase = ex.add_phases();
+    phase->set_name("Observer's feedback");
+    phase->set_minutes(5);
+    auto* note = phase->add_role_notes();
+    note->set_role("o");
+    note->set_text("Two things that helped.");
+  }
+  manual_clock clock;
+  auto created = workshop::create(clock, plan, "OBSV-42", 7, 99);
+  ASSERT_TRUE(created.ok()) << created.err().message;
+  auto& w = created->first;
+  std::vector<std::string> ids;
+  for (const char* name : {"Ana", "Ben", "Cleo", "Dev", "Eve"}) ids.push_back(w.join(name, "")->participant_id);
+  ASSERT_TRUE(w.launch_round("watching").ok());
+  clock.advance(15 * minute + 1);  // into the observer's phase
+  int told = 0, observers = 0;
+  for (const auto& id : ids) {
+    const auto a = w.assignment_of(id);
+    ASSERT_TRUE(a);
+    const bool in_triad = a->partner_names.size() == 2;
+    const bool note = std::any_of(a->phase_notes.begin(), a->phase_notes.end(),
+                                  [](const std::string& n) { return n.starts_with("There is no observer in your room"); });
+    if (a->role_name == "Observer") ++observers;
+    EXPECT_EQ(note, !in_triad) << id << " in " << a->room;
+    told += note ? 1 : 0;
+  }
+  EXPECT_EQ(observers, 1);
+  EXPECT_EQ(told, 2) << "the pair of a five-person triad exercise is told what to do";
+}
+
+}  // namespace
+}  // namespace dyad::core
