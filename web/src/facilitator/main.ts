@@ -30,7 +30,7 @@ import { joinPanel } from './join-panel';
 import { plannerPanel } from './planner';
 import { rosterPanel } from './roster';
 import { roundView } from './round-view';
-import { applySnapshot, emptyState, roundRunning, setStatuses } from './state';
+import { applyRoundGroups, applySnapshot, emptyState, roundRunning, setStatuses } from './state';
 
 const code = codeFromPath();
 const token = fragmentParam('t');
@@ -183,9 +183,7 @@ function onEvent(m: ServerMessage): void {
       // Sent after a launch and every regroup (a late joiner slotted in, an orphan re-paired),
       // with the members as they stand, and whenever a room's status changes.
       setStatuses(state, k.value.round, k.value.groups);
-      state.round = k.value.round;
-      state.exerciseId = k.value.exerciseId;
-      state.groups = k.value.roundGroups;
+      applyRoundGroups(state, k.value.round, k.value.exerciseId, k.value.roundGroups, Number(m.serverMs) || serverNow());
       break;
     case 'phase':
       state.phase = k.value;

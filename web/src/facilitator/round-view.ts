@@ -47,6 +47,12 @@ export function roundView(clockActions: ClockActions): RoundView {
   const subtitle = h('p', { class: 'muted round-sub' });
   const summary = h('p', { class: 'round-summary', 'aria-live': 'polite' });
   const grid = h('div', { class: 'group-grid live-grid', 'data-testid': 'groups' });
+  // Regroups during the round: Zoom does not move anyone by itself, so each move is written down
+  // (newest first) for the facilitator to carry out; read out once as it arrives, not an alarm.
+  let logRound = 0;
+  const logList = h('ol', { class: 'round-log-list', 'aria-live': 'polite', 'aria-relevant': 'additions', 'data-testid': 'round-log' });
+  const log = h('section', { class: 'banner info round-log', 'aria-labelledby': 'round-log-h' },
+    h('h3', { id: 'round-log-h' }, 'Moves this round (move them in Zoom too)'), logList);
   const emailNote = h('p', { class: 'banner info small', 'data-testid': 'email-note' });
   const exportStatus = copyStatus();
   const listArea = h('textarea', { class: 'copy-fallback list-area', readonly: true, rows: 8, 'aria-label': 'The groups as text', hidden: true });
@@ -61,7 +67,7 @@ export function roundView(clockActions: ClockActions): RoundView {
   const empty = h('p', { class: 'muted' }, 'No round yet. When you launch one, each breakout room appears here with its people, their roles and how they are doing.');
 
   const root = h('section', { class: 'card round-view', 'aria-labelledby': 'round-h' },
-    heading, subtitle, clock.root, summary, grid, exports, empty);
+    heading, subtitle, clock.root, summary, log, grid, exports, empty);
 
   /** Who in the round gave no email, so the Zoom CSV leaves them out. */
   function withoutEmail(s: DashState): { members: number; missing: string[] } {
@@ -177,6 +183,7 @@ export function roundView(clockActions: ClockActions): RoundView {
     }
     summary.hidden = !summary.textContent;
     keepFocus(grid, () => render(grid, groups.map((g) => card(s, ex, g))));
+    drawLog(s);
 
     const { members, missing } = withoutEmail(s);
     // A CSV with no one in it pre-assigns nothing: it is not offered at all.
@@ -194,6 +201,17 @@ export function roundView(clockActions: ClockActions): RoundView {
         'assign them by hand in Zoom, using “Copy list”.';
     }
     keepListCurrent(s);
+  }
+
+  /** Adds only the lines not shown yet, so a screen reader hears each move once. */
+  function drawLog(s: DashState): void {
+    log.hidden = !s.round || s.roundLog.length === 0;
+    if (logRound !== s.round || s.roundLog.length < logList.children.length) logList.replaceChildren();
+    logRound = s.round;
+    const fresh = s.roundLog.slice(0, s.roundLog.length - logList.children.length);
+    fresh.reverse().forEach((e) =>
+      logList.prepend(h('li', { class: 'round-log-entry', 'data-testid': 'round-log-entry' },
+        e.text)));
   }
 
   return { root, update };

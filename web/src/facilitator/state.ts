@@ -1,8 +1,9 @@
 // The dashboard's picture of the workshop: filled from the FacilitatorSnapshot, then kept up to
 // date by the server's events. Panels read it and redraw; only main.ts writes to it.
 import { Lifecycle, Presence, type Group } from '@gen/dyad/v1/events_pb';
+import { clockTimeIn } from '../lib/agenda';
 import type { Tallies } from '@gen/dyad/v1/feedback_pb';
-import type { Exercise, Plan } from '@gen/dyad/v1/plan_pb';
+import { RoleKind, type Exercise, type Plan } from '@gen/dyad/v1/plan_pb';
 import type { BroadcastMessage, FacilitatorSnapshot, GroupStatus, PhaseState, RosterEntry } from '@gen/dyad/v1/wire_pb';
 
 export interface DashState {
@@ -24,6 +25,10 @@ export interface DashState {
   lastBroadcast: BroadcastMessage | undefined;
   /** Why the server said goodbye, while it is the latest news. */
   goodbye: string;
+  /** Who the round's regroups moved where, newest first; emptied when a new round launches. */
+  roundLog: RoundLogEntry[];
+  /** Everyone who has been in a group of the round the log belongs to. */
+  roundSeen: Set<string>;
   /** The participants' join link as the server gives it out ('' from a server that does not). */
   joinUrl: string;
   /** The join link opens on the facilitator's computer only (127.0.0.1, localhost, ::1). */
@@ -47,6 +52,8 @@ export function emptyState(code: string, token: string): DashState {
     responses: 0,
     lastBroadcast: undefined,
     goodbye: '',
+    roundLog: [],
+    roundSeen: new Set(),
     joinUrl: '',
     joinUrlLocalOnly: false,
   };
@@ -59,6 +66,8 @@ export function applySnapshot(s: DashState, snap: FacilitatorSnapshot): void {
   s.round = snap.round;
   s.exerciseId = snap.exerciseId;
   s.groups = snap.groups;
+  s.roundLog = [];
+  s.roundSeen = new Set(snap.groups.flatMap((g) => g.members.map((m) => m.participantId)));
   s.phase = snap.round > 0 ? snap.phase : undefined;
   setStatuses(s, snap.groupStatuses?.round ?? snap.round, snap.groupStatuses?.groups ?? []);
   s.tallies = snap.tallies;
@@ -96,4 +105,64 @@ export function countPresence(s: DashState, p: Presence): number {
 /** Ids of the people a round would pair now. */
 export function presentIds(s: DashState): string[] {
   return s.roster.filter((e) => e.presence === Presence.PRESENT).map((e) => e.participantId);
+}
+
+export interface RoundLogEntry {
+  /** The server's clock when the regroup was heard of. */
+  atMs: number;
+  text: string;
+}
+
+/** How a role reads in a sentence: "observing", "as Therapist". */
+function roleWords(ex: Exercise | undefined, roleId: string): string {
+  const role = ex?.roles.find((r) => r.id === roleId);
+  if (role?.kind === RoleKind.OBSERVER) return 'observing';
+  return `as ${role?.name || roleId}`;
+}
+
+/**
+ * The groups of the round as they now stand (a GroupStatuses event). Within the same round a
+ * change of membership is a regroup, which Zoom does not follow by itself: the log gets a line
+ * naming who moved where, stamped with the server's clock in the plan's zone. A new round
+ * starts a new log.
+ */
+export function applyRoundGroups(s: DashState, round: number, exerciseId: string, groups: Group[], serverMs: number): void {
+  const sameRound = round === s.round && round > 0;
+  if (!sameRound) {
+    s.roundLog = [];
+    s.roundSeen = new Set();
+  } else {
+    const lines = regroupLines(s, exerciseId, s.groups, groups);
+    if (lines.length) s.roundLog = [{ atMs: serverMs, text: `${clockTimeIn(serverMs, s.plan?.timeZone)} — ${lines.join('; ')}.` }, ...s.roundLog];
+  }
+  for (const g of groups) for (const m of g.members) s.roundSeen.add(m.participantId);
+  s.round = round;
+  s.exerciseId = exerciseId;
+  s.groups = groups;
+}
+
+function regroupLines(s: DashState, exerciseId: string, before: Group[], after: Group[]): string[] {
+  const ex = exerciseById(s, exerciseId);
+  const name = (id: string) => s.roster.find((e) => e.participantId === id)?.shownName || 'Someone';
+  const roomOf = new Map<string, string>();
+  for (const g of before) for (const m of g.members) roomOf.set(m.participantId, g.room);
+  const nowIn = new Set<string>();
+  const moves: string[] = [];
+  for (const g of after) {
+    for (const m of g.members) {
+      nowIn.add(m.participantId);
+      const was = roomOf.get(m.participantId);
+      const how = roleWords(ex, m.role);
+      if (was === undefined) {
+        const again = s.roundSeen.has(m.participantId);
+        moves.push(`${name(m.participantId)}${again ? ' (back)' : ' (new)'} joined ${g.room} (${how})`);
+      } else if (was !== g.room) {
+        moves.push(`${name(m.participantId)} moved from ${was} to ${g.room} (${how})`);
+      }
+    }
+  }
+  for (const [id, room] of roomOf) if (!nowIn.has(id)) moves.push(`${name(id)} left ${room}`);
+  const open = new Set(after.map((g) => g.room));
+  const closed = before.filter((g) => !open.has(g.room)).map((g) => `${g.room} closed`);
+  return moves.length ? [...moves, ...closed] : closed;
 }

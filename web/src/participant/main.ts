@@ -165,11 +165,16 @@ function drawLive(): void {
   }
 }
 
-function applyAssignment(a: Assignment | undefined): void {
+function applyAssignment(a: Assignment | undefined, news = false): void {
+  // A group that arrives (as news, or in the answer to a first Join) while this page already
+  // knows its round is running is a late joiner's, or one back from a break: the launch sends
+  // the groups before the clock, and a reload's Resume is no news.
+  const lateJoin = news && !!a && !!a.room && !!phase && phase.round === a.round && !phase.ended &&
+    (!assignment || assignment.round !== a.round);
   // An Assignment without a room is "not in a group now": back to waiting.
   assignment = a && a.room ? a : undefined;
   if (assignment) {
-    group.update(assignment);
+    group.update(assignment, lateJoin);
     material.update(assignment);
   }
 }
@@ -334,7 +339,7 @@ function applySnapshot(s: ParticipantSnapshot): void {
   phase = s.phase;
   feedback = s.feedback;
   broadcast = s.lastBroadcast;
-  applyAssignment(s.assignment);
+  applyAssignment(s.assignment, lastGreeting === 'join');
   if (lifecycle === Lifecycle.CLOSED) return ended();
   show('live');
   draw();
@@ -386,7 +391,7 @@ function greetingRefused(e: WireError): boolean {
 function onEvent(ev: ServerMessage): void {
   switch (ev.kind.case) {
     case 'assignment':
-      applyAssignment(ev.kind.value);
+      applyAssignment(ev.kind.value, true);
       break;
     case 'phase':
       phase = ev.kind.value;

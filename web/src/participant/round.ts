@@ -70,10 +70,22 @@ export class GroupCard {
   private readonly partnersLabel = h('p', { class: 'p-label' }, 'Partner');
   private readonly partners = h('p', { class: 'p-partners', 'data-testid': 'partners' });
   private readonly roleChange = h('p', { class: 'banner info p-role-change', role: 'status', hidden: true });
+  // A regroup during the round (a partner gone, a late joiner slotted in) moves people between
+  // Zoom rooms, which Zoom does not do by itself: say where to go, until dismissed or the round ends.
+  private readonly moveText = h('p', { class: 'p-move-text', 'data-testid': 'move-notice' });
+  private readonly moveDismiss = h('button', { type: 'button', class: 'secondary p-dismiss', 'aria-label': 'Dismiss the notice about your room' }, 'Dismiss');
+  private readonly moveNotice = h('div', { class: 'banner warn p-move', role: 'status', 'aria-live': 'polite', hidden: true },
+    this.moveText, this.moveDismiss);
   private last: Assignment | undefined;
 
   constructor() {
+    this.moveDismiss.addEventListener('click', () => {
+      this.moveNotice.hidden = true;
+      this.room.focus();
+    });
+    this.room.setAttribute('tabindex', '-1');
     this.el = h('section', { class: 'card p-group', 'aria-label': 'Your group' },
+      this.moveNotice,
       h('div', { class: 'p-room-line' }, h('p', { class: 'p-label' }, 'Breakout room'), this.room),
       this.exercise,
       this.roleChange,
@@ -82,7 +94,9 @@ export class GroupCard {
         h('div', {}, this.partnersLabel, this.partners)));
   }
 
-  update(a: Assignment): void {
+  /** `lateJoin`: this is the person's first group in a round already running (a late joiner,
+   *  or someone back from a break), so the page says plainly where they join and with whom. */
+  update(a: Assignment, lateJoin = false): void {
     const before = this.last;
     this.last = a;
     this.room.textContent = a.room;
@@ -99,15 +113,48 @@ export class GroupCard {
     if (a.withFacilitator) parts.push(names.length ? ', with the facilitator' : 'The facilitator: you practise with the facilitator');
     else if (!names.length) parts.push('Your partner is being found…');
     this.partners.replaceChildren(...parts);
+    const sameRound = !!before && before.round === a.round;
+    const moved = sameRound && !!before && (before.room !== a.room || !samePeople(before, a));
+    if (moved || (lateJoin && !sameRound)) {
+      const where = `${a.room}${withWhom(a)}, ${roleWords(a)}`;
+      this.moveText.textContent = moved
+        ? `You are now in ${where}. In Zoom, move to ${a.room} (ask your facilitator if you cannot).`
+        : `You join ${where}. In Zoom, go to ${a.room} (ask your facilitator if you cannot).`;
+      this.moveNotice.hidden = false;
+    } else if (!sameRound) {
+      this.moveNotice.hidden = true;
+    }
     // Roles swap between phases: say so, since the whole card below changes meaning.
-    const swapped = before && before.round === a.round && before.roleId !== a.roleId;
-    if (swapped) {
+    const swapped = !!before && sameRound && !moved && before.roleId !== a.roleId;
+    if (moved) {
+      this.roleChange.hidden = true;
+    } else if (swapped) {
       this.roleChange.textContent = `Roles have swapped: you are now the ${a.roleName || a.roleId}.`;
       this.roleChange.hidden = false;
     } else if (!before || before.round !== a.round) {
       this.roleChange.hidden = true;
     }
   }
+}
+
+function samePeople(a: Assignment, b: Assignment): boolean {
+  const x = [...a.partnerNames].sort();
+  const y = [...b.partnerNames].sort();
+  return x.length === y.length && x.every((n, i) => n === y[i]) && a.withFacilitator === b.withFacilitator;
+}
+
+/** " with Ana and Ben", " with the facilitator", or nothing. */
+function withWhom(a: Assignment): string {
+  const names = [...a.partnerNames];
+  if (a.withFacilitator) names.push('the facilitator');
+  if (!names.length) return '';
+  return ` with ${names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`}`;
+}
+
+/** "observing", or "as the Therapist". */
+function roleWords(a: Assignment): string {
+  const role = a.roleName || a.roleId;
+  return /observ/i.test(a.roleId) || /observ/i.test(role) ? 'observing' : `as the ${role}`;
 }
 
 function turnItem(t: Turn): HTMLLIElement {
