@@ -59,23 +59,6 @@ function roleProblem(g: DraftGroup, ex: Exercise | undefined): string {
   return `Needs exactly one ${t} and one ${c}; everyone else observes.`;
 }
 
-/**
- * Gives each locked group back the room it had before the reshuffle. The server numbers the
- * rooms of a preview afresh by their first member (server/core/pairing.cpp), so a locked
- * "Room 1" can come back as "Room 2"; a launch takes the rooms' names as given, so the page
- * trades names with whichever group got the locked one's, and the rooms read in order again.
- */
-function keepLockedRooms(groups: DraftGroup[], lockedRooms: Map<string, string>): void {
-  for (const g of groups) {
-    const wanted = lockedRooms.get(keyOf(g.members.map((m) => m.participantId)));
-    if (!wanted || g.room === wanted) continue;
-    const holder = groups.find((o) => o.room === wanted);
-    if (holder) holder.room = g.room;
-    g.room = wanted;
-  }
-  groups.sort((a, b) => a.room.localeCompare(b.room, undefined, { numeric: true }));
-}
-
 /** A small padlock, closed or open, drawn so it needs no icon font. */
 function padlock(closed: boolean): SVGSVGElement {
   const ns = 'http://www.w3.org/2000/svg';
@@ -156,17 +139,16 @@ export function plannerPanel(actions: PlannerActions): PlannerPanel {
     const lockedGroups = keepLocked && draft ? draft.groups.filter((g) => g.locked) : [];
     await whileBusy(async () => {
       const p = await actions.preview(exerciseId, lockedGroups.map(toGroup));
-      const lockedRooms = new Map(lockedGroups.map((g) => [keyOf(g.members.map((m) => m.participantId)), g.room]));
-      const groups = p.groups.map((g) => ({
-        room: g.room,
-        withFacilitator: g.withFacilitator,
-        members: g.members.map((m) => ({ participantId: m.participantId, role: m.role })),
-        locked: lockedRooms.has(keyOf(g.members.map((m) => m.participantId))),
-      }));
-      keepLockedRooms(groups, lockedRooms);
+      // The server keeps each locked room's name and numbers the others around it.
+      const lockedKeys = new Set(lockedGroups.map((g) => keyOf(g.members.map((m) => m.participantId))));
       draft = {
         exerciseId: p.exerciseId || exerciseId,
-        groups,
+        groups: p.groups.map((g) => ({
+          room: g.room,
+          withFacilitator: g.withFacilitator,
+          members: g.members.map((m) => ({ participantId: m.participantId, role: m.role })),
+          locked: lockedKeys.has(keyOf(g.members.map((m) => m.participantId))),
+        })),
         repeatedPairs: p.repeatedPairs,
         keepApartRelaxed: p.keepApartRelaxed,
         presentKey: keyOf(presentIds(current)),
