@@ -173,6 +173,8 @@ void workshop_host::commit(core::event_list events, std::function<void(core::sta
         self->rebuild();  // stays busy until memory matches the log again
         return;
       }
+      // Known before anyone is answered: whoever heard "closed" and asks over HTTP hears it too.
+      if (self->workshop_.lifecycle() == v1::LIFECYCLE_CLOSED) self->closed_.store(true, std::memory_order_release);
       then(s);
       self->busy_ = false;
       self->pump();
@@ -481,8 +483,6 @@ void workshop_host::commit_and_ack(std::uint64_t peer_id, std::uint64_t rid, cor
   commit(events, [this, peer_id, rid, events, after = std::move(after)](core::status s) {
     if (!s) return reply_error(peer_id, rid, v1::ERROR_CODE_UNAVAILABLE,
                                "The server could not save that change, so nothing changed; try again in a moment.");
-    // Before the Ack: whoever heard "closed" and asks over HTTP must hear it there too.
-    if (workshop_.lifecycle() == v1::LIFECYCLE_CLOSED) closed_.store(true, std::memory_order_release);
     reply_ack(peer_id, rid);
     if (after) after();
     publish(events);
@@ -542,12 +542,16 @@ void workshop_host::publish(const core::event_list& events) {
   if (events.empty() || stopping_) return;
   using K = v1::WorkshopEvent::KindCase;
   // A new message, or the end of one (its round ended, the next began, feedback opened): every
-  // page shows what the workshop shows now; an empty text takes the banner down.
-  if (auto now = broadcast_now(); now.sent_ms() != broadcast_shown_ms_) {
-    broadcast_shown_ms_ = now.sent_ms();
-    v1::ServerMessage m;
-    *m.mutable_broadcast() = std::move(now);
-    send_to_all(std::move(m), true, true);
+  // page shows what the workshop shows now; an empty text takes the banner down. Only these
+  // kinds start or end one, so joins and presence changes skip the check.
+  if (has_kind(events, K::kBroadcastSent) || has_kind(events, K::kRoundLaunched) || has_kind(events, K::kRoundEnded) ||
+      has_kind(events, K::kLifecycle)) {
+    if (auto now = broadcast_now(); now.sent_ms() != broadcast_shown_ms_) {
+      broadcast_shown_ms_ = now.sent_ms();
+      v1::ServerMessage m;
+      *m.mutable_broadcast() = std::move(now);
+      send_to_all(std::move(m), true, true);
+    }
   }
   if (has_kind(events, K::kJoined) || has_kind(events, K::kPresence)) send_roster();
   if (has_kind(events, K::kRoundLaunched) || has_kind(events, K::kGroupsChanged) || has_kind(events, K::kRoundEnded) ||
@@ -561,7 +565,6 @@ void workshop_host::publish(const core::event_list& events) {
   if (has_kind(events, K::kLifecycle)) {
     send_feedback_states();
     if (workshop_.lifecycle() == v1::LIFECYCLE_CLOSED) {
-      closed_.store(true, std::memory_order_release);
       v1::ServerMessage bye;
       bye.set_server_ms(time_.now());
       bye.mutable_goodbye()->set_reason("The workshop has closed. Thank you for taking part.");
