@@ -79,6 +79,28 @@ protected:
     return link;
   }
 
+  /// A workshop with its facilitator attached and these people in a launched round of `exercise`.
+  struct live_round {
+    v1::CreateWorkshopResponse workshop;
+    std::shared_ptr<connection> facilitator;
+    std::vector<participant> people;
+  };
+  live_round start_round(std::initializer_list<const char*> names, const std::string& exercise) {
+    live_round r{create_workshop(), {}, {}};
+    r.facilitator = attach(r.workshop);
+    for (const char* name : names) r.people.push_back(join(r.workshop.code(), name));
+    auto launched = ask(*r.facilitator, launch(exercise));
+    if (!launched.has_ack()) throw std::runtime_error("launch refused: " + describe(launched));
+    return r;
+  }
+
+  /// SIGKILL, then a fresh start on the same data folder: what was acknowledged must be there.
+  void kill_and_restart() {
+    server_->kill();
+    server_.reset();
+    start();
+  }
+
   static v1::ServerMessage ask(connection& link, v1::ClientMessage m) { return await(link.request(std::move(m)), "request"); }
 
   static v1::ClientMessage launch(const std::string& exercise) {

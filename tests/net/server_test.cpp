@@ -271,9 +271,7 @@ TEST_F(ServerTest, EveryAcknowledgedSubmissionSurvivesAKill) {
                      "submit");
     ASSERT_TRUE(ack.has_ack()) << describe(ack);
   }
-  server_->kill();
-  server_.reset();
-  start();
+  kill_and_restart();
   client::client_error error;
   auto json = http().export_statistics(w.code(), "json", w.facilitator_token(), &error);
   ASSERT_TRUE(json.has_value()) << error.message;
@@ -505,11 +503,7 @@ namespace dyad::test {
 namespace {
 
 TEST_F(ServerTest, ABroadcastSurvivesAKillAndEndsWithItsRound) {
-  const auto w = create_workshop();
-  auto facilitator = attach(w);
-  std::vector<participant> people;
-  for (const char* name : {"Ana", "Ben", "Cleo", "Dev"}) people.push_back(join(w.code(), name));
-  ASSERT_TRUE(ask(*facilitator, launch("naming-the-strain")).has_ack());
+  auto [w, facilitator, people] = start_round({"Ana", "Ben", "Cleo", "Dev"}, "naming-the-strain");
   v1::ClientMessage b;
   b.mutable_broadcast()->set_text("Five minutes left in this round.");
   ASSERT_TRUE(ask(*facilitator, b).has_ack());
@@ -518,9 +512,7 @@ TEST_F(ServerTest, ABroadcastSurvivesAKillAndEndsWithItsRound) {
   facilitator.reset();
 
   // Killed at once: the message was acknowledged, so it is in the log.
-  server_->kill();
-  server_.reset();
-  start();
+  kill_and_restart();
   auto link = open(w.code());
   auto resumed = await(link->resume(tokens[0]), "resume");
   ASSERT_TRUE(resumed.has_participant_snapshot()) << describe(resumed);
@@ -538,18 +530,8 @@ TEST_F(ServerTest, ABroadcastSurvivesAKillAndEndsWithItsRound) {
   EXPECT_TRUE(late.snapshot.last_broadcast().text().empty()) << "round 1's message greeted a late joiner";
 }
 
-}  // namespace
-}  // namespace dyad::test
-
-namespace dyad::test {
-namespace {
-
 TEST_F(ServerTest, HelpRequestsSurviveAKillAndAreHandled) {
-  const auto w = create_workshop();
-  auto facilitator = attach(w);
-  std::vector<participant> people;
-  for (const char* name : {"Ana", "Ben", "Cleo", "Dev"}) people.push_back(join(w.code(), name));
-  ASSERT_TRUE(ask(*facilitator, launch("naming-the-strain")).has_ack());
+  auto [w, facilitator, people] = start_round({"Ana", "Ben", "Cleo", "Dev"}, "naming-the-strain");
   v1::ClientMessage help;
   help.mutable_help()->set_note("Our client froze.");
   ASSERT_TRUE(ask(*people[0].link, help).has_ack());
@@ -563,9 +545,7 @@ TEST_F(ServerTest, HelpRequestsSurviveAKillAndAreHandled) {
   people.clear();
   facilitator.reset();
 
-  server_->kill();
-  server_.reset();
-  start();
+  kill_and_restart();
   auto link = open(w.code());
   const auto attached = await(link->attach_facilitator(w.facilitator_token()), "attach");
   ASSERT_TRUE(attached.has_facilitator_snapshot()) << describe(attached);
