@@ -48,14 +48,16 @@ dyad::v1::FeedbackResponse anonymous_copy(const dyad::v1::Questionnaire& questio
   return out;
 }
 
+constexpr std::uint64_t max_response_key = (std::uint64_t{1} << 63) - 1;
+
 }  // namespace
 
 feedback_box::feedback_box(dyad::v1::Questionnaire questionnaire, std::uint64_t seed)
     : questionnaire_(std::move(questionnaire)), rng_(seed) {}
 
-result<submit_outcome> feedback_box::submit(const std::string& participant_id,
-                                            const std::string& submission_id,
-                                            const dyad::v1::FeedbackResponse& response) {
+result<submit_outcome> feedback_box::check(const std::string& participant_id,
+                                           const std::string& submission_id,
+                                           const dyad::v1::FeedbackResponse& response) const {
   if (participant_id.empty()) {
     return make_error(errc::invalid_argument,
                       "Your feedback could not be matched to your place in the workshop; rejoin "
@@ -73,9 +75,21 @@ result<submit_outcome> feedback_box::submit(const std::string& participant_id,
                       "sends it once; thank you, there is nothing more to do.");
   }
   if (status valid = validate_response(questionnaire_, response); !valid) return valid.err();
+  return submit_outcome::accepted;
+}
 
+result<submit_outcome> feedback_box::submit(const std::string& participant_id,
+                                            const std::string& submission_id,
+                                            const dyad::v1::FeedbackResponse& response,
+                                            std::uint64_t response_key) {
+  auto outcome = check(participant_id, submission_id, response);
+  if (!outcome || *outcome == submit_outcome::duplicate) return outcome;
+  if (response_key == 0 || response_key > max_response_key || keys_.contains(response_key)) {
+    return make_error(errc::invalid_argument,
+                      "Your feedback could not be filed under a fresh key; send it again.");
+  }
   submitted_.emplace(participant_id, submission_id);
-  store(anonymous_copy(questionnaire_, response));
+  add(response_key, anonymous_copy(questionnaire_, response));
   return submit_outcome::accepted;
 }
 
@@ -83,8 +97,9 @@ bool feedback_box::has_submitted(const std::string& participant_id) const {
   return submitted_.contains(participant_id);
 }
 
-void feedback_box::restore_response(const dyad::v1::FeedbackResponse& response) {
-  store(anonymous_copy(questionnaire_, response));
+void feedback_box::restore_response(const dyad::v1::FeedbackResponse& response,
+                                    std::uint64_t response_key) {
+  add(response_key, anonymous_copy(questionnaire_, response));
 }
 
 status feedback_box::restore_submitted(const std::string& participant_id,
@@ -103,12 +118,41 @@ status feedback_box::restore_submitted(const std::string& participant_id,
   return ok();
 }
 
-void feedback_box::store(dyad::v1::FeedbackResponse response) {
-  // Inserting each arrival at a uniformly random position makes the stored order a uniformly
-  // random permutation of the arrivals, so position says nothing about who sent first or last.
-  const auto position = rng_.below(responses_.size() + 1);
-  responses_.insert(responses_.begin() + static_cast<std::ptrdiff_t>(position),
-                    std::move(response));
+std::vector<std::uint64_t> feedback_box::oldest_held(std::size_t n) const {
+  std::vector<std::uint64_t> keys;
+  for (std::size_t i = 0; i < held_.size() && i < n; ++i) keys.push_back(held_[i].key);
+  return keys;
+}
+
+void feedback_box::release(std::span<const std::uint64_t> keys) {
+  std::unordered_set<std::uint64_t> releasing(keys.begin(), keys.end());
+  std::vector<held_response> still_held;
+  for (auto& h : held_) {
+    if (h.key != 0 && releasing.erase(h.key) > 0) put_released(std::move(h.response));
+    else still_held.push_back(std::move(h));
+  }
+  held_ = std::move(still_held);
+  released_ahead_.insert(releasing.begin(), releasing.end());
+}
+
+void feedback_box::release_all() {
+  all_released_ = true;
+  for (auto& h : held_) put_released(std::move(h.response));
+  held_.clear();
+  released_ahead_.clear();
+}
+
+void feedback_box::add(std::uint64_t key, dyad::v1::FeedbackResponse response) {
+  if (key != 0) keys_.insert(key);
+  if (all_released_ || (key != 0 && released_ahead_.erase(key) > 0)) put_released(std::move(response));
+  else held_.push_back({key, std::move(response)});
+}
+
+void feedback_box::put_released(dyad::v1::FeedbackResponse response) {
+  // Inserting each at a uniformly random position makes the order a uniformly random
+  // permutation, so position says nothing about who sent first or last.
+  const auto position = rng_.below(released_.size() + 1);
+  released_.insert(released_.begin() + static_cast<std::ptrdiff_t>(position), std::move(response));
 }
 
 }  // namespace dyad::core

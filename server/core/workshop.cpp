@@ -403,14 +403,14 @@ result<event_list> workshop::close() {
 
 result<workshop::submitted> workshop::submit_feedback(const std::string& participant_id,
                                                       const std::string& submission_id,
-                                                      const v1::FeedbackResponse& response) {
+                                                      const v1::FeedbackResponse& response,
+                                                      std::uint64_t response_key) {
   if (roster_.find(participant_id) == nullptr)
     return make_error(errc::not_found, "No participant '" + participant_id + "' in this workshop; join first.");
   // Someone who has submitted gets the same answer whenever they retry, even after feedback
   // closed: their first send was stored, and the retry must not look like a failure.
   if (feedback_.has_submitted(participant_id)) {
-    feedback_box trial = feedback_;
-    auto outcome = trial.submit(participant_id, submission_id, response);
+    auto outcome = feedback_.check(participant_id, submission_id, response);
     if (!outcome) return outcome.err();
     return submitted{*outcome, {}};
   }
@@ -418,22 +418,46 @@ result<workshop::submitted> workshop::submit_feedback(const std::string& partici
     return make_error(errc::wrong_state, lifecycle_ == v1::LIFECYCLE_CLOSED
                                              ? "Feedback has closed; thank you all the same."
                                              : "Feedback is not open yet; the facilitator opens it at the end of the day.");
-  // Check on a copy first so a refusal leaves nothing behind, then apply through the event.
-  feedback_box trial = feedback_;
-  auto outcome = trial.submit(participant_id, submission_id, response);
+  // Check first so a refusal leaves nothing behind, then apply through the events.
+  auto outcome = feedback_.check(participant_id, submission_id, response);
   if (!outcome) return outcome.err();
-  v1::WorkshopEvent event;
-  auto* s = event.mutable_feedback_submitted();
+  if (response_key == 0 || response_key >= (std::uint64_t{1} << 63))
+    return make_error(errc::invalid_argument, "A response key runs from 1 to 2^63 - 1; draw another.");
+  event_list events(1);
+  auto* s = events[0].mutable_feedback_submitted();
   s->set_participant_id(participant_id);
   s->set_submission_id(submission_id);
+  s->set_response_key(response_key);
   *s->mutable_response() = response;
-  auto applied = commit({event});
+  const std::size_t k = std::max(1U, anonymity_threshold(plan_));
+  if (const auto held = feedback_.held_back() + 1; held >= 2 * k) {
+    // The newest k stay back (this one among them), so the release at closing is k or more too.
+    v1::WorkshopEvent release;
+    auto* r = release.mutable_feedback_released();
+    for (const auto key : feedback_.oldest_held(held - k)) r->add_response_keys(key);
+    r->set_at_ms(time_->now());
+    events.push_back(std::move(release));
+  }
+  auto applied = commit(std::move(events));
   if (!applied) return applied.err();
   return submitted{*outcome, std::move(*applied)};
 }
 
+std::string workshop::release_note() const {
+  const unsigned k = std::max(1U, anonymity_threshold(plan_));
+  const auto n = std::to_string(k);
+  if (lifecycle_ == v1::LIFECYCLE_CLOSED) return "Every response is shown now that the workshop has closed.";
+  return "Responses are shown in batches of at least " + n + ", the first once " + std::to_string(2 * k) +
+         " are in, so that no one's answers can be read from a change in the figures. Those still held back are "
+         "shown when you close the workshop.";
+}
+
 v1::Tallies workshop::tallies() const {
-  return tally(plan_.questionnaire(), feedback_.responses(), anonymity_threshold(plan_), private_seed_);
+  auto t = tally(plan_.questionnaire(), feedback_.released(), anonymity_threshold(plan_), private_seed_);
+  // Hidden because nothing is released yet, while more may be in: say so rather than "too few".
+  if (t.hidden() && lifecycle_ != v1::LIFECYCLE_CLOSED && feedback_.released().empty())
+    t.set_hidden_reason("No results yet. " + release_note());
+  return t;
 }
 
 run_info workshop::run_info_on(const std::string& date) const {
@@ -441,11 +465,11 @@ run_info workshop::run_info_on(const std::string& date) const {
 }
 
 v1::RunStatistics workshop::statistics(const std::string& date) const {
-  return run_statistics(plan_, run_info_on(date), feedback_.responses(), private_seed_);
+  return run_statistics(plan_, run_info_on(date), feedback_.released(), private_seed_);
 }
 
 series_run workshop::as_series_run(const std::string& date) const {
-  const auto responses = feedback_.responses();
+  const auto responses = feedback_.released();
   return series_run{plan_, run_info_on(date), {responses.begin(), responses.end()}, private_seed_};
 }
 
@@ -684,6 +708,7 @@ status workshop::apply(const v1::WorkshopEvent& event) {
     }
     case v1::WorkshopEvent::kLifecycle:
       lifecycle_ = event.lifecycle().lifecycle();
+      if (lifecycle_ == v1::LIFECYCLE_CLOSED) feedback_.release_all();  // in full once feedback is over
       broadcast_.reset();  // feedback open, or closed: the day's messages are over
       return ok();
     case v1::WorkshopEvent::kBroadcastSent:
@@ -720,16 +745,21 @@ status workshop::apply(const v1::WorkshopEvent& event) {
       const auto& s = event.feedback_submitted();
       const bool who = !s.participant_id().empty();
       if (who && s.has_response()) {
-        auto outcome = feedback_.submit(s.participant_id(), s.submission_id(), s.response());
+        auto outcome = feedback_.submit(s.participant_id(), s.submission_id(), s.response(), s.response_key());
         if (!outcome) return outcome.err();
         return ok();
       }
       if (who) return feedback_.restore_submitted(s.participant_id(), s.submission_id());
       if (s.has_response()) {
-        feedback_.restore_response(s.response());
+        feedback_.restore_response(s.response(), s.response_key());
         return ok();
       }
       return make_error(errc::invalid_argument, "A stored feedback event holds neither a submitter nor a response.");
+    }
+    case v1::WorkshopEvent::kFeedbackReleased: {
+      const auto& keys = event.feedback_released().response_keys();
+      feedback_.release(std::span<const std::uint64_t>(keys.data(), static_cast<std::size_t>(keys.size())));
+      return ok();
     }
     case v1::WorkshopEvent::kFacilitatorTokenReplaced: {
       const auto& r = event.facilitator_token_replaced();

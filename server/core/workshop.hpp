@@ -162,9 +162,21 @@ public:
     /// Empty for a retried submission, which was stored the first time.
     event_list events;
   };
-  /// One participant's anonymous feedback, once, idempotent by the client-chosen id.
+  /// One participant's anonymous feedback, once, idempotent by the client-chosen id, filed under
+  /// `response_key` (1 to 2^63 - 1, from the system's random source, so that nothing stored ties
+  /// the response to when it came).
+  ///
+  /// The response is held back from every figure (tallies, statistics, series statistics) until
+  /// it is released, so that no two figures anyone can see differ by one person's answers. With
+  /// k the plan's anonymity threshold: once 2k responses are held back, all but the newest k are
+  /// released together (a FeedbackReleased event in the same commit); closing the workshop
+  /// releases the rest. Every release while feedback is open is therefore at least k responses,
+  /// and so is the last (k to 2k - 1 held back), unless fewer than k responded at all, when the
+  /// figures stay hidden. See release_note().
   result<submitted> submit_feedback(const std::string& participant_id, const std::string& submission_id,
-                                    const dyad::v1::FeedbackResponse& response);
+                                    const dyad::v1::FeedbackResponse& response, std::uint64_t response_key);
+  /// In words for the facilitator, how the figures follow the responses.
+  std::string release_note() const;
 
   // Views.
   const dyad::v1::Plan& plan() const noexcept { return plan_; }
@@ -189,15 +201,20 @@ public:
   /// the facilitator has ended the round (a round whose phases have all passed still shows, so
   /// a pair can finish its debrief).
   std::optional<assignment> assignment_of(const std::string& participant_id) const;
-  /// Live tallies, hidden below the plan's anonymity threshold.
+  /// Live tallies of the released responses, hidden below the plan's anonymity threshold.
   dyad::v1::Tallies tallies() const;
-  /// The organiser's statistics of this run, dated `date` ("YYYY-MM-DD"): tallies under the
-  /// plan's threshold and the plain-words summary.
+  /// The organiser's statistics of this run's released responses, dated `date` ("YYYY-MM-DD"):
+  /// tallies under the plan's threshold and the plain-words summary.
   dyad::v1::RunStatistics statistics(const std::string& date) const;
-  /// This run as one run of its series (see series_statistics), dated `date`.
+  /// This run, as far as it is released, as one run of its series (see series_statistics).
   series_run as_series_run(const std::string& date) const;
-  /// How many have submitted feedback.
-  std::size_t responses() const noexcept { return feedback_.count(); }
+  /// Whether the facilitator sees who is connected: not once feedback has opened, since a page
+  /// closed right after sending would say who just sent theirs. Then nothing of the day needs it.
+  bool presence_shown() const noexcept { return lifecycle_ != dyad::v1::LIFECYCLE_FEEDBACK && lifecycle_ != dyad::v1::LIFECYCLE_CLOSED; }
+  /// How many responses the figures count (released).
+  std::size_t responses_shown() const noexcept { return feedback_.released().size(); }
+  /// How many have submitted feedback, released or not (for the server's operator).
+  std::size_t responses_received() const noexcept { return feedback_.count(); }
   const feedback_box& feedback() const noexcept { return feedback_; }
 
   /// Applies one stored event. Used by `replay`; commands apply their own events.

@@ -144,7 +144,7 @@ int list_workshops(const options& o, std::ostream& out, std::ostream& err) {
     }
     out << std::left << std::setw(12) << code << std::setw(18) << state_of(*w) << std::setw(18)
         << date_of(events->front().created().at_ms()) << std::right << std::setw(7) << w->people().size()
-        << std::setw(11) << w->responses() << "  " << w->plan().title() << " [" << w->plan().series() << "]\n";
+        << std::setw(11) << w->responses_received() << "  " << w->plan().title() << " [" << w->plan().series() << "]\n";
   }
   return 0;
 }

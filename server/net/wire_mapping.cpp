@@ -52,14 +52,17 @@ v1::PhaseState to_wire(std::uint32_t round, const core::round_clock::view& v) {
   return out;
 }
 
-v1::Roster roster_of(const core::roster& people) {
+v1::Roster roster_of(const core::workshop& w) {
   v1::Roster out;
-  for (const auto& p : people.participants()) {
+  const bool presence = w.presence_shown();
+  for (const auto& p : w.people().participants()) {
     auto* e = out.add_entries();
     e->set_participant_id(p.id);
     e->set_shown_name(p.shown_name);
-    e->set_presence(p.presence);
-    e->set_since_ms(p.since);
+    if (presence) {
+      e->set_presence(p.presence);
+      e->set_since_ms(p.since);
+    }
     e->set_joined_late(p.joined_late);
     e->set_has_email(!p.email.empty());
   }

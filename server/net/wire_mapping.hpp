@@ -19,7 +19,9 @@ dyad::v1::ErrorCode to_error_code(core::errc code);
 
 dyad::v1::Assignment to_wire(const core::assignment& a);
 dyad::v1::PhaseState to_wire(std::uint32_t round, const core::round_clock::view& v);
-dyad::v1::Roster roster_of(const core::roster& people);
+/// The roster as the facilitator sees it; without presence once the workshop says it is not shown
+/// (core::workshop::presence_shown).
+dyad::v1::Roster roster_of(const core::workshop& w);
 
 /// The current round's clock as the wire shows it; empty before the first round.
 dyad::v1::PhaseState phase_of(const core::workshop& w);

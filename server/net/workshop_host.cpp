@@ -376,7 +376,9 @@ void workshop_host::do_participant_request(std::uint64_t peer_id, const connecti
     case K::kWithdrawHelp:
       return commit_and_ack(peer_id, rid, workshop_.withdraw_help(pid, m.withdraw_help().round()));
     case K::kSubmitFeedback: {
-      auto r = workshop_.submit_feedback(pid, m.submit_feedback().submission_id(), m.submit_feedback().response());
+      // A key from the system's random source: it names the response and says nothing else.
+      const std::uint64_t key = (random_u64() >> 1) | 1;
+      auto r = workshop_.submit_feedback(pid, m.submit_feedback().submission_id(), m.submit_feedback().response(), key);
       if (!r) return reply_error(peer_id, rid, r.err());
       if (r->events.empty()) return reply_ack(peer_id, rid);  // a retry, stored the first time
       auto events = std::move(r->events);
@@ -553,7 +555,7 @@ void workshop_host::publish(const core::event_list& events) {
       send_to_all(std::move(m), true, true);
     }
   }
-  if (has_kind(events, K::kJoined) || has_kind(events, K::kPresence)) send_roster();
+  if (has_kind(events, K::kJoined) || has_kind(events, K::kPresence) || has_kind(events, K::kLifecycle)) send_roster();
   if (has_kind(events, K::kRoundLaunched) || has_kind(events, K::kGroupsChanged) || has_kind(events, K::kRoundEnded) ||
       has_kind(events, K::kRoomStatus))
     send_group_statuses();
@@ -580,13 +582,10 @@ void workshop_host::publish(const core::event_list& events) {
       connection_of_.clear();
     }
   }
-  if (has_kind(events, K::kFeedbackSubmitted)) {
-    // The submitter hears of their own submission with the Ack; facilitators see the count.
-    v1::ServerMessage m;
-    *m.mutable_feedback() = feedback_state_for({});
-    send_to_all(std::move(m), false, true);
-    schedule_tallies();
-  }
+  // The submitter hears of their own submission with the Ack. Facilitators hear only of a
+  // release, with the count and tallies together: a submission alone changes nothing they see.
+  if (has_kind(events, K::kFeedbackReleased)) schedule_tallies();
+  if (has_kind(events, K::kLifecycle) && workshop_.lifecycle() == v1::LIFECYCLE_CLOSED) send_tallies();
 }
 
 void workshop_host::refresh_assignments() {
@@ -605,7 +604,12 @@ void workshop_host::refresh_assignments() {
 
 void workshop_host::send_roster() {
   v1::ServerMessage m;
-  *m.mutable_roster() = roster_of(workshop_.people());
+  *m.mutable_roster() = roster_of(workshop_);
+  // Unchanged (a presence change while presence is not shown): not even the message's arrival may
+  // say that something happened.
+  auto bytes = m.roster().SerializeAsString();
+  if (bytes == last_roster_) return;
+  last_roster_ = std::move(bytes);
   send_to_all(std::move(m), false, true);
 }
 
@@ -661,11 +665,18 @@ void workshop_host::schedule_tallies() {
     // Queued like any request, so the tallies read only state whose events are committed.
     self->enqueue([self] {
       self->tallies_pending_ = false;
-      v1::ServerMessage m;
-      *m.mutable_tallies() = self->workshop_.tallies();
-      self->send_to_all(std::move(m), false, true);
+      self->send_tallies();
     });
   });
+}
+
+void workshop_host::send_tallies() {
+  v1::ServerMessage count;
+  *count.mutable_feedback() = feedback_state_for({});
+  send_to_all(std::move(count), false, true);
+  v1::ServerMessage m;
+  *m.mutable_tallies() = workshop_.tallies();
+  send_to_all(std::move(m), false, true);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -676,8 +687,12 @@ v1::FeedbackState workshop_host::feedback_state_for(const std::string& participa
   f.set_open(workshop_.lifecycle() == v1::LIFECYCLE_FEEDBACK);
   if (f.open()) *f.mutable_questionnaire() = workshop_.plan().questionnaire();
   f.set_anonymity_threshold(core::anonymity_threshold(workshop_.plan()));
-  if (participant_id.empty()) f.set_responses(static_cast<std::uint32_t>(workshop_.responses()));
-  else f.set_submitted(workshop_.feedback().has_submitted(participant_id));
+  if (participant_id.empty()) {
+    f.set_responses(static_cast<std::uint32_t>(workshop_.responses_shown()));
+    f.set_release_note(workshop_.release_note());
+  } else {
+    f.set_submitted(workshop_.feedback().has_submitted(participant_id));
+  }
   return f;
 }
 
@@ -730,7 +745,7 @@ v1::FacilitatorSnapshot workshop_host::facilitator_snapshot() const {
   s.set_join_url_local_only(links_.local_only);
   *s.mutable_plan() = workshop_.plan();
   s.set_lifecycle(workshop_.lifecycle());
-  *s.mutable_roster() = roster_of(workshop_.people());
+  *s.mutable_roster() = roster_of(workshop_);
   s.set_round(workshop_.round_number());
   if (workshop_.round_number() > 0) *s.mutable_phase() = phase_of(workshop_);
   *s.mutable_group_statuses() = group_statuses();

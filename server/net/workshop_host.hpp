@@ -134,6 +134,7 @@ private:
   void schedule_phase_timer();
   void retry_rebuild();
   void schedule_tallies();
+  void send_tallies();
 
   boost::asio::strand<boost::asio::io_context::executor_type> strand_;
   store_worker& store_;
@@ -166,6 +167,8 @@ private:
   boost::asio::steady_timer rebuild_timer_;
   std::chrono::milliseconds rebuild_backoff_{250};
   bool tallies_pending_ = false;
+  // The roster last sent to facilitators, so an unchanged one is not sent again.
+  std::string last_roster_;
 };
 
 }  // namespace dyad::net

@@ -64,8 +64,10 @@ public:
   ///   1. one `FeedbackSubmitted` per participant who submitted, with only `participant_id` and
   ///      `submission_id` set (so a retried send is still recognised and a second one refused),
   ///      ordered by participant id;
-  ///   2. one `FeedbackSubmitted` per response, with only `response` set, in the stored order,
-  ///      which is random and unrelated to arrival (and the same on every load).
+  ///   2. one `FeedbackSubmitted` per response, with only `response` and `response_key` set, in
+  ///      the stored order, which is random and unrelated to arrival (and the same on every load).
+  ///      The key is the one the live event carried (drawn at random by the workshop, so that a
+  ///      `FeedbackReleased` can name the response), or one the store drew if it carried none.
   /// An unknown code gives an empty log.
   virtual result<std::vector<dyad::v1::WorkshopEvent>> load(const std::string& workshop_code) = 0;
 

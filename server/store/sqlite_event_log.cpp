@@ -7,6 +7,7 @@
 #include <charconv>
 #include <climits>
 #include <cstring>
+#include <limits>
 #include <optional>
 #include <string_view>
 #include <system_error>
@@ -210,7 +211,6 @@ struct sqlite_event_log::statements {
   statement insert_submitter;
   statement select_events;
   statement select_submitters;
-  statement select_responses;
   statement select_keyed_responses;
   statement delete_responses;
   statement delete_submitters;
@@ -408,7 +408,6 @@ status sqlite_event_log::prepare_all() {
       {&s.select_events, "SELECT seq, payload FROM events WHERE workshop_id = ?1 ORDER BY seq"},
       {&s.select_submitters,
        "SELECT participant_id, submission_id FROM feedback_submitters WHERE workshop_id = ?1 ORDER BY participant_id"},
-      {&s.select_responses, "SELECT response FROM feedback_responses WHERE workshop_id = ?1 ORDER BY shuffle_key"},
       {&s.select_keyed_responses,
        "SELECT shuffle_key, response FROM feedback_responses WHERE workshop_id = ?1 ORDER BY shuffle_key"},
       {&s.delete_responses, "DELETE FROM feedback_responses WHERE workshop_id = ?1"},
@@ -455,6 +454,10 @@ result<std::uint64_t> sqlite_event_log::append(const std::string& workshop_code,
         return make_error(errc::invalid_argument,
                           where + " is feedback without its participant, submission id or response; only a live "
                                   "submission carrying all three can be stored. Nothing was written.");
+      if (f.response_key() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+        return make_error(errc::invalid_argument,
+                          where + " names its response with a key above 2^63 - 1, which the log cannot file; draw "
+                                  "keys from 1 to 2^63 - 1. Nothing was written.");
       r.feedback = &f;
       serialized = f.response().SerializeToString(&r.bytes);
     } else {
@@ -517,8 +520,20 @@ result<std::uint64_t> sqlite_event_log::append(const std::string& workshop_code,
                               " (or twice in one batch); a participant gives feedback once. Nothing was written.");
       if (rc != SQLITE_DONE) return sqlite_error(doing, rc);
     }
-    // Two equal 63-bit keys are vanishingly unlikely, and cost only a redraw rather than a
-    // refused submission.
+    // The key the workshop drew names the response in a later FeedbackReleased, so it is kept
+    // as given, and a clash refuses the batch. Without one (a caller with no releases to make),
+    // two equal 63-bit keys are vanishingly unlikely and cost only a redraw.
+    if (const auto given = static_cast<std::int64_t>(r.feedback->response_key()); given != 0) {
+      use insert(s.insert_response);
+      insert.bind(1, workshop_id).bind(2, given).bind_blob(3, r.bytes);
+      const int rc = insert.step();
+      if (is_constraint(rc))
+        return make_error(errc::invalid_argument, "Two responses of workshop " + quoted(workshop_code) +
+                                                      " were given the same key; draw a new one and send again. "
+                                                      "Nothing was written.");
+      if (rc != SQLITE_DONE) return sqlite_error(doing, rc);
+      continue;
+    }
     bool stored = false;
     for (int attempt = 0; attempt < 8 && !stored; ++attempt) {
       auto key = random_key();
@@ -669,15 +684,16 @@ result<std::vector<v1::WorkshopEvent>> sqlite_event_log::load(const std::string&
     if (rc != SQLITE_DONE) return sqlite_error(doing, rc);
   }
   {
-    use select(s.select_responses);
+    use select(s.select_keyed_responses);
     select.bind(1, workshop_id);
     int rc = 0;
     while ((rc = select.step()) == SQLITE_ROW) {
-      const auto bytes = select.blob(0);
+      const auto bytes = select.blob(1);
       v1::WorkshopEvent e;
+      auto* f = e.mutable_feedback_submitted();
+      f->set_response_key(static_cast<std::uint64_t>(select.int64(0)));
       // mutable_response() marks the response present even when it holds no answers.
-      if (!e.mutable_feedback_submitted()->mutable_response()->ParseFromArray(bytes.data(),
-                                                                               static_cast<int>(bytes.size())))
+      if (!f->mutable_response()->ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
         return damaged("A feedback response");
       out.push_back(std::move(e));
     }

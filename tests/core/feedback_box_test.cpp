@@ -27,15 +27,35 @@ std::string message_of(const result<submit_outcome>& r) {
   return r ? std::string("accepted") : r.err().message;
 }
 
-std::vector<std::string> comments_in_order(const feedback_box& box) {
+// Each submission under a fresh key, as the host draws them.
+std::uint64_t next_key() {
+  static std::uint64_t key = 1000;
+  return ++key;
+}
+
+result<submit_outcome> submit(feedback_box& box, const std::string& participant, const std::string& submission,
+                              const FeedbackResponse& r) {
+  return box.submit(participant, submission, r, next_key());
+}
+
+// The comments in the order the box keeps them, every response released first.
+std::vector<std::string> comments_in_order(feedback_box box) {
+  box.release_all();
   std::vector<std::string> out;
-  for (const auto& r : box.responses()) out.push_back(r.answers(1).text());
+  for (const auto& r : box.released()) out.push_back(r.answers(1).text());
+  return out;
+}
+
+std::vector<std::string> released_comments(const feedback_box& box) {
+  std::vector<std::string> out;
+  for (const auto& r : box.released()) out.push_back(r.answers(1).text());
+  std::sort(out.begin(), out.end());
   return out;
 }
 
 TEST(FeedbackBox, AcceptsFirstSubmission) {
   feedback_box box(form(), 1);
-  const auto r = box.submit("participant-7", "sub-1", response("pairs"));
+  const auto r = submit(box, "participant-7", "sub-1", response("pairs"));
   ASSERT_TRUE(r) << message_of(r);
   EXPECT_EQ(*r, submit_outcome::accepted);
   EXPECT_EQ(box.count(), 1U);
@@ -45,8 +65,8 @@ TEST(FeedbackBox, AcceptsFirstSubmission) {
 
 TEST(FeedbackBox, RetryWithSameSubmissionIdIsCountedOnce) {
   feedback_box box(form(), 1);
-  ASSERT_TRUE(box.submit("participant-7", "sub-1", response("pairs")));
-  const auto retry = box.submit("participant-7", "sub-1", response("pairs"));
+  ASSERT_TRUE(submit(box, "participant-7", "sub-1", response("pairs")));
+  const auto retry = submit(box, "participant-7", "sub-1", response("pairs"));
   ASSERT_TRUE(retry) << message_of(retry);
   EXPECT_EQ(*retry, submit_outcome::duplicate);
   EXPECT_EQ(box.count(), 1U);
@@ -54,11 +74,11 @@ TEST(FeedbackBox, RetryWithSameSubmissionIdIsCountedOnce) {
 
 TEST(FeedbackBox, SecondSubmissionIsRefusedAndChangesNothing) {
   feedback_box box(form(), 1);
-  ASSERT_TRUE(box.submit("participant-7", "sub-1", response("pairs", "good")));
-  ASSERT_TRUE(box.submit("participant-8", "sub-9", response("timer", "excellent")));
+  ASSERT_TRUE(submit(box, "participant-7", "sub-1", response("pairs", "good")));
+  ASSERT_TRUE(submit(box, "participant-8", "sub-9", response("timer", "excellent")));
   const std::vector<std::string> before = comments_in_order(box);
 
-  const auto second = box.submit("participant-7", "sub-2", response("again", "excellent"));
+  const auto second = submit(box, "participant-7", "sub-2", response("again", "excellent"));
   ASSERT_FALSE(second) << "a second submission was accepted";
   EXPECT_EQ(second.err().code, errc::already_submitted) << second.err().message;
   EXPECT_NE(second.err().message.find("You have already sent your feedback"), std::string::npos)
@@ -67,14 +87,14 @@ TEST(FeedbackBox, SecondSubmissionIsRefusedAndChangesNothing) {
   EXPECT_EQ(comments_in_order(box), before);
 
   // The first submission is still recognised as such on a late retry.
-  const auto retry = box.submit("participant-7", "sub-1", response("pairs", "good"));
+  const auto retry = submit(box, "participant-7", "sub-1", response("pairs", "good"));
   ASSERT_TRUE(retry) << message_of(retry);
   EXPECT_EQ(*retry, submit_outcome::duplicate);
 }
 
 TEST(FeedbackBox, InvalidResponseIsRefusedAndNothingStored) {
   feedback_box box(form(), 1);
-  const auto bad = box.submit("participant-7", "sub-1", response("pairs", "superb"));
+  const auto bad = submit(box, "participant-7", "sub-1", response("pairs", "superb"));
   ASSERT_FALSE(bad) << "a response with an unknown option was accepted";
   EXPECT_EQ(bad.err().code, errc::invalid_argument) << bad.err().message;
   EXPECT_NE(bad.err().message.find("How would you rate the workshop?"), std::string::npos)
@@ -83,20 +103,20 @@ TEST(FeedbackBox, InvalidResponseIsRefusedAndNothingStored) {
   EXPECT_FALSE(box.has_submitted("participant-7"));
 
   // Having been refused, the participant can correct the answer and send it.
-  const auto corrected = box.submit("participant-7", "sub-1", response("pairs", "good"));
+  const auto corrected = submit(box, "participant-7", "sub-1", response("pairs", "good"));
   ASSERT_TRUE(corrected) << message_of(corrected);
   EXPECT_EQ(*corrected, submit_outcome::accepted);
 }
 
 TEST(FeedbackBox, EmptyIdsAreRefused) {
   feedback_box box(form(), 1);
-  const auto no_participant = box.submit("", "sub-1", response("pairs"));
+  const auto no_participant = submit(box, "", "sub-1", response("pairs"));
   ASSERT_FALSE(no_participant) << "accepted without a participant id";
   EXPECT_EQ(no_participant.err().code, errc::invalid_argument) << no_participant.err().message;
   EXPECT_NE(no_participant.err().message.find("rejoin"), std::string::npos)
       << no_participant.err().message;
 
-  const auto no_submission = box.submit("participant-7", "", response("pairs"));
+  const auto no_submission = submit(box, "participant-7", "", response("pairs"));
   ASSERT_FALSE(no_submission) << "accepted without a submission id";
   EXPECT_EQ(no_submission.err().code, errc::invalid_argument) << no_submission.err().message;
   EXPECT_NE(no_submission.err().message.find("submission id"), std::string::npos)
@@ -111,9 +131,10 @@ TEST(FeedbackBox, StoredResponsesCarryNoParticipantId) {
     FeedbackResponse r = response("comment");
     // A hostile page may smuggle its id into a field the schema does not know.
     r.GetReflection()->MutableUnknownFields(&r)->AddLengthDelimited(99, id);
-    ASSERT_TRUE(box.submit(id, "submission-" + id, r));
+    ASSERT_TRUE(submit(box, id, "submission-" + id, r));
   }
-  for (const auto& stored : box.responses()) {
+  box.release_all();
+  for (const auto& stored : box.released()) {
     const std::string bytes = stored.SerializeAsString();
     for (const auto& id : ids) {
       EXPECT_EQ(bytes.find(id), std::string::npos) << "stored response holds " << id;
@@ -131,7 +152,7 @@ TEST(FeedbackBox, StoredOrderIsUnrelatedToArrival) {
   for (std::uint64_t seed = 1; seed <= 20; ++seed) {
     feedback_box box(form(), seed);
     for (std::size_t i = 0; i < arrival.size(); ++i) {
-      ASSERT_TRUE(box.submit("p" + std::to_string(i), "s", response(arrival[i])));
+      ASSERT_TRUE(submit(box, "p" + std::to_string(i), "s", response(arrival[i])));
     }
     const auto stored = comments_in_order(box);
     ASSERT_TRUE(std::is_permutation(stored.begin(), stored.end(), arrival.begin()));
@@ -149,8 +170,8 @@ TEST(FeedbackBox, SameSeedGivesSameOrder) {
   feedback_box two(form(), 42);
   for (int i = 0; i < 8; ++i) {
     const std::string comment = "comment " + std::to_string(i);
-    ASSERT_TRUE(one.submit("p" + std::to_string(i), "s", response(comment)));
-    ASSERT_TRUE(two.submit("p" + std::to_string(i), "s", response(comment)));
+    ASSERT_TRUE(submit(one, "p" + std::to_string(i), "s", response(comment)));
+    ASSERT_TRUE(submit(two, "p" + std::to_string(i), "s", response(comment)));
   }
   EXPECT_EQ(comments_in_order(one), comments_in_order(two));
 }
@@ -159,32 +180,34 @@ TEST(FeedbackBox, StoresAnswersInQuestionnaireOrder) {
   feedback_box box(form(), 1);
   const FeedbackResponse reversed =
       response_of({text("useful", "pairs"), choice("overall", "good")});
-  ASSERT_TRUE(box.submit("p", "s", reversed));
-  ASSERT_EQ(box.responses()[0].answers_size(), 2);
-  EXPECT_EQ(box.responses()[0].answers(0).question_id(), "overall");
-  EXPECT_EQ(box.responses()[0].answers(1).question_id(), "useful");
+  ASSERT_TRUE(submit(box, "p", "s", reversed));
+  box.release_all();
+  ASSERT_EQ(box.released()[0].answers_size(), 2);
+  EXPECT_EQ(box.released()[0].answers(0).question_id(), "overall");
+  EXPECT_EQ(box.released()[0].answers(1).question_id(), "useful");
 }
 
 TEST(FeedbackBox, RestoresFromStoredState) {
   feedback_box original(form(), 5);
-  ASSERT_TRUE(original.submit("participant-1", "sub-1", response("one")));
-  ASSERT_TRUE(original.submit("participant-2", "sub-2", response("two")));
+  ASSERT_TRUE(original.submit("participant-1", "sub-1", response("one"), 11));
+  ASSERT_TRUE(original.submit("participant-2", "sub-2", response("two"), 12));
 
   // The event log holds responses and the submitted record as separate events.
   feedback_box rebuilt(form(), 5);
-  for (const auto& r : original.responses()) rebuilt.restore_response(r);
+  rebuilt.restore_response(response("two"), 12);
+  rebuilt.restore_response(response("one"), 11);
   ASSERT_TRUE(rebuilt.restore_submitted("participant-1", "sub-1"));
   ASSERT_TRUE(rebuilt.restore_submitted("participant-2", "sub-2"));
 
   EXPECT_EQ(rebuilt.count(), 2U);
   EXPECT_TRUE(rebuilt.has_submitted("participant-1"));
-  const auto retry = rebuilt.submit("participant-1", "sub-1", response("one"));
+  const auto retry = submit(rebuilt, "participant-1", "sub-1", response("one"));
   ASSERT_TRUE(retry) << message_of(retry);
   EXPECT_EQ(*retry, submit_outcome::duplicate);
-  const auto second = rebuilt.submit("participant-2", "sub-3", response("again"));
+  const auto second = submit(rebuilt, "participant-2", "sub-3", response("again"));
   ASSERT_FALSE(second) << "a second submission was accepted after a restore";
   EXPECT_EQ(second.err().code, errc::already_submitted) << second.err().message;
-  ASSERT_TRUE(rebuilt.submit("participant-3", "sub-4", response("three")));
+  ASSERT_TRUE(submit(rebuilt, "participant-3", "sub-4", response("three")));
   EXPECT_EQ(rebuilt.count(), 3U);
 }
 
@@ -197,6 +220,65 @@ TEST(FeedbackBox, RestoreRefusesConflictingSubmissionRecord) {
   EXPECT_EQ(conflicting.err().code, errc::invalid_argument) << conflicting.err().message;
   const status empty = box.restore_submitted("", "sub-3");
   ASSERT_FALSE(empty) << "an empty participant id was recorded";
+}
+
+TEST(FeedbackBox, HoldsResponsesBackUntilReleasedByKey) {
+  feedback_box box(form(), 3);
+  ASSERT_TRUE(box.submit("p1", "s1", response("one"), 101));
+  ASSERT_TRUE(box.submit("p2", "s2", response("two"), 102));
+  ASSERT_TRUE(box.submit("p3", "s3", response("three"), 103));
+  EXPECT_EQ(box.count(), 3U);
+  EXPECT_EQ(box.held_back(), 3U);
+  EXPECT_TRUE(box.released().empty()) << "a response counted before its release";
+  EXPECT_EQ(box.oldest_held(2), (std::vector<std::uint64_t>{101, 102})) << "oldest first";
+
+  const std::uint64_t first_two[] = {101, 102};
+  box.release(first_two);
+  EXPECT_EQ(released_comments(box), (std::vector<std::string>{"one", "two"}));
+  EXPECT_EQ(box.held_back(), 1U);
+  EXPECT_EQ(box.oldest_held(5), (std::vector<std::uint64_t>{103}));
+
+  box.release_all();
+  EXPECT_EQ(released_comments(box), (std::vector<std::string>{"one", "three", "two"}));
+  EXPECT_EQ(box.held_back(), 0U);
+  // Once everything is released (the workshop closed), nothing more is held back.
+  box.restore_response(response("late"), 104);
+  EXPECT_EQ(box.held_back(), 0U);
+  EXPECT_EQ(box.count(), 4U);
+}
+
+TEST(FeedbackBox, AReleaseReplayedBeforeItsResponsesReleasesThemWhenTheyCome) {
+  // The log gives the ordinary events (the releases among them) before the restored responses.
+  feedback_box box(form(), 3);
+  const std::uint64_t keys[] = {7, 9};
+  box.release(keys);
+  box.restore_response(response("nine"), 9);
+  box.restore_response(response("eight"), 8);
+  box.restore_response(response("seven"), 7);
+  EXPECT_EQ(released_comments(box), (std::vector<std::string>{"nine", "seven"}));
+  EXPECT_EQ(box.oldest_held(3), (std::vector<std::uint64_t>{8}));
+}
+
+TEST(FeedbackBox, RefusesAKeyOutOfRangeOrTakenAndStoresNothing) {
+  feedback_box box(form(), 3);
+  ASSERT_TRUE(box.submit("p1", "s1", response("one"), 5));
+  for (const std::uint64_t bad : {std::uint64_t{0}, std::uint64_t{5}, std::uint64_t{1} << 63}) {
+    const auto r = box.submit("p2", "s2", response("two"), bad);
+    ASSERT_FALSE(r) << "key " << bad << " was taken";
+    EXPECT_EQ(r.err().code, errc::invalid_argument) << r.err().message;
+    EXPECT_EQ(box.count(), 1U);
+    EXPECT_FALSE(box.has_submitted("p2")) << "a refused submission was recorded";
+  }
+  EXPECT_TRUE(box.submit("p2", "s2", response("two"), 6));
+}
+
+TEST(FeedbackBox, CheckTakesNothing) {
+  feedback_box box(form(), 3);
+  const auto checked = box.check("p1", "s1", response("one"));
+  ASSERT_TRUE(checked) << message_of(checked);
+  EXPECT_EQ(*checked, submit_outcome::accepted);
+  EXPECT_EQ(box.count(), 0U);
+  EXPECT_FALSE(box.has_submitted("p1"));
 }
 
 }  // namespace

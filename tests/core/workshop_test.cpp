@@ -79,6 +79,12 @@ protected:
     return j->participant_id;
   }
 
+  // A participant's feedback under a fresh key, as the host draws them.
+  result<workshop::submitted> submit(const std::string& participant, const std::string& submission,
+                                     const v1::FeedbackResponse& response) {
+    return w_->submit_feedback(participant, submission, response, ++last_key_);
+  }
+
   void expect_no_one_alone() {
     std::set<std::string> placed;
     for (const auto& g : w_->groups()) {
@@ -91,6 +97,7 @@ protected:
   manual_clock clock_;
   std::optional<workshop> w_;
   event_list log_;
+  std::uint64_t last_key_ = 500;
 };
 
 TEST_F(WorkshopTest, LaunchGivesEveryoneTheirRoomPartnerRoleAndExcerpt) {
@@ -268,27 +275,33 @@ TEST_F(WorkshopTest, AdjustedGroupsMustPlaceEveryonePresentOnce) {
 
 TEST_F(WorkshopTest, FeedbackOpensAfterRoundsCountsOnceAndHidesBelowK) {
   for (const auto* name : {"Ann", "Ben", "Cas", "Dee"}) join(name);
-  auto early = w_->submit_feedback("p1", "s1", rating("good"));
+  auto early = submit("p1", "s1", rating("good"));
   ASSERT_FALSE(early.ok());
   EXPECT_EQ(early.err().code, errc::wrong_state);
   keep(*w_->launch_round("listening"));
   ASSERT_FALSE(w_->open_feedback().ok()) << "not while a round runs";
   keep(*w_->end_round());
   keep(*w_->open_feedback());
-  auto first = w_->submit_feedback("p1", "s1", rating("excellent"));
+  auto first = submit("p1", "s1", rating("excellent"));
   ASSERT_TRUE(first.ok());
   keep(first->events);
-  auto retry = w_->submit_feedback("p1", "s1", rating("excellent"));
+  auto retry = submit("p1", "s1", rating("excellent"));
   ASSERT_TRUE(retry.ok());
   EXPECT_EQ(retry->outcome, submit_outcome::duplicate);
   EXPECT_TRUE(retry->events.empty());
-  auto second = w_->submit_feedback("p1", "s2", rating("good"));
+  auto second = submit("p1", "s2", rating("good"));
   ASSERT_FALSE(second.ok());
   EXPECT_EQ(second.err().code, errc::already_submitted);
-  EXPECT_EQ(w_->responses(), 1U);
-  keep(w_->submit_feedback("p2", "x", rating("excellent"))->events);
-  EXPECT_TRUE(w_->tallies().hidden()) << "two responses are below k = 3";
-  keep(w_->submit_feedback("p3", "y", rating("good"))->events);
+  EXPECT_EQ(w_->responses_received(), 1U);
+  keep(submit("p2", "x", rating("excellent"))->events);
+  keep(submit("p3", "y", rating("good"))->events);
+  EXPECT_TRUE(w_->tallies().hidden()) << "three responses, all held back until 2k = 6 are in or the workshop closes";
+  EXPECT_EQ(w_->responses_shown(), 0U);
+  EXPECT_NE(w_->tallies().hidden_reason().find("batches of at least 3"), std::string::npos)
+      << w_->tallies().hidden_reason();
+  EXPECT_EQ(w_->statistics("2026-11-21").tallies().responses(), 0U) << "the statistics follow the same batches";
+  keep(*w_->close());
+  EXPECT_EQ(w_->responses_shown(), 3U) << "closing shows every response";
   const auto t = w_->tallies();
   ASSERT_FALSE(t.hidden());
   EXPECT_EQ(t.questions(0).options(0).count(), 2U);
@@ -297,16 +310,15 @@ TEST_F(WorkshopTest, FeedbackOpensAfterRoundsCountsOnceAndHidesBelowK) {
   EXPECT_EQ(stats.workshop_code(), "CALM-42");
   EXPECT_EQ(stats.participants(), 4U);
   EXPECT_EQ(stats.summary(), "Of the three participants: 2 rated the workshop as excellent, 1 as good.");
-  keep(*w_->close());
   EXPECT_EQ(w_->lifecycle(), v1::LIFECYCLE_CLOSED);
   EXPECT_FALSE(w_->join("Late", "").ok());
-  auto late_retry = w_->submit_feedback("p2", "x", rating("excellent"));
+  auto late_retry = submit("p2", "x", rating("excellent"));
   ASSERT_TRUE(late_retry.ok()) << "a retry after closing is still acknowledged: " << late_retry.err().message;
   EXPECT_EQ(late_retry->outcome, submit_outcome::duplicate);
-  auto late_new = w_->submit_feedback("p4", "z", rating("good"));
+  auto late_new = submit("p4", "z", rating("good"));
   ASSERT_FALSE(late_new.ok());
   EXPECT_EQ(late_new.err().code, errc::wrong_state);
-  EXPECT_EQ(w_->responses(), 3U);
+  EXPECT_EQ(w_->responses_received(), 3U);
 }
 
 TEST_F(WorkshopTest, ReplayOfTheLogRebuildsTheSameWorkshop) {
@@ -343,11 +355,11 @@ TEST_F(WorkshopTest, ReplayOfTheLogRebuildsTheSameWorkshop) {
 }
 
 TEST_F(WorkshopTest, ReplayFromTheStoredSplitFormRestoresFeedbackWithoutLinkingIt) {
-  for (const auto* name : {"Ann", "Ben", "Cas"}) join(name);
+  for (const auto* name : {"Ann", "Ben", "Cas", "Dee", "Eli", "Fay", "Gus"}) join(name);
   keep(*w_->open_feedback());
-  keep(w_->submit_feedback("p1", "a", rating("excellent"))->events);
-  keep(w_->submit_feedback("p2", "b", rating("good"))->events);
-  keep(w_->submit_feedback("p3", "c", rating("excellent"))->events);
+  const char* options[] = {"excellent", "good", "excellent", "good", "good", "excellent", "good"};
+  for (int i = 0; i < 7; ++i) keep(submit("p" + std::to_string(i + 1), "s" + std::to_string(i), rating(options[i]))->events);
+  ASSERT_EQ(w_->responses_shown(), 3U) << "released at 6 held back: all but the newest 3";
   // What the store gives back: ordinary events, then who submitted, then what, unlinked.
   event_list stored, responses;
   for (const auto& e : log_) {
@@ -359,19 +371,68 @@ TEST_F(WorkshopTest, ReplayFromTheStoredSplitFormRestoresFeedbackWithoutLinkingI
     who.mutable_feedback_submitted()->set_participant_id(e.feedback_submitted().participant_id());
     who.mutable_feedback_submitted()->set_submission_id(e.feedback_submitted().submission_id());
     *what.mutable_feedback_submitted()->mutable_response() = e.feedback_submitted().response();
+    what.mutable_feedback_submitted()->set_response_key(e.feedback_submitted().response_key());
     stored.push_back(who);
     responses.push_back(what);
   }
   stored.insert(stored.end(), responses.begin(), responses.end());
   auto rebuilt = workshop::replay(clock_, stored, 5);
   ASSERT_TRUE(rebuilt.ok()) << rebuilt.err().message;
-  EXPECT_EQ(rebuilt->responses(), 3U);
+  EXPECT_EQ(rebuilt->responses_received(), 7U);
+  EXPECT_EQ(rebuilt->responses_shown(), 3U) << "a restart shows no more and no fewer than before it";
   EXPECT_EQ(rebuilt->tallies().SerializeAsString(), w_->tallies().SerializeAsString());
-  auto retry = rebuilt->submit_feedback("p2", "b", rating("good"));
+  auto retry = rebuilt->submit_feedback("p2", "s1", rating("good"), 9);
   ASSERT_TRUE(retry.ok());
   EXPECT_EQ(retry->outcome, submit_outcome::duplicate) << "a retry after a restart still counts once";
-  EXPECT_FALSE(rebuilt->submit_feedback("p3", "other", rating("good")).ok());
-  EXPECT_EQ(rebuilt->responses(), 3U);
+  EXPECT_FALSE(rebuilt->submit_feedback("p3", "other", rating("good"), 10).ok());
+  EXPECT_EQ(rebuilt->responses_received(), 7U);
+  // After the restart the next batch comes when it would have: the held-back four and two more.
+  ASSERT_TRUE(rebuilt->join("Hal", "").ok());
+  ASSERT_TRUE(rebuilt->join("Ida", "").ok());
+  ASSERT_TRUE(rebuilt->submit_feedback("p8", "s8", rating("good"), 11).ok());
+  EXPECT_EQ(rebuilt->responses_shown(), 3U);
+  ASSERT_TRUE(rebuilt->submit_feedback("p9", "s9", rating("good"), 12).ok());
+  EXPECT_EQ(rebuilt->responses_shown(), 6U);
+  ASSERT_TRUE(rebuilt->close().ok());
+  EXPECT_EQ(rebuilt->responses_shown(), 9U);
+}
+
+TEST_F(WorkshopTest, FiguresChangeOnlyByBatchesOfAtLeastK) {
+  // Whatever the count, every figure anyone can see (tallies and statistics) differs from every
+  // other by no response or by k or more, so no one's answers can be read from a difference.
+  const auto visible = [](const workshop& w) -> std::size_t {
+    const auto t = w.tallies();
+    return t.hidden() ? 0 : t.responses();
+  };
+  for (int people = 1; people <= 16; ++people) {
+    SCOPED_TRACE(std::to_string(people) + " people");
+    auto created = workshop::create(clock_, test_plan(), "CALM-" + std::to_string(people), 7, 99);
+    ASSERT_TRUE(created.ok());
+    workshop w = std::move(created->first);
+    const std::size_t k = 3;
+    for (int i = 0; i < people; ++i) ASSERT_TRUE(w.join("Person " + std::to_string(i), "").ok());
+    ASSERT_TRUE(w.open_feedback().ok());
+    std::vector<std::size_t> seen{visible(w)};
+    for (int i = 0; i < people; ++i) {
+      auto sent = w.submit_feedback("p" + std::to_string(i + 1), "s", rating(i % 2 ? "good" : "excellent"),
+                                    1000U + static_cast<std::uint64_t>(i));
+      ASSERT_TRUE(sent.ok()) << sent.err().message;
+      const bool released = std::any_of(sent->events.begin(), sent->events.end(),
+                                        [](const v1::WorkshopEvent& e) { return e.has_feedback_released(); });
+      EXPECT_EQ(released, seen.back() != visible(w)) << "a change without its FeedbackReleased event";
+      const auto stats = w.statistics("2026-11-30").tallies();
+      EXPECT_EQ(stats.hidden() ? 0 : stats.responses(), visible(w)) << "the statistics follow the same batches";
+      EXPECT_EQ(w.responses_shown(), visible(w));
+      seen.push_back(visible(w));
+    }
+    ASSERT_TRUE(w.close().ok());
+    seen.push_back(visible(w));
+    EXPECT_EQ(seen.back(), people >= 3 ? static_cast<std::size_t>(people) : 0U)
+        << "closing shows every response (or none, below k)";
+    for (const auto a : seen)
+      for (const auto b : seen)
+        EXPECT_TRUE(a == b || (a > b ? a - b : b - a) >= k) << "figures of " << a << " and " << b << " responses";
+  }
 }
 
 TEST_F(WorkshopTest, ResumeTokensAndTheFacilitatorHashSurviveReplay) {

@@ -95,6 +95,16 @@ public:
 
   std::string output() const { return "stdout:\n" + read_text(out_path_) + "\nstderr:\n" + read_text(err_path_); }
 
+  /// Whether `text` appears in its standard output within `timeout`, read as it is written.
+  bool wait_for_output(const std::string& text, std::chrono::milliseconds timeout) const {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (read_text(out_path_).find(text) == std::string::npos) {
+      if (std::chrono::steady_clock::now() >= deadline) return false;
+      std::this_thread::sleep_for(20ms);  // polling a file: the next look, not a guess at when
+    }
+    return true;
+  }
+
 private:
   std::filesystem::path out_path_;
   std::filesystem::path err_path_;
@@ -179,17 +189,19 @@ TEST_F(CliAgainstServer, CreateSimulateAndExport) {
   open_feedback.mutable_open_feedback();
   const auto opened = ask(*facilitator, open_feedback, "open feedback");
   ASSERT_TRUE(opened.has_ack()) << describe(opened);
+  // Four are fewer than a release needs: the facilitator sees them when the workshop closes.
+  ASSERT_TRUE(simulate.wait_for_output("4 of 4 so far", answer_deadline)) << simulate.output();
+
+  v1::ClientMessage close;
+  close.mutable_close_workshop();
+  const auto closed = ask(*facilitator, close, "close the workshop");
+  ASSERT_TRUE(closed.has_ack()) << describe(closed);
   const auto tallies = facilitator->wait_for_event(
       [](const v1::ServerMessage& m) { return m.has_tallies() && m.tallies().responses() == participants; },
       answer_deadline);
   ASSERT_TRUE(tallies.has_value()) << "the facilitator never saw " << participants << " responses; simulate:\n"
                                    << simulate.output();
   EXPECT_EQ(option_count(tallies->tallies(), "overall", "excellent"), 4u) << describe(*tallies);
-
-  v1::ClientMessage close;
-  close.mutable_close_workshop();
-  const auto closed = ask(*facilitator, close, "close the workshop");
-  ASSERT_TRUE(closed.has_ack()) << describe(closed);
 
   const auto exit_code = simulate.wait_for_exit(answer_deadline);
   ASSERT_TRUE(exit_code.has_value()) << "dyad simulate did not exit after the workshop closed:\n" << simulate.output();
@@ -275,6 +287,10 @@ TEST_F(Tallies, ABurstOfSubmissionsIsCoalesced) {
     EXPECT_TRUE(answer.has_ack()) << "participant " << i << ": " << describe(answer);
   }
 
+  // The newest are held back until the workshop closes.
+  v1::ClientMessage close;
+  close.mutable_close_workshop();
+  ASSERT_TRUE(ask(*facilitator, close, "close").has_ack());
   std::unique_lock lock(state->mutex);
   const bool all_counted = state->changed.wait_for(
       lock, answer_deadline, [&] { return state->last && state->last->responses() == participants; });

@@ -134,6 +134,10 @@ TEST_F(HostileClient, RetriedSubmissionAfterReconnectCountsOnce) {
   ASSERT_TRUE(second.has_error()) << describe(second);
   EXPECT_EQ(second.error().code(), v1::ERROR_CODE_ALREADY_SUBMITTED) << describe(second);
 
+  // Closed, every stored response is shown.
+  v1::ClientMessage close;
+  close.mutable_close_workshop();
+  ASSERT_TRUE(ask(*facilitator, close).has_ack());
   client::client_error error;
   auto json = http().export_statistics(w.code(), "json", w.facilitator_token(), &error);
   ASSERT_TRUE(json.has_value()) << error.message;

@@ -113,6 +113,11 @@ protected:
     m.mutable_open_feedback();
     return m;
   }
+  static v1::ClientMessage close_workshop() {
+    v1::ClientMessage m;
+    m.mutable_close_workshop();
+    return m;
+  }
   static v1::ClientMessage ping(std::int64_t client_ms) {
     v1::ClientMessage m;
     m.mutable_ping()->set_client_ms(client_ms);

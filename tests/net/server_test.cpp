@@ -221,6 +221,8 @@ TEST_F(ServerTest, FeedbackIsAcknowledgedOnceStoredAndCountedOnce) {
   auto second = await(p.link->submit_feedback("form-2", response("poor")), "second");
   ASSERT_TRUE(second.has_error()) << describe(second);
   EXPECT_EQ(second.error().code(), v1::ERROR_CODE_ALREADY_SUBMITTED) << describe(second);
+  // One response is held back while feedback is open; closing shows it.
+  ASSERT_TRUE(ask(*facilitator, close_workshop()).has_ack());
   auto state = facilitator->wait_for_event(
       [](const v1::ServerMessage& m) { return m.has_feedback() && m.feedback().responses() == 1; }, answer_deadline);
   EXPECT_TRUE(state.has_value()) << "the facilitator did not hear of the response";
@@ -272,10 +274,16 @@ TEST_F(ServerTest, EveryAcknowledgedSubmissionSurvivesAKill) {
     ASSERT_TRUE(ack.has_ack()) << describe(ack);
   }
   kill_and_restart();
+  // Five are fewer than the 2k = 6 a release needs: all held back, none shown yet.
   client::client_error error;
+  auto held = http().export_statistics(w.code(), "json", w.facilitator_token(), &error);
+  ASSERT_TRUE(held.has_value()) << error.message;
+  EXPECT_EQ(held->find("\"responses\":5"), std::string::npos) << "shown before their release: " << *held;
+  auto after = attach(w);
+  ASSERT_TRUE(ask(*after, close_workshop()).has_ack());
   auto json = http().export_statistics(w.code(), "json", w.facilitator_token(), &error);
   ASSERT_TRUE(json.has_value()) << error.message;
-  EXPECT_NE(json->find("\"responses\":5"), std::string::npos) << *json;
+  EXPECT_NE(json->find("\"responses\":5"), std::string::npos) << "closing shows all five: " << *json;
   auto summary = http().export_statistics(w.code(), "summary", server_process::admin_token, &error);
   ASSERT_TRUE(summary.has_value()) << error.message;
   EXPECT_NE(summary->find("five"), std::string::npos) << *summary;
@@ -300,6 +308,8 @@ TEST_F(ServerTest, SeriesStatisticsCombineTheShownRunsOfTheSeriesOnly) {
       auto ack = await(people[i].link->submit_feedback("form", response(r.answers[i])), "submit");
       ASSERT_TRUE(ack.has_ack()) << describe(ack);
     }
+    // Closed, every response is released: the figures are the whole run's.
+    ASSERT_TRUE(ask(*facilitator, close_workshop()).has_ack());
   }
   auto [status, body] = http().get("/api/workshops/" + runs[1].w.code() + "/series-statistics?format=json",
                                    runs[1].w.facilitator_token());

@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <set>
 #include <string>
 #include <thread>
@@ -307,7 +308,11 @@ TEST_F(SqliteEventLog, EventsSurviveCloseAndReopen) {
   *what.mutable_feedback_submitted()->mutable_response() = response("Useful");
   expected.push_back(who);
   expected.push_back(what);
-  EXPECT_EQ(lines(load(*log, "CALM-42")), lines(expected));
+  auto loaded = load(*log, "CALM-42");
+  ASSERT_EQ(loaded.size(), expected.size());
+  EXPECT_NE(loaded.back().feedback_submitted().response_key(), 0U) << "the response comes back under its key";
+  loaded.back().mutable_feedback_submitted()->clear_response_key();
+  EXPECT_EQ(lines(loaded), lines(expected));
   EXPECT_EQ(append(*log, "CALM-42", {joined("p2", "Ben")}), 4U) << "numbering carries on after a reopen";
 }
 
@@ -394,6 +399,42 @@ TEST_F(SqliteEventLog, LoadGivesFeedbackBackAsUnlinkedSubmittersThenResponses) {
   auto comments = loaded_comments(events);
   std::sort(comments.begin(), comments.end());
   EXPECT_EQ(comments, (std::vector<std::string>{"First", "Second", "Third"}));
+}
+
+TEST_F(SqliteEventLog, AResponseKeepsTheKeyItCameWithAndAClashWritesNothing) {
+  auto log = open_log();
+  ASSERT_TRUE(log);
+  append(*log, "CALM-42", {created("CALM-42"), lifecycle(v1::LIFECYCLE_FEEDBACK)});
+  auto keyed = [](const std::string& participant, const std::string& comment, std::uint64_t key) {
+    auto e = feedback(participant, "s-" + participant, comment);
+    e.mutable_feedback_submitted()->set_response_key(key);
+    return e;
+  };
+  append(*log, "CALM-42", {keyed("p1", "First", 77), keyed("p2", "Second", (std::uint64_t{1} << 63) - 1)});
+  append(*log, "CALM-42", {feedback("p3", "s-p3", "Unkeyed")});
+
+  const std::vector<v1::WorkshopEvent> clash{keyed("p4", "Clash", 77)};
+  const auto refused = log->append("CALM-42", clash);
+  ASSERT_FALSE(refused) << "a second response under key 77 was stored";
+  EXPECT_EQ(refused.err().code, errc::invalid_argument) << refused.err().message;
+  const std::vector<v1::WorkshopEvent> too_big{keyed("p5", "Too big", std::uint64_t{1} << 63)};
+  const auto out_of_range = log->append("CALM-42", too_big);
+  ASSERT_FALSE(out_of_range) << "a key above 2^63 - 1 was stored";
+  EXPECT_EQ(out_of_range.err().code, errc::invalid_argument) << out_of_range.err().message;
+
+  std::map<std::string, std::uint64_t> key_of;
+  std::set<std::string> submitters;
+  for (const auto& e : load(*log, "CALM-42")) {
+    if (!e.has_feedback_submitted()) continue;
+    const auto& f = e.feedback_submitted();
+    if (!f.participant_id().empty()) submitters.insert(f.participant_id());
+    if (f.has_response()) key_of[f.response().answers(1).text()] = f.response_key();
+  }
+  EXPECT_EQ(submitters, (std::set<std::string>{"p1", "p2", "p3"})) << "a refused batch left its submitter behind";
+  ASSERT_EQ(key_of.size(), 3U);
+  EXPECT_EQ(key_of["First"], 77U);
+  EXPECT_EQ(key_of["Second"], (std::uint64_t{1} << 63) - 1);
+  EXPECT_NE(key_of["Unkeyed"], 0U) << "a response stored without a key is given one";
 }
 
 TEST_F(SqliteEventLog, AResponseWithNoAnswersStillComesBackAsAResponse) {
@@ -886,7 +927,7 @@ TEST_F(SqliteEventLog, WorkshopRebuildsFromTheLoadedLog) {
   auto w = std::move(created_now->first);
   store(created_now->second);
   std::vector<std::string> ids;
-  for (const auto* name : {"Ann", "Ben", "Cas", "Dee"}) {
+  for (const auto* name : {"Ann", "Ben", "Cas", "Dee", "Eli", "Fay", "Gus", "Hal"}) {
     auto j = w.join(name, "");
     ASSERT_TRUE(j.ok()) << j.err().message;
     ids.push_back(j->participant_id);
@@ -895,11 +936,13 @@ TEST_F(SqliteEventLog, WorkshopRebuildsFromTheLoadedLog) {
   auto opened = w.open_feedback();
   ASSERT_TRUE(opened.ok()) << opened.err().message;
   store(*opened);
-  for (std::size_t i = 0; i < 3; ++i) {
-    auto sent = w.submit_feedback(ids[i], "s" + std::to_string(i), response("from " + std::to_string(i)));
+  // Seven of eight send theirs: at six held back, the oldest three are released; four stay back.
+  for (std::size_t i = 0; i < 7; ++i) {
+    auto sent = w.submit_feedback(ids[i], "s" + std::to_string(i), response("from " + std::to_string(i)), 900 + i);
     ASSERT_TRUE(sent.ok()) << sent.err().message;
     store(sent->events);
   }
+  ASSERT_EQ(w.responses_shown(), 3U);
 
   log.reset();
   log = open_log();
@@ -907,22 +950,32 @@ TEST_F(SqliteEventLog, WorkshopRebuildsFromTheLoadedLog) {
   const auto events = load(*log, "CALM-42");
   auto rebuilt = core::workshop::replay(clock, events, 11);
   ASSERT_TRUE(rebuilt.ok()) << rebuilt.err().message;
-  EXPECT_EQ(rebuilt->responses(), 3U);
+  EXPECT_EQ(rebuilt->responses_received(), 7U);
+  EXPECT_EQ(rebuilt->responses_shown(), 3U) << "the restart released what was held back";
+  EXPECT_EQ(rebuilt->tallies().SerializeAsString(), w.tallies().SerializeAsString())
+      << "the figures shown before the restart are the figures shown after it";
   EXPECT_EQ(rebuilt->lifecycle(), v1::LIFECYCLE_FEEDBACK);
-  for (std::size_t i = 0; i < 3; ++i) EXPECT_TRUE(rebuilt->feedback().has_submitted(ids[i])) << ids[i];
-  EXPECT_FALSE(rebuilt->feedback().has_submitted(ids[3]));
+  for (std::size_t i = 0; i < 7; ++i) EXPECT_TRUE(rebuilt->feedback().has_submitted(ids[i])) << ids[i];
+  EXPECT_FALSE(rebuilt->feedback().has_submitted(ids[7]));
   // A retry is still recognised after the restart, and a second submission still refused.
-  auto retry = rebuilt->submit_feedback(ids[0], "s0", response("from 0"));
+  auto retry = rebuilt->submit_feedback(ids[0], "s0", response("from 0"), 990);
   ASSERT_TRUE(retry.ok()) << retry.err().message;
   EXPECT_EQ(retry->outcome, core::submit_outcome::duplicate);
-  auto again = rebuilt->submit_feedback(ids[1], "another", response("twice"));
+  auto again = rebuilt->submit_feedback(ids[1], "another", response("twice"), 991);
   ASSERT_FALSE(again.ok());
   EXPECT_EQ(again.err().code, errc::already_submitted);
   // The one who had not submitted still can, and the store takes it.
-  auto last = rebuilt->submit_feedback(ids[3], "s3", response("from 3"));
+  auto last = rebuilt->submit_feedback(ids[7], "s7", response("from 7"), 992);
   ASSERT_TRUE(last.ok()) << last.err().message;
   store(last->events);
-  EXPECT_EQ(loaded_comments(load(*log, "CALM-42")).size(), 4U);
+  EXPECT_EQ(loaded_comments(load(*log, "CALM-42")).size(), 8U);
+  // Closing releases the rest, and a rebuild of the closed workshop shows all eight.
+  auto closed = rebuilt->close();
+  ASSERT_TRUE(closed.ok()) << closed.err().message;
+  store(*closed);
+  auto reopened = core::workshop::replay(clock, load(*log, "CALM-42"), 11);
+  ASSERT_TRUE(reopened.ok()) << reopened.err().message;
+  EXPECT_EQ(reopened->responses_shown(), 8U);
 }
 
 }  // namespace
