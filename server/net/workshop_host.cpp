@@ -753,6 +753,7 @@ v1::FacilitatorSnapshot workshop_host::facilitator_snapshot() const {
   s.set_exercise_id(s.group_statuses().exercise_id());
   *s.mutable_groups() = s.group_statuses().round_groups();
   *s.mutable_tallies() = workshop_.tallies();
+  *s.mutable_feedback() = feedback_state_for({});
   *s.mutable_last_broadcast() = broadcast_now();
   return s;
 }

@@ -74,10 +74,8 @@ test('Browser.OfflineThenReloadResumesAndOutboxCountsOnce', async () => {
   await iain.page.getByRole('button', { name: 'Send feedback' }).click();
   await iain.page.getByTestId('feedback-pending').waitFor({ state: 'visible', timeout: 15_000 });
   await shoot(iain.page, 'participant-feedback-pending-phone');
-  await waitForText(fac.page.getByTestId('responses-count'), /^0\b/);
   await iain.context.setOffline(false);
   await iain.page.getByTestId('feedback-thanks').waitFor({ state: 'visible', timeout: 20_000 });
-  await waitForText(fac.page.getByTestId('responses-count'), /^1\b/);
   // A reload after the acknowledgement sends nothing again.
   await iain.page.reload();
   await iain.page.getByTestId('feedback-thanks').waitFor({ state: 'visible', timeout: 15_000 });
@@ -93,10 +91,11 @@ test('Browser.OfflineThenReloadResumesAndOutboxCountsOnce', async () => {
   await jo.page.reload();
   await jo.page.getByTestId('feedback-thanks').waitFor({ state: 'visible', timeout: 20_000 });
 
-  // Kit answers online: the count goes to exactly 3, so neither outbox was counted twice.
+  // Kit answers online. Closing shows every response: exactly 3, so neither outbox was counted twice.
   await answerFeedback(kit.page, answers);
   await kit.page.getByRole('button', { name: 'Send feedback' }).click();
   await kit.page.getByTestId('feedback-thanks').waitFor({ state: 'visible', timeout: 15_000 });
+  await fac.page.getByRole('button', { name: 'Close workshop' }).click();
   await waitForText(fac.page.getByTestId('responses-count'), /^3\b/);
   const stats = JSON.parse(await env.server.api(`/api/workshops/${w.code}/statistics?format=json`, w.facilitatorToken));
   assert.equal(stats.tallies.responses, 3, 'three responses stored');

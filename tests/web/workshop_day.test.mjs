@@ -202,6 +202,18 @@ test('Browser.WorkshopDay: seven participants, one triad, broadcast, help, feedb
     await d.page.getByTestId('feedback-thanks').waitFor({ state: 'visible', timeout: 15_000 });
   }
   await shoot(devices[0].page, 'participant-thanks-phone');
+  // While feedback is open the figures move only in batches of at least k = 3 (the first once 6
+  // are in), and the roster no longer says who is connected: neither can tell who sent what.
+  await waitForText(fac.page.getByTestId('responses-count'), /^3\b/);
+  await waitForText(fac.page.getByTestId('release-note'), 'batches of at least 3');
+  await waitForText(fac.page.getByTestId('roster-counts'), 'not shown while feedback is open');
+  assert.equal(await fac.page.locator('[data-testid=roster-entry] .pill').count(), 0, 'presence shown during feedback');
+  await shoot(fac.page, 'dashboard-feedback-batches-desktop');
+
+  // The end of the day: everyone's page says so and stops; the dashboard shows every response.
+  await fac.page.getByRole('button', { name: 'Close workshop' }).click();
+  for (const d of devices) await d.page.getByTestId('ended').waitFor({ state: 'visible', timeout: 15_000 });
+  await waitForText(fac.page.getByTestId('roster-counts'), '7 took part');
   await waitForText(fac.page.getByTestId('responses-count'), /^7\b/);
   const overall = fac.page.getByTestId('tally-overall');
   await waitForText(overall, '4 (57.1%)');
@@ -252,10 +264,6 @@ test('Browser.WorkshopDay: seven participants, one triad, broadcast, help, feedb
   await shoot(fac.page, 'dashboard-feedback-phone');
   await fac.page.setViewportSize(DESKTOP);
 
-  // The end of the day: everyone's page says so and stops; the dashboard says who took part.
-  await fac.page.getByRole('button', { name: 'Close workshop' }).click();
-  for (const d of devices) await d.page.getByTestId('ended').waitFor({ state: 'visible', timeout: 15_000 });
-  await waitForText(fac.page.getByTestId('roster-counts'), '7 took part');
   await shoot(devices[0].page, 'participant-ended-phone');
   await shoot(fac.page, 'dashboard-closed-desktop');
   // A closed workshop hands out no link, code, QR code or chat message, and offers no exercise

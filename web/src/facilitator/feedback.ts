@@ -50,6 +50,7 @@ export function feedbackPanel(actions: FeedbackActions): FeedbackPanel {
   const count = h('span', { 'data-testid': 'responses-count' }, '0');
   const outOf = h('span', {});
   const responses = h('p', { class: 'responses', 'aria-live': 'polite' }, count, outOf);
+  const releaseNote = h('p', { class: 'muted small', 'data-testid': 'release-note' });
   const tallies = h('div', { class: 'tallies', 'data-testid': 'tallies' });
   const reportLink = h('a', { class: 'button secondary', target: '_blank', rel: 'noopener', 'data-testid': 'report-link' }, 'Open the report');
   const root = h('section', { class: 'card feedback', 'aria-labelledby': 'feedback-h' },
@@ -58,6 +59,7 @@ export function feedbackPanel(actions: FeedbackActions): FeedbackPanel {
     h('div', { class: 'actions' }, openButton, reportLink),
     openError,
     responses,
+    releaseNote,
     tallies);
 
   const closeButton = h('button', { type: 'button', class: 'danger', 'data-testid': 'close-workshop' }, 'Close workshop');
@@ -107,12 +109,16 @@ export function feedbackPanel(actions: FeedbackActions): FeedbackPanel {
     intro.textContent = closed
       ? 'The workshop is closed. The report keeps every response.'
       : open
-        ? 'The feedback form is open on every participant’s page. Responses are anonymous; results appear once enough people have answered.'
+        ? 'The feedback form is open on every participant’s page. Responses are anonymous: no one, you included, can see who sent what or who has sent theirs.'
         : 'At the end of the day, open the anonymous feedback form. Any running round ends, and participants see the form at once.';
     count.textContent = String(s.responses);
     const joined = s.roster.length;
-    outOf.textContent = ` of ${joined} ${joined === 1 ? 'participant' : 'participants'} ${s.responses === 1 ? 'has' : 'have'} responded`;
+    outOf.textContent = closed
+      ? ` of ${joined} ${joined === 1 ? 'participant' : 'participants'} responded`
+      : ` ${s.responses === 1 ? 'response' : 'responses'} shown so far`;
     responses.hidden = !(open || closed || s.responses > 0);
+    releaseNote.textContent = open ? s.releaseNote : '';
+    releaseNote.hidden = !open || !s.releaseNote;
     const t = s.tallies;
     const showTallies = (open || closed || s.responses > 0) && !!t;
     tallies.hidden = !showTallies;
@@ -126,7 +132,7 @@ export function feedbackPanel(actions: FeedbackActions): FeedbackPanel {
     }
     closeText.textContent = closed
       ? 'This workshop is closed.'
-      : 'When everyone has given feedback, close the workshop: participants are thanked and their pages stop.';
+      : 'When everyone says they have sent their feedback, close the workshop: the responses still held back are shown, participants are thanked and their pages stop.';
     closeButton.hidden = closed;
   }
 

@@ -190,8 +190,9 @@ function onEvent(m: ServerMessage): void {
       break;
     case 'feedback':
       // Facilitators hear of feedback only when it opens, when the workshop closes, and as
-      // responses arrive (while open): so "not open" here means closed.
+      // batches of responses are released (while open): so "not open" here means closed.
       state.responses = k.value.responses;
+      state.releaseNote = k.value.releaseNote;
       state.lifecycle = k.value.open ? Lifecycle.FEEDBACK : Lifecycle.CLOSED;
       break;
     case 'tallies':

@@ -38,7 +38,9 @@ export function rosterPanel(markAway: (participantId: string, away: boolean) => 
 
   function entry(e: RosterEntry, closed: boolean, timeZone: string | undefined): HTMLLIElement {
     const word = PRESENCE_WORD[e.presence];
-    const canToggle = e.presence !== Presence.LEFT && !closed;
+    // Presence is not sent once feedback opens: there is nothing to show or toggle.
+    const unknown = e.presence === Presence.UNSPECIFIED;
+    const canToggle = e.presence !== Presence.LEFT && !closed && !unknown;
     const away = e.presence === Presence.AWAY;
     const button = canToggle
       ? h('button', { type: 'button', class: 'secondary small-button', 'data-focus-key': `away-${e.participantId}`,
@@ -56,9 +58,9 @@ export function rosterPanel(markAway: (participantId: string, away: boolean) => 
       h('div', { class: 'roster-main' },
         h('div', { class: 'roster-line' },
           h('span', { class: 'roster-name' }, e.shownName),
-          closed ? null : h('span', { class: PILL[e.presence] }, word)),
+          closed || unknown ? null : h('span', { class: PILL[e.presence] }, word)),
         h('div', { class: 'roster-line small muted' },
-          h('span', {}, `since ${clockTimeIn(e.sinceMs, timeZone)}`),
+          unknown ? null : h('span', {}, `since ${clockTimeIn(e.sinceMs, timeZone)}`),
           e.joinedLate ? h('span', { class: 'tag', title: 'Joined after the first round started' }, 'joined late') : null,
           e.hasEmail ? h('span', { class: 'tag', title: 'Gave an email, so the Zoom CSV can pre-assign them' }, 'has email') : null)),
       button);
@@ -72,10 +74,14 @@ export function rosterPanel(markAway: (participantId: string, away: boolean) => 
     if (away) parts.push(`${away} away`);
     if (disc) parts.push(`${disc} disconnected`);
     if (left) parts.push(`${left} left`);
-    // A closed workshop has sent everyone home: presence no longer means anything.
+    // A closed workshop has sent everyone home: presence no longer means anything. While feedback
+    // is open it is not shown, since a page closed just after sending would say who sent it.
     const closed = s.lifecycle === Lifecycle.CLOSED;
+    const feedback = s.lifecycle === Lifecycle.FEEDBACK;
     counts.textContent = s.roster.length === 0 ? 'No one has joined yet. Share the link above.'
-      : closed ? `${s.roster.length} took part. The workshop is closed.` : parts.join(', ');
+      : closed ? `${s.roster.length} took part. The workshop is closed.`
+      : feedback ? `${s.roster.length} took part. Who is still connected is not shown while feedback is open, so that no one can tell who has just sent theirs.`
+      : parts.join(', ');
     const sorted = [...s.roster].sort((a, b) => ORDER[a.presence] - ORDER[b.presence] || a.shownName.localeCompare(b.shownName));
     keepFocus(list, () => render(list, sorted.map((e) => entry(e, closed, s.plan?.timeZone))));
   }

@@ -21,7 +21,10 @@ export interface DashState {
   /** The round the statuses belong to. */
   statusRound: number;
   tallies: Tallies | undefined;
+  /** How many responses the figures show (they follow released batches, not each submission). */
   responses: number;
+  /** The server's words for how the figures follow the responses. */
+  releaseNote: string;
   lastBroadcast: BroadcastMessage | undefined;
   /** Why the server said goodbye, while it is the latest news. */
   goodbye: string;
@@ -50,6 +53,7 @@ export function emptyState(code: string, token: string): DashState {
     statusRound: 0,
     tallies: undefined,
     responses: 0,
+    releaseNote: '',
     lastBroadcast: undefined,
     goodbye: '',
     roundLog: [],
@@ -71,7 +75,8 @@ export function applySnapshot(s: DashState, snap: FacilitatorSnapshot): void {
   s.phase = snap.round > 0 ? snap.phase : undefined;
   setStatuses(s, snap.groupStatuses?.round ?? snap.round, snap.groupStatuses?.groups ?? []);
   s.tallies = snap.tallies;
-  s.responses = snap.tallies?.responses ?? 0;
+  s.responses = snap.feedback?.responses ?? snap.tallies?.responses ?? 0;
+  s.releaseNote = snap.feedback?.releaseNote ?? '';
   s.lastBroadcast = snap.lastBroadcast;
   s.goodbye = '';
   s.joinUrl = snap.joinUrl;
