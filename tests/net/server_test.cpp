@@ -8,6 +8,8 @@
 #include <chrono>
 #include <future>
 #include <map>
+#include <set>
+#include <mutex>
 #include <memory>
 #include <string>
 #include <thread>
@@ -231,6 +233,108 @@ TEST_F(ServerTest, FeedbackIsAcknowledgedOnceStoredAndCountedOnce) {
   auto json = http().export_statistics(w.code(), "json", w.facilitator_token(), &error);
   ASSERT_TRUE(json.has_value()) << error.message;
   EXPECT_NE(json->find("\"responses\":1"), std::string::npos) << *json;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Anonymity
+
+// The attack on the tallies: the facilitator records every figure the server shows (live Tallies,
+// the response count, a statistics download after each submission) while participants submit
+// 600 ms apart, each closing the page straight after. Differencing any two figures must give no
+// one's response, and the roster must not say who has just submitted.
+TEST_F(ServerTest, NoResponseCanBeReadByDifferencingTheFigures) {
+  constexpr std::size_t people_count = 12;
+  constexpr std::uint32_t k = 4;  // valid.textproto's anonymity_threshold
+  const auto w = create_workshop();
+  std::vector<participant> people;
+  for (std::size_t i = 0; i < people_count; ++i) people.push_back(join(w.code(), "Person " + std::to_string(i)));
+  auto facilitator = attach(w);
+
+  struct observed {
+    std::mutex mutex;
+    std::vector<std::pair<std::string, v1::Tallies>> figures;  // what was seen, in order
+    std::vector<std::uint32_t> counts;                         // FeedbackState.responses
+    std::vector<v1::Roster> rosters;
+    bool feedback_open = false;
+  };
+  const auto seen = std::make_shared<observed>();
+  facilitator->on_event([seen](const v1::ServerMessage& m) {
+    const std::lock_guard lock(seen->mutex);
+    if (m.has_tallies()) seen->figures.emplace_back("live tallies", m.tallies());
+    if (m.has_feedback()) seen->counts.push_back(m.feedback().responses());
+    if (m.has_roster() && seen->feedback_open) seen->rosters.push_back(m.roster());
+  });
+  {
+    const std::lock_guard lock(seen->mutex);
+    seen->feedback_open = true;  // rosters from here on: the one feedback's opening sends, and any later
+  }
+  ASSERT_TRUE(ask(*facilitator, open_feedback()).has_ack());
+
+  const auto download = [&](const std::string& when) {
+    auto [status, body] = http().get("/api/workshops/" + w.code() + "/statistics?format=json", w.facilitator_token());
+    EXPECT_EQ(status, 200) << body;
+    v1::RunStatistics stats;
+    google::protobuf::util::JsonParseOptions options;
+    options.ignore_unknown_fields = true;
+    EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(body, &stats, options).ok()) << body;
+    const std::lock_guard lock(seen->mutex);
+    seen->figures.emplace_back("statistics " + when, stats.tallies());
+  };
+  const char* options[] = {"excellent", "good", "fair", "poor"};
+  for (std::size_t i = 0; i < people_count; ++i) {
+    v1::FeedbackResponse r = response(options[i % 4]);
+    auto* comment = r.add_answers();
+    comment->set_question_id("most-useful");
+    comment->set_text("What person " + std::to_string(i) + " found useful");
+    auto ack = await(people[i].link->submit_feedback("form", r), "submit " + std::to_string(i));
+    ASSERT_TRUE(ack.has_ack()) << describe(ack);
+    people[i].link->drop();  // the page is closed as soon as it says thank you
+    download("after person " + std::to_string(i));
+    // The attacker's pace: slower than any coalescing of updates, so each could show on its own.
+    std::this_thread::sleep_for(600ms);
+  }
+  ASSERT_TRUE(ask(*facilitator, close_workshop()).has_ack());
+  const auto final_tallies = facilitator->wait_for_event(
+      [](const v1::ServerMessage& m) { return m.has_tallies() && m.tallies().responses() == people_count; },
+      answer_deadline);
+  ASSERT_TRUE(final_tallies.has_value()) << "closing did not show every response";
+  download("after closing");
+
+  const std::lock_guard lock(seen->mutex);
+  const auto comments_of = [](const v1::Tallies& t) {
+    std::multiset<std::string> out;
+    for (const auto& q : t.questions())
+      for (const auto& c : q.comments()) out.insert(c);
+    return out;
+  };
+  std::set<std::uint32_t> distinct;
+  std::vector<std::string> recovered;
+  for (const auto& [when_a, a] : seen->figures) {
+    distinct.insert(a.hidden() ? 0U : a.responses());
+    for (const auto& [when_b, b] : seen->figures) {
+      const std::uint32_t na = a.hidden() ? 0U : a.responses();
+      const std::uint32_t nb = b.hidden() ? 0U : b.responses();
+      if (nb <= na) continue;
+      EXPECT_GE(nb - na, k) << when_a << " (" << na << ") and " << when_b << " (" << nb << ") differ by fewer than k";
+      // The attack itself: what the later figures hold that the earlier do not.
+      auto later = comments_of(b);
+      for (const auto& c : comments_of(a)) later.erase(later.find(c));
+      if (later.size() == 1) recovered.push_back(*later.begin() + " (from " + when_a + " to " + when_b + ")");
+    }
+  }
+  EXPECT_TRUE(recovered.empty()) << "read by differencing: " << ::testing::PrintToString(recovered);
+  EXPECT_GE(distinct.size(), 3U) << "the figures barely changed, so the attack proved nothing";
+  EXPECT_TRUE(distinct.contains(people_count)) << "closing did not show every response";
+  for (std::size_t i = 1; i < seen->counts.size(); ++i) {
+    const auto a = seen->counts[i - 1], b = seen->counts[i];
+    EXPECT_TRUE(a == b || (a > b ? a - b : b - a) >= k) << "the response count went from " << a << " to " << b;
+  }
+  // Presence: once feedback is open, the roster says nothing of who is connected, and no roster
+  // update arrives as people leave.
+  ASSERT_LE(seen->rosters.size(), 2U) << "roster updates arrived as participants left";
+  for (const auto& roster : seen->rosters)
+    for (const auto& e : roster.entries())
+      EXPECT_EQ(e.presence(), v1::PRESENCE_UNSPECIFIED) << e.ShortDebugString();
 }
 
 // ---------------------------------------------------------------------------------------------
