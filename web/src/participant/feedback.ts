@@ -207,6 +207,6 @@ export function anonymityNote(k: number): HTMLElement {
     h('h3', {}, 'How your answers stay anonymous'),
     h('ul', {},
       h('li', {}, 'Your answers are stored without your name or any link to you, in an order unrelated to when you sent them.'),
-      h('li', {}, `The facilitator sees only totals, and only once at least ${k} people have answered.`),
-      h('li', {}, 'Written comments are shown without names, in random order.')));
+      h('li', {}, `The facilitator sees only totals, and they change only when at least ${k} more people have answered, so no one’s answers show up on their own. The facilitator cannot see who has sent theirs.`),
+      h('li', {}, 'Written comments are shown without names, in random order: leave your name out of them if you want them to stay anonymous.')));
 }
