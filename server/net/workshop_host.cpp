@@ -565,6 +565,10 @@ void workshop_host::publish(const core::event_list& events) {
     schedule_phase_timer();
   }
   if (has_kind(events, K::kLifecycle)) {
+    v1::ServerMessage stage;
+    for (const auto& e : events)
+      if (e.has_lifecycle()) *stage.mutable_lifecycle() = e.lifecycle();
+    send_to_all(std::move(stage), true, true);
     send_feedback_states();
     if (workshop_.lifecycle() == v1::LIFECYCLE_CLOSED) {
       v1::ServerMessage bye;

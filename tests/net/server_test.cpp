@@ -235,6 +235,25 @@ TEST_F(ServerTest, FeedbackIsAcknowledgedOnceStoredAndCountedOnce) {
   EXPECT_NE(json->find("\"responses\":1"), std::string::npos) << *json;
 }
 
+TEST_F(ServerTest, EveryPageHearsTheWorkshopsStageChange) {
+  const auto w = create_workshop();
+  auto ada = join(w.code(), "Ada");
+  auto facilitator = attach(w);
+  const auto stage = [](v1::Lifecycle l) {
+    return [l](const v1::ServerMessage& m) { return m.has_lifecycle() && m.lifecycle().lifecycle() == l; };
+  };
+  ASSERT_TRUE(ask(*facilitator, open_feedback()).has_ack());
+  EXPECT_TRUE(ada.link->wait_for_event(stage(v1::LIFECYCLE_FEEDBACK), answer_deadline).has_value())
+      << "the participant was not told feedback opened";
+  EXPECT_TRUE(facilitator->wait_for_event(stage(v1::LIFECYCLE_FEEDBACK), answer_deadline).has_value())
+      << "the facilitator was not told feedback opened";
+  ASSERT_TRUE(ask(*facilitator, close_workshop()).has_ack());
+  EXPECT_TRUE(ada.link->wait_for_event(stage(v1::LIFECYCLE_CLOSED), answer_deadline).has_value())
+      << "the participant was not told the workshop closed";
+  EXPECT_TRUE(facilitator->wait_for_event(stage(v1::LIFECYCLE_CLOSED), answer_deadline).has_value())
+      << "the facilitator was not told the workshop closed";
+}
+
 // ---------------------------------------------------------------------------------------------
 // Anonymity
 

@@ -58,6 +58,16 @@ function stopPage(message: string): void {
   columns.hidden = true;
 }
 
+/** A closed workshop is no longer served live; its report keeps every response. */
+function closedPage(message: string): void {
+  render(banners, h('div', { class: 'banner info', role: 'status', 'data-testid': 'workshop-closed' },
+    h('h1', {}, 'This workshop has closed'),
+    h('p', {}, message),
+    h('p', {}, h('a', { href: reportUrl(code, token), 'data-testid': 'closed-report-link' }, 'Open the report'),
+      ' for its feedback and statistics.')));
+  columns.hidden = true;
+}
+
 // ---- the connection ----
 
 let conn: Connection | undefined;
@@ -195,6 +205,9 @@ function onEvent(m: ServerMessage): void {
       state.releaseNote = k.value.releaseNote;
       state.lifecycle = k.value.open ? Lifecycle.FEEDBACK : Lifecycle.CLOSED;
       break;
+    case 'lifecycle':
+      state.lifecycle = k.value.lifecycle;
+      break;
     case 'tallies':
       state.tallies = k.value;
       state.responses = k.value.responses;
@@ -292,7 +305,12 @@ if (!code || !token) {
       redraw();
     },
     onGreetingRefused: (e: WireError) => {
-      if (e.code === ErrorCode.UNAUTHORIZED || e.code === ErrorCode.NOT_FOUND || e.code === ErrorCode.FORBIDDEN) {
+      if (e.code === ErrorCode.WORKSHOP_CLOSED) {
+        closedPage(e.message);
+        return false;
+      }
+      if (e.code === ErrorCode.UNAUTHORIZED || e.code === ErrorCode.NOT_FOUND || e.code === ErrorCode.FORBIDDEN ||
+          e.code === ErrorCode.NO_SUCH_WORKSHOP) {
         stopPage(e.message);
         return false;
       }

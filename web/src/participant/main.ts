@@ -366,6 +366,19 @@ function ended(): void {
 
 function greetingRefused(e: WireError): boolean {
   if (e.code === ErrorCode.UNAVAILABLE || e.code === ErrorCode.RATE_LIMITED) return true;
+  // The code itself: the workshop has ended, or there is none by this code on this server.
+  if (e.code === ErrorCode.WORKSHOP_CLOSED) {
+    conn = null;
+    header.setState({ kind: 'stopped', reason: 'The workshop has ended' });
+    show('ended', endedView(feedbackThanks || !!feedback?.submitted));
+    return false;
+  }
+  if (e.code === ErrorCode.NO_SUCH_WORKSHOP) {
+    conn = null;
+    header.setState({ kind: 'stopped', reason: 'No open workshop with this code' });
+    show('unknown', unknownWorkshop(code, everGreeted || !!store.resumeToken));
+    return false;
+  }
   const aboutTheToken = e.code === ErrorCode.UNAUTHORIZED || e.code === ErrorCode.NOT_FOUND || e.code === ErrorCode.WRONG_STATE;
   if (lastGreeting === 'resume' && !aboutTheToken) {
     // Not about the token (a server this page does not understand): keep it, say so, stop; a
@@ -402,6 +415,10 @@ function onEvent(ev: ServerMessage): void {
     case 'feedback':
       feedback = ev.kind.value;
       if (feedback.open && lifecycle !== Lifecycle.CLOSED) lifecycle = Lifecycle.FEEDBACK;
+      break;
+    case 'lifecycle':
+      lifecycle = ev.kind.value.lifecycle;
+      if (lifecycle === Lifecycle.CLOSED) return ended();
       break;
     case 'goodbye':
       return goodbye(ev.kind.value.reason);
