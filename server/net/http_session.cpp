@@ -141,10 +141,23 @@ void http_session::upgrade(const client_info& client) {
       query.remove_prefix(amp + 1);
     }
   }
-  auto host = ctx_.http.registry.find(normalize_code(code));
+  const auto normalized = normalize_code(code);
+  auto host = ctx_.http.registry.find(normalized);
   if (!host) {
-    spdlog::info("WebSocket upgrade refused: no open workshop '{}' (client={})", loggable(code), client.address);
-    return send(plain(req, http::status::not_found, "No open workshop '" + code + "'; check the code you were given.\n"));
+    // Answered in the protocol the page speaks, so that it can say so and stop retrying. (A
+    // workshop that closed since this server started is still served: its dashboard shows the end.)
+    const bool closed = ctx_.http.registry.known(normalized);
+    spdlog::info("WebSocket to {} workshop '{}' answered with its error (client={})", closed ? "closed" : "no",
+                 loggable(code), client.address);
+    if (closed)
+      return refuse_websocket(std::move(stream_), std::move(req), v1::ERROR_CODE_WORKSHOP_CLOSED,
+                              "This workshop has ended. Thank you for taking part; the facilitator's report keeps "
+                              "its feedback.",
+                              client.address);
+    return refuse_websocket(std::move(stream_), std::move(req), v1::ERROR_CODE_NO_SUCH_WORKSHOP,
+                            "No open workshop '" + code + "' on this server; check the code you were given, or ask "
+                            "your facilitator for the link.",
+                            client.address);
   }
   std::make_shared<websocket_session>(std::move(stream_), std::move(host), ctx_.http.counters, ctx_.ws_idle_timeout,
                                       client.address)

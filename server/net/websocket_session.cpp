@@ -28,7 +28,64 @@ std::int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
+// A WebSocket to a code this server does not serve live (closed, or no such workshop): accepted,
+// so that the page hears why in the protocol it speaks rather than a refused upgrade it cannot
+// read. The first request is answered with the error, then the socket closes. It reads one frame
+// at most, under the handshake's timeout.
+class websocket_refusal : public std::enable_shared_from_this<websocket_refusal> {
+public:
+  websocket_refusal(beast::tcp_stream&& stream, v1::ErrorCode code, std::string message, std::string client)
+      : ws_(std::move(stream)), code_(code), message_(std::move(message)), client_(std::move(client)) {}
+
+  void run(http_request upgrade) {
+    beast::get_lowest_layer(ws_).expires_never();
+    auto timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
+    timeouts.idle_timeout = std::chrono::seconds(10);  // a page greets at once; a silent one goes
+    ws_.set_option(timeouts);
+    ws_.set_option(websocket::stream_base::decorator(
+        [](websocket::response_type& res) { res.set(beast::http::field::server, "dyad"); }));
+    ws_.read_message_max(websocket_session::max_message_bytes);
+    ws_.binary(true);
+    ws_.async_accept(upgrade, [self = shared_from_this()](beast::error_code ec) {
+      if (ec) return;
+      self->ws_.async_read(self->buffer_, [self](beast::error_code read_ec, std::size_t) { self->answer(read_ec); });
+    });
+  }
+
+private:
+  void answer(beast::error_code ec) {
+    if (ec) return;
+    v1::ClientMessage request;
+    (void)request.ParseFromString(beast::buffers_to_string(buffer_.data()));  // only for its id
+    v1::ServerMessage reply;
+    reply.set_request_id(request.request_id());
+    reply.set_server_ms(now_ms());
+    reply.mutable_error()->set_code(code_);
+    reply.mutable_error()->set_message(message_);
+    frame_ = reply.SerializeAsString();
+    ws_.async_write(asio::buffer(frame_), [self = shared_from_this()](beast::error_code write_ec, std::size_t) {
+      if (write_ec) return;
+      self->ws_.async_close(websocket::close_reason(websocket::close_code::normal, "no such open workshop"),
+                            [self](beast::error_code) {});
+    });
+  }
+
+  websocket::stream<beast::tcp_stream> ws_;
+  beast::flat_buffer buffer_;
+  v1::ErrorCode code_;
+  std::string message_;
+  std::string client_;
+  std::string frame_;
+};
+
 }  // namespace
+
+void refuse_websocket(beast::tcp_stream&& stream, http_request upgrade, int code, std::string message,
+                      std::string client) {
+  std::make_shared<websocket_refusal>(std::move(stream), static_cast<v1::ErrorCode>(code), std::move(message),
+                                      std::move(client))
+      ->run(std::move(upgrade));
+}
 
 websocket_session::websocket_session(beast::tcp_stream&& stream, std::shared_ptr<workshop_host> host, metrics& counters,
                                      std::chrono::seconds idle_timeout, std::string client)

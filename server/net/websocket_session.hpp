@@ -79,4 +79,11 @@ private:
   unsigned refused_in_row_ = 0;
 };
 
+/// Accepts a WebSocket to a code this server does not serve live, answers its first request with
+/// the error `code` (a dyad.v1.ErrorCode: ERROR_CODE_WORKSHOP_CLOSED or ERROR_CODE_NO_SUCH_WORKSHOP)
+/// and `message`, and closes: a page hears why in its own protocol, where a refused upgrade would
+/// look like any other network failure and be retried for ever.
+void refuse_websocket(boost::beast::tcp_stream&& stream, http_request upgrade, int code, std::string message,
+                      std::string client);
+
 }  // namespace dyad::net

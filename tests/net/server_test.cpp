@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <future>
 #include <map>
@@ -252,6 +253,33 @@ TEST_F(ServerTest, EveryPageHearsTheWorkshopsStageChange) {
       << "the participant was not told the workshop closed";
   EXPECT_TRUE(facilitator->wait_for_event(stage(v1::LIFECYCLE_CLOSED), answer_deadline).has_value())
       << "the facilitator was not told the workshop closed";
+}
+
+TEST_F(ServerTest, AClosedOrUnknownCodeIsAnsweredOnTheWebSocketInWords) {
+  const auto w = create_workshop();
+  auto ada = join(w.code(), "Ada");
+  auto facilitator = attach(w);
+  ASSERT_TRUE(ask(*facilitator, close_workshop()).has_ack());
+  stop_cleanly();
+  start();
+
+  // The upgrade is accepted and the first request answered with the reason; then it closes.
+  auto closed = open(w.code());
+  auto resumed = await(closed->resume(ada.snapshot.resume_token()), "resume into a closed workshop");
+  ASSERT_TRUE(resumed.has_error()) << describe(resumed);
+  EXPECT_EQ(resumed.error().code(), v1::ERROR_CODE_WORKSHOP_CLOSED) << describe(resumed);
+  EXPECT_NE(resumed.error().message().find("has ended"), std::string::npos) << describe(resumed);
+  auto lowercase = w.code();
+  std::transform(lowercase.begin(), lowercase.end(), lowercase.begin(), [](unsigned char c) { return std::tolower(c); });
+  auto typed = await(open(lowercase)->join("Ben", ""), "join a closed workshop by a typed code");
+  ASSERT_TRUE(typed.has_error()) << describe(typed);
+  EXPECT_EQ(typed.error().code(), v1::ERROR_CODE_WORKSHOP_CLOSED) << describe(typed);
+
+  auto unknown = await(open("ZZZZ-ZZZZ")->join("Cy", ""), "join an unknown code");
+  ASSERT_TRUE(unknown.has_error()) << describe(unknown);
+  EXPECT_EQ(unknown.error().code(), v1::ERROR_CODE_NO_SUCH_WORKSHOP) << describe(unknown);
+  EXPECT_NE(unknown.error().message().find("No open workshop 'ZZZZ-ZZZZ'"), std::string::npos) << describe(unknown);
+  EXPECT_NE(server_->logs().find("answered with its error"), std::string::npos) << "not logged:\n" << server_->logs();
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -56,11 +56,10 @@ export async function waitForText(locator, test, timeoutMs = 15_000) {
 
 export class Server {
   /** Starts dyad-server; `extraArgs` go after the usual options (e.g. --public-url). */
-  static async start(extraArgs = []) {
-    const dataDir = mkdtempSync(join(tmpdir(), 'dyad-browser-'));
-    const adminToken = randomBytes(16).toString('hex');
+  static async start(extraArgs = [], { dataDir = mkdtempSync(join(tmpdir(), 'dyad-browser-')), port: wanted = 0,
+    adminToken = randomBytes(16).toString('hex') } = {}) {
     const proc = spawn(env('DYAD_SERVER'), [
-      '--port', '0', '--bind', '127.0.0.1', '--data-dir', dataDir, '--web-root', env('DYAD_WEB_ROOT'),
+      '--port', String(wanted), '--bind', '127.0.0.1', '--data-dir', dataDir, '--web-root', env('DYAD_WEB_ROOT'),
       '--admin-token', adminToken, '--log-format', 'json', ...extraArgs,
     ], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -76,8 +75,18 @@ export class Server {
       proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`dyad-server exited with ${code}: ${out}${log}`)); });
     });
     const s = new Server();
-    Object.assign(s, { proc, dataDir, adminToken, port, base: `http://127.0.0.1:${port}`, logText: () => log });
+    Object.assign(s, { proc, dataDir, adminToken, port, extraArgs, base: `http://127.0.0.1:${port}`, logText: () => log });
     return s;
+  }
+
+  /** Stops the server (SIGTERM) and starts it again on the same data folder and port, as an
+   *  operator's restart does: pages left open reconnect to the same address. */
+  async restart() {
+    const exited = new Promise((r) => this.proc.once('exit', r));
+    this.proc.kill('SIGTERM');
+    await exited;
+    const again = await Server.start(this.extraArgs, { dataDir: this.dataDir, port: this.port, adminToken: this.adminToken });
+    Object.assign(this, { proc: again.proc, logText: again.logText });
   }
 
   /** Creates a workshop from a plan file; answers {code, facilitatorToken, facilitatorUrl, participantUrl}. */

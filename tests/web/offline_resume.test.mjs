@@ -103,3 +103,38 @@ test('Browser.OfflineThenReloadResumesAndOutboxCountsOnce', async () => {
   assert.deepEqual(a11y, [], 'accessibility problems (WCAG 2.1 AA, serious or critical)');
   for (const d of [fac, ...devices]) assert.deepEqual(d.errors.filter((e) => !/ERR_INTERNET_DISCONNECTED|WebSocket/.test(e)), [], 'no page errors');
 });
+
+test('Browser.PagesLeftOpenAcrossARestartSayTheWorkshopHasEnded', async () => {
+  const w = await env.server.createWorkshop();
+  const fac = await newPerson(env.browser, DESKTOP);
+  fac.page.on('dialog', (d) => d.accept());
+  await fac.page.goto(w.facilitatorUrl);
+  await waitForText(fac.page.getByTestId('conn-state'), 'Connected');
+  const lia = await newPerson(env.browser, PHONE);
+  await lia.page.goto(w.participantUrl);
+  await joinAs(lia.page, 'Lia Varga');
+  await fac.page.getByRole('button', { name: 'Open feedback' }).click();
+  await lia.page.getByRole('button', { name: 'Send feedback' }).waitFor({ state: 'visible', timeout: 15_000 });
+  await fac.page.getByRole('button', { name: 'Close workshop' }).click();
+  await lia.page.getByTestId('ended').waitFor({ state: 'visible', timeout: 15_000 });
+
+  // The server restarts; the closed workshop is no longer served live. The dashboard left open
+  // hears so on its next connection and says where the results are, instead of retrying for ever.
+  await env.server.restart();
+  const banner = fac.page.getByTestId('closed-banner');
+  await waitForText(banner, 'This workshop is closed', 20_000);
+  assert.equal(await banner.getByRole('link', { name: 'Open the report' }).getAttribute('href'),
+    `${env.server.base}/r/${w.code}#t=${w.facilitatorToken}`, 'the banner links to this workshop\'s report');
+  // The participant's page, reloaded, resumes into the same answer: the workshop has ended.
+  await lia.page.reload();
+  await lia.page.getByTestId('ended').waitFor({ state: 'visible', timeout: 15_000 });
+  assert.equal(await lia.page.getByTestId('join-name').count(), 0, 'a closed workshop offered the join form');
+
+  // A facilitator link with a code this server never had: said in words, once, with no retrying.
+  const stray = await newPerson(env.browser, DESKTOP);
+  await stray.page.goto(`${env.server.base}/f/ZZZZ-ZZZZ#t=not-a-token`);
+  await waitForText(stray.page.getByTestId('invalid-link'), 'There is no workshop ZZZZ-ZZZZ on this server.');
+  await waitUntil('the stray dashboard to stop', async () => (await stray.page.getByTestId('conn-state').getAttribute('data-state')) === 'stopped');
+
+  for (const d of [fac, lia, stray]) assert.deepEqual(d.errors.filter((e) => !/WebSocket|ERR_CONNECTION_REFUSED|Failed to load resource/.test(e)), [], 'no page errors');
+});

@@ -20,7 +20,7 @@ import {
   type ServerMessage,
 } from '@gen/dyad/v1/wire_pb';
 import { byId, fragmentParam, h, render } from '../lib/dom';
-import { apiUrl, codeFromPath, homeUrl, joinUrl, reportUrl } from '../lib/urls';
+import { codeFromPath, homeUrl, joinUrl, reportUrl } from '../lib/urls';
 import { Connection, WireError, type ClientKind, type ConnectionState } from '../lib/wire';
 import { agendaPanel } from './agenda';
 import { broadcastPanel } from './broadcast';
@@ -58,14 +58,13 @@ function stopPage(message: string): void {
   columns.hidden = true;
 }
 
-/** A closed workshop is no longer served live; its report keeps every response. */
-function closedPage(message: string): void {
-  render(banners, h('div', { class: 'banner info', role: 'status', 'data-testid': 'workshop-closed' },
-    h('h1', {}, 'This workshop has closed'),
-    h('p', {}, message),
-    h('p', {}, h('a', { href: reportUrl(code, token), 'data-testid': 'closed-report-link' }, 'Open the report'),
-      ' for its feedback and statistics.')));
+/** A closed workshop is no longer served live (the server said so); its report keeps everything. */
+function closedPage(): void {
   columns.hidden = true;
+  render(banners, h('div', { class: 'banner info', 'data-testid': 'closed-banner' },
+    h('h1', {}, 'This workshop is closed'),
+    h('p', {}, 'Its rounds are over and its feedback is kept. The report shows the results.'),
+    h('p', {}, h('a', { class: 'button', href: reportUrl(code, token) }, 'Open the report'))));
 }
 
 // ---- the connection ----
@@ -225,49 +224,7 @@ function onEvent(m: ServerMessage): void {
   redraw();
 }
 
-// The server refuses the WebSocket of a code it has no open workshop for, and a browser cannot
-// tell that refusal from a server that is down. HTTP can: GET <base>api/workshops/CODE succeeds only
-// for an open workshop (then the WebSocket just failed; keep retrying), and the statistics,
-// which need this link's token, succeed for a workshop that has closed and are refused for a
-// wrong code or token.
-let everGreeted = false;
-let probed = false;
-async function probeWorkshop(): Promise<void> {
-  probed = true;
-  let res: Response;
-  try {
-    const open = await fetch(apiUrl(`workshops/${encodeURIComponent(code)}`), { cache: 'no-store' });
-    if (open.ok) {
-      probed = false; // open: the WebSocket failed for another reason; ask again next time
-      return;
-    }
-    res = await fetch(apiUrl(`workshops/${encodeURIComponent(code)}/statistics?format=summary`),
-      { headers: { Authorization: `Bearer ${token}` }, cache: 'no-store' });
-  } catch {
-    probed = false; // the server is unreachable: keep retrying, and ask again next time
-    return;
-  }
-  if (everGreeted) return;
-  if (res.ok) {
-    conn?.stop('The workshop is closed.');
-    columns.hidden = true;
-    render(banners, h('div', { class: 'banner info', 'data-testid': 'closed-banner' },
-      h('h1', {}, 'This workshop is closed'),
-      h('p', {}, 'Its rounds are over and its feedback is kept. The report shows the results.'),
-      h('p', {}, h('a', { class: 'button', href: reportUrl(code, token) }, 'Open the report'))));
-    return;
-  }
-  if (res.status === 401 || res.status === 403 || res.status === 404) {
-    // Our own words: the server's sentence here speaks of exports, which would puzzle.
-    const message = `There is no workshop ${code} that this link’s token belongs to.`;
-    conn?.stop(message);
-    stopPage(message);
-  }
-}
-
 function showState(s: ConnectionState): void {
-  if (s.kind === 'online') everGreeted = true;
-  if (s.kind === 'waiting' && !everGreeted && !probed) void probeWorkshop();
   connEl.dataset.state = s.kind;
   retryButton.hidden = !(s.kind === 'waiting' || s.kind === 'offline');
   connEl.removeAttribute('title');
@@ -306,11 +263,14 @@ if (!code || !token) {
     },
     onGreetingRefused: (e: WireError) => {
       if (e.code === ErrorCode.WORKSHOP_CLOSED) {
-        closedPage(e.message);
+        closedPage();
         return false;
       }
-      if (e.code === ErrorCode.UNAUTHORIZED || e.code === ErrorCode.NOT_FOUND || e.code === ErrorCode.FORBIDDEN ||
-          e.code === ErrorCode.NO_SUCH_WORKSHOP) {
+      if (e.code === ErrorCode.NO_SUCH_WORKSHOP) {
+        stopPage(`There is no workshop ${code} on this server.`);
+        return false;
+      }
+      if (e.code === ErrorCode.UNAUTHORIZED || e.code === ErrorCode.NOT_FOUND || e.code === ErrorCode.FORBIDDEN) {
         stopPage(e.message);
         return false;
       }

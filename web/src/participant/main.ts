@@ -30,7 +30,6 @@ import { JoinForm, elsewhereView, endedView, unknownWorkshop, type JoinDetails }
 import { WaitingView } from './waiting';
 
 const TICK_MS = 250;
-const PROBE_EVERY_MS = 10_000;
 // What the server applies when a plan sets no threshold; older servers did not send it.
 const DEFAULT_ANONYMITY_THRESHOLD = 3;
 
@@ -436,33 +435,10 @@ function goodbye(reason: string): void {
   if (/another window/i.test(reason)) elsewhere();
 }
 
-let probing = false;
-let lastProbe = 0;
-
 function onState(s: ConnectionState): void {
+  // A closed or unknown code is answered on the WebSocket itself (greetingRefused): a drop here
+  // is the network or a restarting server, and the connection keeps trying.
   header.setState(s);
-  // A refused upgrade looks like any other drop; ask whether the workshop is still there.
-  if (s.kind === 'waiting' && !probing && Date.now() - lastProbe > PROBE_EVERY_MS) {
-    probing = true;
-    lastProbe = Date.now();
-    const c = conn;
-    probeWorkshop(code).then((r) => {
-      probing = false;
-      if (c !== conn || !c) return;
-      if (r === 'closed') {
-        conn = null;
-        c.stop('The workshop has ended');
-        header.setState({ kind: 'stopped', reason: 'The workshop has ended' });
-        show('ended', endedView(false));
-        return;
-      }
-      if (r !== 'unknown') return;
-      conn = null;
-      c.stop('No open workshop with this code');
-      header.setState({ kind: 'stopped', reason: 'No open workshop with this code' });
-      show('unknown', unknownWorkshop(code, everGreeted || !!store.resumeToken));
-    });
-  }
 }
 
 function retryNow(): void {
