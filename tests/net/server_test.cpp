@@ -738,5 +738,57 @@ TEST_F(ServerTest, HelpRequestsSurviveAKillAndAreHandled) {
   EXPECT_EQ(refused.error().code(), v1::ERROR_CODE_FORBIDDEN);
 }
 
+TEST_F(ServerTest, ARegroupAndARoomsDoneSurviveAKill) {
+  auto [w, facilitator, people] = start_round({"Ana", "Ben", "Cleo", "Dev"}, "naming-the-strain");
+  const auto attach_now = [&](const std::string& what) {
+    auto answer = await(open(w.code())->attach_facilitator(w.facilitator_token()), what);
+    if (!answer.has_facilitator_snapshot()) throw std::runtime_error(what + ": " + describe(answer));
+    return answer.facilitator_snapshot();
+  };
+  const auto room_of = [](const v1::FacilitatorSnapshot& s, const std::string& id) {
+    for (const auto& g : s.groups())
+      for (const auto& m : g.members())
+        if (m.participant_id() == id) return g.room();
+    return std::string{};
+  };
+  // Ana's partner is left alone when she is marked away; the other room has said it is done.
+  const auto launched = attach_now("attach at launch");
+  const auto ana_room = room_of(launched, people[0].id());
+  std::size_t partner = 0, other = 0;
+  for (std::size_t i = 1; i < people.size(); ++i) (room_of(launched, people[i].id()) == ana_room ? partner : other) = i;
+  const auto other_room = room_of(launched, people[other].id());
+  v1::ClientMessage done;
+  done.mutable_done()->set_round(1);
+  ASSERT_TRUE(ask(*people[other].link, done).has_ack());
+  v1::ClientMessage away;
+  away.mutable_mark_away()->set_participant_id(people[0].id());
+  away.mutable_mark_away()->set_away(true);
+  ASSERT_TRUE(ask(*facilitator, away).has_ack());
+  const auto moved = people[partner].link->wait_for_event(
+      [](const v1::ServerMessage& m) { return m.has_assignment() && m.assignment().partner_names_size() == 2; },
+      answer_deadline);
+  ASSERT_TRUE(moved.has_value()) << people[partner].name() << ", left alone, was not regrouped";
+  const auto before = attach_now("attach before the kill");
+  ASSERT_EQ(room_of(before, people[partner].id()), other_room) << "the partner did not join the other room";
+  const auto token = people[partner].snapshot.resume_token();
+  people.clear();
+  facilitator.reset();
+
+  kill_and_restart();
+  const auto after = attach_now("attach after the kill");
+  ASSERT_EQ(after.groups_size(), before.groups_size()) << after.ShortDebugString();
+  for (int i = 0; i < after.groups_size(); ++i)
+    EXPECT_EQ(after.groups(i).ShortDebugString(), before.groups(i).ShortDebugString())
+        << "the regrouped rooms came back otherwise";
+  bool is_done = false;
+  for (const auto& g : after.group_statuses().groups())
+    if (g.room() == other_room) is_done = g.done();
+  EXPECT_TRUE(is_done) << "the room's \"we're done\" did not survive: " << after.ShortDebugString();
+  auto resumed = await(open(w.code())->resume(token), "the moved partner resumes");
+  ASSERT_TRUE(resumed.has_participant_snapshot()) << describe(resumed);
+  EXPECT_EQ(resumed.participant_snapshot().assignment().room(), other_room);
+  EXPECT_EQ(resumed.participant_snapshot().assignment().partner_names_size(), 2) << describe(resumed);
+}
+
 }  // namespace
 }  // namespace dyad::test
