@@ -23,6 +23,7 @@
 #include "net/facilitator_links.hpp"
 #include "net/public_url.hpp"
 #include "net/secrets.hpp"
+#include "store/sqlite_account_store.hpp"
 #include "store/sqlite_backup.hpp"
 #include "store/sqlite_event_log.hpp"
 
@@ -218,6 +219,35 @@ int facilitator_link(const options& o, std::ostream& out, std::ostream& err) {
   return 0;
 }
 
+int admin_token_reset(const options& o, std::ostream& out, std::ostream& err) {
+  check_owner(o.data_dir);
+  const auto file = log_file(o);
+  const auto say = [&](const std::string& token) {
+    out << "New admin token (shown this once; the old one no longer works):\n  " << token << '\n';
+  };
+  if (data_dir_lock::held(o.data_dir)) {
+    std::string answer;
+    if (!ask_server(control_socket::path_in(o.data_dir), "admin-token-reset", answer))
+      return err << "dyad-server: a server (or another dyad-server command) is using " << o.data_dir.string() << ", but "
+                 << answer << ". Run this again.\n", 1;
+    if (answer.starts_with("ok ")) return say(answer.substr(3)), 0;
+    return err << "dyad-server: " << (answer.starts_with("error ") ? answer.substr(6) : answer) << '\n', 1;
+  }
+  std::string why;
+  auto lock = data_dir_lock::acquire(o.data_dir, why);
+  if (!lock) return err << "dyad-server: " << why << '\n', 1;
+  auto log = store::sqlite_event_log::open(file);  // brings an older file's schema up to date
+  if (!log) return err << "dyad-server: " << log.err().message << '\n', 1;
+  auto accounts = store::sqlite_account_store::open(file);
+  if (!accounts) return err << "dyad-server: " << accounts.err().message << '\n', 1;
+  const auto token = random_hex(16);
+  if (auto stored = (*accounts)->set_setting(std::string(store::admin_token_setting), sha256(token)); !stored)
+    return err << "dyad-server: " << stored.err().message << '\n', 1;
+  say(token);
+  out << "(No server is running on " << o.data_dir.string() << "; it takes this token when it starts.)\n";
+  return 0;
+}
+
 int backup(const options& o, std::ostream& out, std::ostream& err) {
   if (o.to.empty()) throw usage_error{"Say where the copy goes: dyad-server backup --to FILE."};
   check_owner(o.data_dir);
@@ -248,14 +278,16 @@ constexpr std::string_view usage =
     "Usage: dyad-server workshops list [--data-dir DIR]\n"
     "       dyad-server workshops facilitator-link CODE [--data-dir DIR] [--public-url URL]\n"
     "       dyad-server backup --to FILE [--data-dir DIR]\n"
-    "       dyad-server restore --from FILE [--data-dir DIR]\n";
+    "       dyad-server restore --from FILE [--data-dir DIR]\n"
+    "       dyad-server admin-token --reset [--data-dir DIR]\n";
 
 }  // namespace
 
 std::optional<int> run_admin_command(int argc, const char* const argv[], std::ostream& out, std::ostream& err) {
   if (argc < 2) return std::nullopt;
   const std::string_view command = argv[1];
-  if (command != "workshops" && command != "backup" && command != "restore") return std::nullopt;
+  if (command != "workshops" && command != "backup" && command != "restore" && command != "admin-token")
+    return std::nullopt;
   try {
     if (command == "workshops") {
       if (argc < 3) throw usage_error{"Say what to do with the workshops: list, or facilitator-link CODE."};
@@ -267,6 +299,13 @@ std::optional<int> run_admin_command(int argc, const char* const argv[], std::os
       }
       if (what == "facilitator-link") return facilitator_link(o, out, err);
       throw usage_error{"Unknown workshops command '" + std::string(what) + "'."};
+    }
+    if (command == "admin-token") {
+      if (argc < 3 || std::string_view(argv[2]) != "--reset")
+        throw usage_error{"admin-token makes a new admin token: dyad-server admin-token --reset."};
+      const auto o = parse(argc, argv, 3);
+      if (!o.positional.empty()) throw usage_error{"Unexpected argument '" + o.positional[0] + "'."};
+      return admin_token_reset(o, out, err);
     }
     const auto o = parse(argc, argv, 2);
     if (!o.positional.empty()) throw usage_error{"Unexpected argument '" + o.positional[0] + "'."};

@@ -9,8 +9,9 @@
 
 namespace dyad::net {
 
-/// Runs `dyad-server workshops list`, `workshops facilitator-link CODE`, `backup --to FILE` or
-/// `restore --from FILE` (each with --data-dir DIR, default DYAD_DATA_DIR or ./dyad-data).
+/// Runs `dyad-server workshops list`, `workshops facilitator-link CODE`, `backup --to FILE`,
+/// `restore --from FILE` or `admin-token --reset` (each with --data-dir DIR, default
+/// DYAD_DATA_DIR or ./dyad-data).
 /// Nothing when argv names no command (the server itself is to run); otherwise the exit status:
 /// 0 done, 1 failed (the reason on `err`), 2 a usage mistake.
 std::optional<int> run_admin_command(int argc, const char* const argv[], std::ostream& out, std::ostream& err);

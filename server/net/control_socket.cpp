@@ -31,8 +31,14 @@ namespace {
 /// One administrator's request: read a line, answer a line, close.
 class control_connection : public std::enable_shared_from_this<control_connection> {
 public:
-  control_connection(local::socket socket, workshop_registry& registry, store_worker& store, const public_links& links)
-      : socket_(std::move(socket)), timer_(socket_.get_executor()), registry_(registry), store_(store), links_(links) {}
+  control_connection(local::socket socket, workshop_registry& registry, store_worker& store, const public_links& links,
+                     const control_socket::token_maker& new_admin_token)
+      : socket_(std::move(socket)),
+        timer_(socket_.get_executor()),
+        registry_(registry),
+        store_(store),
+        links_(links),
+        new_admin_token_(new_admin_token) {}
 
   void run() {
     timer_.expires_after(std::chrono::seconds(10));
@@ -56,9 +62,17 @@ public:
 
 private:
   void handle(const std::string& line) {
+    if (line == "admin-token-reset") {
+      // On the store's thread, with the rest of the store's work.
+      store_.run([self = shared_from_this()](store::event_log&) {
+        auto token = self->new_admin_token_();
+        self->answer(token ? "ok " + *token : "error " + token.err().message);
+      });
+      return;
+    }
     constexpr std::string_view command = "facilitator-link ";
     if (line.size() > 256 || !line.starts_with(command))
-      return answer("error Unknown request; this socket answers 'facilitator-link CODE'.");
+      return answer("error Unknown request; this socket answers 'facilitator-link CODE' and 'admin-token-reset'.");
     const auto code = normalize_code(std::string_view(line).substr(command.size()));
     auto done = [self = shared_from_this(), code](core::result<std::string> token) {
       if (!token) return self->answer("error " + token.err().message);
@@ -94,13 +108,20 @@ private:
   workshop_registry& registry_;
   store_worker& store_;
   const public_links& links_;
+  const control_socket::token_maker& new_admin_token_;
 };
 
 }  // namespace
 
 control_socket::control_socket(asio::io_context& ioc, std::filesystem::path path, workshop_registry& registry,
-                               store_worker& store, const public_links& links)
-    : ioc_(ioc), path_(std::move(path)), acceptor_(asio::make_strand(ioc)), registry_(registry), store_(store), links_(links) {
+                               store_worker& store, const public_links& links, token_maker new_admin_token)
+    : ioc_(ioc),
+      path_(std::move(path)),
+      acceptor_(asio::make_strand(ioc)),
+      registry_(registry),
+      store_(store),
+      links_(links),
+      new_admin_token_(std::move(new_admin_token)) {
   // The data folder's lock is held, so a socket file here is a killed server's leftover.
   std::error_code ec;
   std::filesystem::remove(path_, ec);
@@ -140,7 +161,9 @@ void control_socket::do_accept() {
       if (ec == asio::error::operation_aborted || !self->acceptor_.is_open()) return;
       spdlog::warn("control socket: accept failed: {}", ec.message());
     } else {
-      std::make_shared<control_connection>(std::move(s), self->registry_, self->store_, self->links_)->run();
+      std::make_shared<control_connection>(std::move(s), self->registry_, self->store_, self->links_,
+                                           self->new_admin_token_)
+          ->run();
     }
     self->do_accept();
   });

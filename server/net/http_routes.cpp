@@ -99,7 +99,7 @@ std::string date_of(core::millis at_ms) {
 }
 
 bool is_admin(const http_context& ctx, const std::string& token) {
-  return !token.empty() && constant_time_equal(token, ctx.admin_token);
+  return ctx.admin.matches(token);
 }
 
 std::string content_type_for(const std::filesystem::path& p) {

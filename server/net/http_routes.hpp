@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "net/public_url.hpp"
+#include "net/secrets.hpp"
 
 namespace dyad::net {
 
@@ -28,7 +29,8 @@ struct http_context {
   workshop_registry& registry;
   store_worker& store;
   metrics& counters;
-  std::string admin_token;
+  /// The admin token (its hash only: the token itself is not kept once the server has started).
+  const admin_credential& admin;
   std::filesystem::path web_root;
   /// What links start with (the public URL), for the links a created workshop returns.
   const public_links& links;

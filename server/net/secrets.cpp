@@ -94,4 +94,16 @@ std::string normalize_code(std::string_view typed) {
   return kept.substr(0, first_digit) + "-" + kept.substr(first_digit);
 }
 
+bool admin_credential::matches(std::string_view token) const {
+  if (token.empty()) return false;
+  const auto digest = sha256(token);
+  std::lock_guard lock(mutex_);
+  return constant_time_equal(digest, sha256_);
+}
+
+void admin_credential::replace(std::string token_sha256) {
+  std::lock_guard lock(mutex_);
+  sha256_ = std::move(token_sha256);
+}
+
 }  // namespace dyad::net

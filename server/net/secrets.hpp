@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -34,5 +35,19 @@ std::string make_join_code();
 /// "DUNE4827" all find "DUNE-4827". What is not a word and a number comes back upper-cased,
 /// without its spaces and punctuation (and so finds no workshop).
 std::string normalize_code(std::string_view typed);
+
+/// The admin token, held as its SHA-256 only; replaced while the server runs when an operator
+/// makes a new one (the old one stops working at once). Thread-safe.
+class admin_credential {
+public:
+  explicit admin_credential(std::string token_sha256) : sha256_(std::move(token_sha256)) {}
+  /// Whether `token` is the admin token (false for an empty one), in constant time.
+  bool matches(std::string_view token) const;
+  void replace(std::string token_sha256);
+
+private:
+  mutable std::mutex mutex_;
+  std::string sha256_;
+};
 
 }  // namespace dyad::net

@@ -9,6 +9,7 @@
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -30,6 +31,7 @@
 #include "net/store_worker.hpp"
 #include "net/workshop_host.hpp"
 #include "net/workshop_registry.hpp"
+#include "store/sqlite_account_store.hpp"
 #include "store/sqlite_event_log.hpp"
 
 namespace dyad::net {
@@ -77,6 +79,11 @@ struct server::impl {
   std::string base_url;
   std::uint16_t port = 0;
   bool admin_generated = false;
+  bool admin_given = false;
+  std::string admin_generated_token;
+  std::string admin_token_sha256;
+  std::unique_ptr<admin_credential> admin;
+  std::unique_ptr<store::account_store> accounts;
   std::string port_warning;
 
   explicit impl(server_config c) : config(std::move(c)), ioc(static_cast<int>(config.threads)) {}
@@ -126,17 +133,36 @@ server::server(server_config config) : impl_(std::make_unique<impl>(std::move(co
   s.registry = std::make_unique<workshop_registry>(s.ioc, *s.store, s.counters, s.clock, s.links);
   s.registry->restore();
 
-  if (s.config.admin_token.empty()) {
-    s.config.admin_token = random_hex(16);
-    s.admin_generated = true;
+  // The admin token: the one given (--admin-token, DYAD_ADMIN_TOKEN), else the one made at the
+  // first start, kept as its hash; made and shown once when there is none.
+  auto accounts = store::sqlite_account_store::open(file);
+  if (!accounts) throw std::runtime_error(accounts.err().message);
+  if (!s.config.admin_token.empty()) {
+    s.admin_given = true;
+    s.admin_token_sha256 = sha256(s.config.admin_token);
+  } else {
+    auto kept = (*accounts)->setting(std::string(store::admin_token_setting));
+    if (!kept) throw std::runtime_error(kept.err().message);
+    if (*kept) {
+      s.admin_token_sha256 = **kept;
+    } else {
+      s.admin_generated_token = random_hex(16);
+      s.admin_token_sha256 = sha256(s.admin_generated_token);
+      if (auto stored = (*accounts)->set_setting(std::string(store::admin_token_setting), s.admin_token_sha256); !stored)
+        throw std::runtime_error(stored.err().message);
+      s.admin_generated = true;
+    }
   }
+  s.config.admin_token.clear();  // from here on only its hash
+  s.admin = std::make_unique<admin_credential>(s.admin_token_sha256);
+  s.accounts = std::move(*accounts);
 
   boost::system::error_code ec;
   const auto address = asio::ip::make_address(s.config.bind, ec);
   if (ec) throw std::runtime_error("--bind '" + s.config.bind + "' is not an IP address; use e.g. 127.0.0.1 or 0.0.0.0.");
   // The context the listener hands to every session; it must exist before the listener.
   s.ctx = std::make_unique<session_context>(session_context{
-      http_context{*s.registry, *s.store, s.counters, s.config.admin_token, s.config.web_root, s.links, s.draining}, {},
+      http_context{*s.registry, *s.store, s.counters, *s.admin, s.config.web_root, s.links, s.draining}, {},
       s.config.ws_idle_timeout, s.config.proxies, s.api_limiter, s.upgrade_limiter});
   try {
     s.accept = std::make_shared<listener>(s.ioc, asio::ip::tcp::endpoint(address, s.config.port), *s.ctx);
@@ -184,8 +210,16 @@ server::server(server_config config) : impl_(std::make_unique<impl>(std::move(co
     }
   }
   try {
-    s.control_door = std::make_shared<control_socket>(s.ioc, control_socket::path_in(s.config.data_dir), *s.registry,
-                                                      *s.store, s.links);
+    s.control_door = std::make_shared<control_socket>(
+        s.ioc, control_socket::path_in(s.config.data_dir), *s.registry, *s.store, s.links,
+        [&s]() -> core::result<std::string> {
+          auto token = random_hex(16);
+          if (auto stored = s.accounts->set_setting(std::string(store::admin_token_setting), sha256(token)); !stored)
+            return stored.err();
+          s.admin->replace(sha256(token));
+          spdlog::info("admin token replaced by the operator; the old one no longer works");
+          return token;
+        });
   } catch (const std::runtime_error& e) {
     spdlog::warn("{} Until then, `dyad-server workshops facilitator-link` works only while the server is stopped.",
                  e.what());
@@ -228,9 +262,13 @@ std::string server::open_demo_workshop() {
       links += "  Participants (paste into Zoom's chat): " + s.links.join_url(created->code) + "\n";
     }
   }
+  const auto reset = "    " + this_program() + " admin-token --reset --data-dir " + s.config.data_dir.string() + "\n";
   if (s.admin_generated)
-    links += "  Admin token (for the dyad command; new at every start unless you pass --admin-token): " +
-             s.config.admin_token + "\n";
+    links += "  Admin token (for scripts and the dyad command), shown this once and kept only as a hash:\n    " +
+             s.admin_generated_token + "\n  Lost it? This makes a new one (and the old one stops working):\n" + reset;
+  else if (!s.admin_given)
+    links += "  Admin token: the one shown when this data folder was first used. Lost it? This makes a new one:\n" +
+             reset;
   std::string out = "\n================================================================================\n";
   out += "  Dyad is running at " + s.links.base + "/\n\n" + links;
   if (s.links.local_only) out += "\n" + local_only_note(s.links.base, s.port);

@@ -75,6 +75,42 @@ CREATE TABLE feedback_submitters (
 ) WITHOUT ROWID;
 )sql";
 
+// Version 2: the people who sign in, their sessions and one-time links, and the server's own
+// settings (the admin token's hash). Secrets are kept only as SHA-256 hashes (tokens of 256
+// random bits) or Argon2id strings (passwords). Used by sqlite_account_store.
+constexpr const char* schema_v2 = R"sql(
+CREATE TABLE accounts (
+  id            TEXT PRIMARY KEY CHECK (id <> ''),
+  email         TEXT NOT NULL UNIQUE CHECK (email <> ''),
+  role          INTEGER NOT NULL CHECK (role IN (1, 2)),
+  -- Argon2id, as libsodium's crypto_pwhash_str writes it; empty until a password is set.
+  password_hash TEXT NOT NULL DEFAULT '',
+  created_ms    INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE sessions (
+  id_sha256    BLOB PRIMARY KEY,
+  account_id   TEXT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+  created_ms   INTEGER NOT NULL,
+  last_seen_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX sessions_by_account ON sessions (account_id);
+
+CREATE TABLE one_time_links (
+  token_sha256 BLOB PRIMARY KEY,
+  account_id   TEXT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+  expires_ms   INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX links_by_account ON one_time_links (account_id);
+
+CREATE TABLE settings (
+  name  TEXT PRIMARY KEY,
+  value BLOB NOT NULL
+) WITHOUT ROWID;
+
+INSERT INTO schema_version (version) VALUES (2);
+)sql";
+
 // A prepared statement kept for the life of the connection.
 class statement {
 public:
@@ -375,6 +411,7 @@ status sqlite_event_log::create_schema() {
                                                " is an SQLite database but not a Dyad event log. Point the server "
                                                "at another file.");
     if (auto s = exec(schema_v1, "create the schema"); !s) return s;
+    if (auto s = exec(schema_v2, "create the schema"); !s) return s;
   } else {
     auto version = count("SELECT max(version) FROM schema_version");
     if (!version) return version.err();
@@ -385,6 +422,9 @@ status sqlite_event_log::create_schema() {
     if (*version < 1)
       return make_error(errc::unavailable, "The event log " + file_.string() +
                                                " has no valid schema version; restore it from a backup.");
+    // Written by an older Dyad: its workshops are kept as they are, the newer tables added.
+    if (*version < 2)
+      if (auto s = exec(schema_v2, "add the accounts to the schema"); !s) return s;
   }
   if (auto s = exec("COMMIT", "set up the schema"); !s) return s;
   tx.committed();

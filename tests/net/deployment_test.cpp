@@ -372,6 +372,11 @@ TEST_F(Deployment, BackupWhileFeedbackArrivesKeepsEverySubmissionAcknowledgedBef
   const auto restored = server_command({"restore", "--from", backup.string(), "--data-dir", restored_dir.string()});
   ASSERT_EQ(restored.exit_code, 0) << restored.err;
   start({}, restored_dir);
+  // Closing shows every stored response (while feedback is open they show in batches).
+  {
+    auto restored_facilitator = attach(w);
+    ASSERT_TRUE(ask(*restored_facilitator, close_workshop()).has_ack());
+  }
   const auto stats = http().get("/api/workshops/" + w.code() + "/statistics?format=json", server_process::admin_token);
   ASSERT_EQ(stats.first, 200) << stats.second;
   const std::regex answered(R"("questionId":\s*"overall"[^}]*?"answered":\s*(\d+))");
@@ -494,6 +499,69 @@ TEST_F(Deployment, AClosedWorkshopSaysSoBeforeAnyoneJoins) {
   EXPECT_EQ(status, 200) << body;
   EXPECT_EQ(body.find("\"open\":true"), std::string::npos) << body;
   EXPECT_EQ(http().get("/api/workshops/NONE-0000").first, 404);
+}
+
+TEST_F(Deployment, TheAdminTokenIsKeptAsAHashAcrossRestartsAndResetByTheOperator) {
+  const auto data = dir_.path() / "data";
+  const auto token_in_banner = [](const std::string& banner) {
+    const std::regex shown(R"(Admin token \(for scripts and the dyad command\), shown this once[^\n]*\n\s+([0-9a-f]{32})\n)");
+    std::smatch m;
+    return std::regex_search(banner, m, shown) ? m[1].str() : std::string{};
+  };
+  const auto new_token_in = [](const std::string& printed) {
+    const std::regex shown(R"(New admin token[^\n]*\n\s+([0-9a-f]{32})\n)");
+    std::smatch m;
+    return std::regex_search(printed, m, shown) ? m[1].str() : std::string{};
+  };
+  const auto creates = [&](const std::string& token) {
+    client::client_error error;
+    return http().create_workshop(valid_plan(), false, token, &error).has_value();
+  };
+
+  start({"--admin-token", ""}, data);
+  const auto first = token_in_banner(server_->banner());
+  ASSERT_FALSE(first.empty()) << "the first start did not show its admin token:\n" << server_->banner();
+  EXPECT_TRUE(creates(first));
+  EXPECT_FALSE(creates(std::string(32, 'a'))) << "a wrong admin token created a workshop";
+  stop_cleanly();
+
+  start({"--admin-token", ""}, data);
+  EXPECT_EQ(server_->banner().find(first), std::string::npos) << "the token was shown again:\n" << server_->banner();
+  EXPECT_NE(server_->banner().find("admin-token --reset"), std::string::npos) << server_->banner();
+  EXPECT_TRUE(creates(first)) << "the admin token did not survive the restart";
+
+  // Reset while the server runs: the new one works at once, the old one no longer.
+  const auto online = server_command({"admin-token", "--reset", "--data-dir", data.string()});
+  ASSERT_EQ(online.exit_code, 0) << online.out << online.err;
+  const auto second = new_token_in(online.out);
+  ASSERT_FALSE(second.empty()) << online.out;
+  EXPECT_FALSE(creates(first)) << "the old admin token still works after a reset";
+  EXPECT_TRUE(creates(second));
+  stop_cleanly();
+
+  // Reset while it is stopped: the server takes the new one when it starts.
+  const auto offline = server_command({"admin-token", "--reset", "--data-dir", data.string()});
+  ASSERT_EQ(offline.exit_code, 0) << offline.out << offline.err;
+  const auto third = new_token_in(offline.out);
+  ASSERT_FALSE(third.empty()) << offline.out;
+  start({"--admin-token", ""}, data);
+  EXPECT_FALSE(creates(second));
+  EXPECT_TRUE(creates(third));
+  const auto logs = server_->logs();
+  stop_cleanly();
+
+  // Kept only as hashes: no token in the store's bytes (WAL included) or in the logs.
+  std::string stored;
+  for (const auto& entry : std::filesystem::directory_iterator(data))
+    if (entry.path().filename().string().starts_with("dyad.sqlite")) stored += read_text(entry.path());
+  ASSERT_FALSE(stored.empty());
+  for (const auto& t : {first, second, third}) {
+    EXPECT_EQ(stored.find(t), std::string::npos) << "an admin token is stored in clear";
+    EXPECT_EQ(logs.find(t), std::string::npos) << "an admin token is in the logs";
+  }
+  const auto usage = server_command({"admin-token", "--data-dir", data.string()});
+  EXPECT_EQ(usage.exit_code, 2) << usage.err;
+  EXPECT_NE(usage.err.find("admin-token --reset"), std::string::npos) << usage.err;
 }
 
 }  // namespace

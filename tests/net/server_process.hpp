@@ -32,6 +32,8 @@ class server_process {
 public:
   static constexpr const char* admin_token = "test-admin-token-0123456789abcdef";
 
+  /// Started with `--admin-token admin_token` unless `extra_args` gives --admin-token itself
+  /// ("--admin-token", "" lets the server keep its own).
   /// Throws std::runtime_error (with the server's stderr) when it does not come up in time.
   explicit server_process(const std::filesystem::path& data_dir, std::vector<std::string> extra_args = {});
   /// Stops it with SIGTERM if still running.
