@@ -79,6 +79,26 @@ result<pairing_group> from_proto(const v1::Group& group, const v1::Exercise& exe
   return out;
 }
 
+google::protobuf::RepeatedPtrField<v1::Group> to_proto(const std::vector<pairing_group>& groups,
+                                                       const v1::Exercise& exercise) {
+  google::protobuf::RepeatedPtrField<v1::Group> out;
+  out.Reserve(static_cast<int>(groups.size()));
+  for (const auto& g : groups) *out.Add() = to_proto(g, exercise);
+  return out;
+}
+
+result<std::vector<pairing_group>> from_proto(const google::protobuf::RepeatedPtrField<v1::Group>& groups,
+                                              const v1::Exercise& exercise) {
+  std::vector<pairing_group> out;
+  out.reserve(static_cast<std::size_t>(groups.size()));
+  for (const auto& g : groups) {
+    auto converted = from_proto(g, exercise);
+    if (!converted) return converted.err();
+    out.push_back(std::move(*converted));
+  }
+  return out;
+}
+
 workshop::workshop(const clock& time, v1::Plan plan, std::string code, std::uint64_t seed,
                    std::uint64_t private_seed, millis created_at)
     : time_(&time),
@@ -246,22 +266,28 @@ std::optional<v1::WorkshopEvent> workshop::regroup_event(const std::vector<std::
   auto* change = event.mutable_groups_changed();
   change->set_round(r.number);
   change->set_at_ms(time_->now());
-  for (const auto& g : after) *change->add_groups() = to_proto(g, *exercise);
+  *change->mutable_groups() = to_proto(after, *exercise);
   return event;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Rounds
 
-result<pairing_result> workshop::preview_round(const std::string& exercise_id,
-                                               const std::vector<pairing_group>& locked) const {
+result<const v1::Exercise*> workshop::exercise_named(const std::string& exercise_id) const {
   const auto* exercise = find_exercise(plan_, exercise_id);
   if (exercise == nullptr)
     return make_error(errc::not_found, "The plan has no exercise '" + exercise_id + "'; choose one of the plan's exercises.");
+  return exercise;
+}
+
+result<pairing_result> workshop::preview_round(const std::string& exercise_id,
+                                               const std::vector<pairing_group>& locked) const {
+  const auto exercise = exercise_named(exercise_id);
+  if (!exercise) return exercise.err();
   pairing_request request;
   request.present = roster_.present_ids();
-  request.shape = shape_of(*exercise);
-  request.odd_with_facilitator = exercise->odd_count() == v1::ODD_COUNT_FACILITATOR;
+  request.shape = shape_of(**exercise);
+  request.odd_with_facilitator = (*exercise)->odd_count() == v1::ODD_COUNT_FACILITATOR;
   request.locked = locked;
   request.seed = seed_;  // the same every round: the round-robin depends on it
   for (const auto& p : roster_.participants())
@@ -276,9 +302,9 @@ result<event_list> workshop::launch_round(const std::string& exercise_id, std::v
   if (round_running())
     return make_error(errc::wrong_state, "Round " + std::to_string(rounds_.size()) +
                                              " is still running; end it before starting the next.");
-  const auto* exercise = find_exercise(plan_, exercise_id);
-  if (exercise == nullptr)
-    return make_error(errc::not_found, "The plan has no exercise '" + exercise_id + "'; choose one of the plan's exercises.");
+  const auto named = exercise_named(exercise_id);
+  if (!named) return named.err();
+  const auto* exercise = *named;
   if (groups.empty()) {
     auto preview = preview_round(exercise_id);
     if (!preview) return preview.err();
@@ -329,7 +355,7 @@ result<event_list> workshop::launch_round(const std::string& exercise_id, std::v
   launched->set_round(static_cast<std::uint32_t>(rounds_.size() + 1));
   launched->set_exercise_id(exercise_id);
   launched->set_at_ms(time_->now());
-  for (const auto& g : groups) *launched->add_groups() = to_proto(g, *exercise);
+  *launched->mutable_groups() = to_proto(groups, *exercise);
   return commit({event});
 }
 
@@ -657,17 +683,13 @@ status workshop::apply(const v1::WorkshopEvent& event) {
       const auto& l = event.round_launched();
       const auto* exercise = find_exercise(plan_, l.exercise_id());
       if (exercise == nullptr) return make_error(errc::not_found, "Unknown exercise '" + l.exercise_id() + "'.");
-      std::vector<pairing_group> groups;
-      for (const auto& g : l.groups()) {
-        auto converted = from_proto(g, *exercise);
-        if (!converted) return converted.err();
-        groups.push_back(std::move(*converted));
-      }
+      auto groups = from_proto(l.groups(), *exercise);
+      if (!groups) return groups.err();
       roster_.mark_rounds_started(l.at_ms());
       lifecycle_ = v1::LIFECYCLE_ROUNDS;
       broadcast_.reset();  // a message for the time before this round
-      history_.record(groups);
-      rounds_.push_back(round_state{l.round(), l.exercise_id(), std::move(groups),
+      history_.record(*groups);
+      rounds_.push_back(round_state{l.round(), l.exercise_id(), std::move(*groups),
                                     round_clock(phases_of(*exercise), l.at_ms()), false, {}});
       return ok();
     }
@@ -676,14 +698,10 @@ status workshop::apply(const v1::WorkshopEvent& event) {
       auto& r = rounds_.back();
       const auto* exercise = exercise_of(r);
       if (exercise == nullptr) return make_error(errc::not_found, "Unknown exercise '" + r.exercise_id + "'.");
-      std::vector<pairing_group> after;
-      for (const auto& g : event.groups_changed().groups()) {
-        auto converted = from_proto(g, *exercise);
-        if (!converted) return converted.err();
-        after.push_back(std::move(*converted));
-      }
-      history_.record_change(r.groups, after);
-      r.groups = std::move(after);
+      auto after = from_proto(event.groups_changed().groups(), *exercise);
+      if (!after) return after.err();
+      history_.record_change(r.groups, *after);
+      r.groups = std::move(*after);
       return ok();
     }
     case v1::WorkshopEvent::kClock: {

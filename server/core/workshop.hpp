@@ -116,6 +116,9 @@ public:
   /// (the server: every few seconds); returns no events when nothing changed.
   event_list tick();
 
+  /// The plan's exercise of this id, or not_found saying to choose one of the plan's exercises.
+  result<const dyad::v1::Exercise*> exercise_named(const std::string& exercise_id) const;
+
   /// The groups a round of this exercise would have now, for the facilitator to adjust.
   result<pairing_result> preview_round(const std::string& exercise_id,
                                        const std::vector<pairing_group>& locked = {}) const;
@@ -262,7 +265,13 @@ private:
 };
 
 /// Converts between the core's groups and their stored form, naming roles by the exercise's ids.
+/// The wire carries groups in the same form (a preview, a launch, the round's groups).
 dyad::v1::Group to_proto(const pairing_group& group, const dyad::v1::Exercise& exercise);
 result<pairing_group> from_proto(const dyad::v1::Group& group, const dyad::v1::Exercise& exercise);
+/// The same for a whole list, in order; the first group that does not convert is the error.
+google::protobuf::RepeatedPtrField<dyad::v1::Group> to_proto(const std::vector<pairing_group>& groups,
+                                                             const dyad::v1::Exercise& exercise);
+result<std::vector<pairing_group>> from_proto(const google::protobuf::RepeatedPtrField<dyad::v1::Group>& groups,
+                                              const dyad::v1::Exercise& exercise);
 
 }  // namespace dyad::core
