@@ -11,6 +11,7 @@ packages=(
   libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libsqlite3-dev libssl-dev
+  libsodium-dev           # Argon2id for the passwords of organisers and facilitators
 )
 # The browser pages are built with Node.js; a machine without it gets Debian's.
 command -v node >/dev/null 2>&1 || packages+=(nodejs)

@@ -18,4 +18,5 @@ cmake --build --preset "$preset" --target dyad-server dyad dyad_web
 
 plan=deploy/demo/ruptures-one-day.textproto
 "build/$preset/client/dyad" plan check "$plan"
-exec "build/$preset/server/dyad-server" --data-dir dyad-data --demo-plan "$plan" "$@"
+exec "build/$preset/server/dyad-server" --data-dir dyad-data --demo-plan "$plan" \
+  --first-organiser "${DYAD_FIRST_ORGANISER:-organiser@dyad.local}" "$@"

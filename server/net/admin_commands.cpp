@@ -11,6 +11,8 @@
 #include <cstring>
 #include <ctime>
 #include <iomanip>
+#include <memory>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -18,6 +20,7 @@
 
 #include "core/clock.hpp"
 #include "core/workshop.hpp"
+#include "net/account_routes.hpp"
 #include "net/control_socket.hpp"
 #include "net/data_dir_lock.hpp"
 #include "net/facilitator_links.hpp"
@@ -248,6 +251,75 @@ int admin_token_reset(const options& o, std::ostream& out, std::ostream& err) {
   return 0;
 }
 
+// The accounts of the data folder, its schema brought up to date first (a fresh folder is set up
+// as the server would). Safe beside a running server: it reads accounts from the store each time.
+std::unique_ptr<store::account_store> open_accounts(const options& o, std::ostream& err) {
+  check_owner(o.data_dir);
+  auto log = store::sqlite_event_log::open(o.data_dir / "dyad.sqlite");
+  if (!log) return err << "dyad-server: " << log.err().message << '\n', nullptr;
+  auto accounts = store::sqlite_account_store::open(o.data_dir / "dyad.sqlite");
+  if (!accounts) return err << "dyad-server: " << accounts.err().message << '\n', nullptr;
+  return std::move(*accounts);
+}
+
+// Where links point: --public-url, else the address the server last said it serves at.
+public_links links_for(const options& o, store::account_store& accounts) {
+  public_links links;
+  std::string why;
+  if (!o.public_url.empty()) {
+    auto url = parse_public_url(o.public_url, why);
+    if (!url) throw usage_error{why};
+    links.base = url->base();
+    return links;
+  }
+  auto kept = accounts.setting(std::string(store::public_base_setting));
+  links.base = kept && *kept ? **kept : "http://127.0.0.1:" + (o.port.empty() ? std::string("8080") : o.port);
+  return links;
+}
+
+void print_link(std::ostream& out, const store::account_row& a, const one_time_link& link) {
+  out << "One-time link for " << a.email << " (" << core::word_of(a.role)
+      << ") to set a password; it works once, within 24 hours. Pass it on privately:\n  " << link.url << '\n';
+}
+
+int users(std::string_view what, const options& o, std::optional<core::account_role> role, std::ostream& out,
+          std::ostream& err) {
+  static const core::system_clock wall;
+  auto accounts = open_accounts(o, err);
+  if (!accounts) return 1;
+  if (what == "list") {
+    if (!o.positional.empty()) throw usage_error{"users list takes no arguments besides --data-dir."};
+    auto all = accounts->accounts();
+    if (!all) return err << "dyad-server: " << all.err().message << '\n', 1;
+    if (all->empty()) out << "No accounts yet: dyad-server users add EMAIL --organiser makes the first.\n";
+    for (const auto& a : *all)
+      out << a.email << "  " << core::word_of(a.role) << (a.password_hash.empty() ? "  (no password yet)" : "") << '\n';
+    return 0;
+  }
+  if (o.positional.size() != 1) throw usage_error{"Give one e-mail address: dyad-server users " + std::string(what) + " EMAIL."};
+  auto email = core::normalize_email(o.positional[0]);
+  if (!email) throw usage_error{email.err().message};
+  const auto links = links_for(o, *accounts);
+  std::optional<store::account_row> account;
+  if (what == "add") {
+    if (!role) throw usage_error{"Say what they are: --organiser or --facilitator."};
+    auto added = accounts->add_account(*email, *role, wall.now());
+    if (!added) return err << "dyad-server: " << added.err().message << " To give them a new link: dyad-server users link " << *email << ".\n", 1;
+    account = *added;
+  } else if (what == "link") {
+    auto found = accounts->find_by_email(*email);
+    if (!found) return err << "dyad-server: " << found.err().message << '\n', 1;
+    if (!*found) return err << "dyad-server: there is no account for " << *email << "; add it with dyad-server users add.\n", 1;
+    account = **found;
+  } else {
+    throw usage_error{"Unknown users command '" + std::string(what) + "'."};
+  }
+  auto link = make_one_time_link(*accounts, account->id, wall.now(), links);
+  if (!link) return err << "dyad-server: " << link.err().message << '\n', 1;
+  print_link(out, *account, *link);
+  return 0;
+}
+
 int backup(const options& o, std::ostream& out, std::ostream& err) {
   if (o.to.empty()) throw usage_error{"Say where the copy goes: dyad-server backup --to FILE."};
   check_owner(o.data_dir);
@@ -279,14 +351,18 @@ constexpr std::string_view usage =
     "       dyad-server workshops facilitator-link CODE [--data-dir DIR] [--public-url URL]\n"
     "       dyad-server backup --to FILE [--data-dir DIR]\n"
     "       dyad-server restore --from FILE [--data-dir DIR]\n"
-    "       dyad-server admin-token --reset [--data-dir DIR]\n";
+    "       dyad-server admin-token --reset [--data-dir DIR]\n"
+    "       dyad-server users add EMAIL --organiser|--facilitator [--data-dir DIR] [--public-url URL]\n"
+    "       dyad-server users link EMAIL [--data-dir DIR] [--public-url URL]\n"
+    "       dyad-server users list [--data-dir DIR]\n";
 
 }  // namespace
 
 std::optional<int> run_admin_command(int argc, const char* const argv[], std::ostream& out, std::ostream& err) {
   if (argc < 2) return std::nullopt;
   const std::string_view command = argv[1];
-  if (command != "workshops" && command != "backup" && command != "restore" && command != "admin-token")
+  if (command != "workshops" && command != "backup" && command != "restore" && command != "admin-token" &&
+      command != "users")
     return std::nullopt;
   try {
     if (command == "workshops") {
@@ -299,6 +375,19 @@ std::optional<int> run_admin_command(int argc, const char* const argv[], std::os
       }
       if (what == "facilitator-link") return facilitator_link(o, out, err);
       throw usage_error{"Unknown workshops command '" + std::string(what) + "'."};
+    }
+    if (command == "users") {
+      if (argc < 3) throw usage_error{"Say what to do with the users: add, link or list."};
+      // The role is a flag without a value; the rest parse as for every command.
+      std::optional<core::account_role> role;
+      std::vector<const char*> rest{argv[0], argv[1]};
+      for (int i = 3; i < argc; ++i) {
+        const std::string_view a = argv[i];
+        if (a == "--organiser" || a == "--facilitator") role = core::role_from_word(a.substr(2));
+        else rest.push_back(argv[i]);
+      }
+      const auto o = parse(static_cast<int>(rest.size()), rest.data(), 2);
+      return users(argv[2], o, role, out, err);
     }
     if (command == "admin-token") {
       if (argc < 3 || std::string_view(argv[2]) != "--reset")

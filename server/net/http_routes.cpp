@@ -17,6 +17,7 @@
 #include "core/workshop.hpp"
 #include "dyad/v1/api.pb.h"
 #include "dyad/v1/wire.pb.h"
+#include "net/http_replies.hpp"
 #include "net/metrics.hpp"
 #include "net/secrets.hpp"
 #include "net/store_worker.hpp"
@@ -30,50 +31,6 @@ namespace v1 = dyad::v1;
 namespace http = boost::beast::http;
 
 namespace {
-
-http_response make_response(const http_request& req, http::status status, std::string body,
-                            std::string_view content_type) {
-  http_response res{status, req.version()};
-  res.set(http::field::server, "dyad");
-  res.set(http::field::content_type, content_type);
-  res.set(http::field::cache_control, "no-store");
-  res.keep_alive(req.keep_alive());
-  res.body() = std::move(body);
-  res.prepare_payload();
-  return res;
-}
-
-std::string to_json(const google::protobuf::Message& m) {
-  std::string out;
-  google::protobuf::util::JsonPrintOptions options;
-  options.preserve_proto_field_names = false;
-  (void)google::protobuf::util::MessageToJsonString(m, &out, options);
-  return out;
-}
-
-http::status status_for(v1::ErrorCode code) {
-  switch (code) {
-    case v1::ERROR_CODE_UNAUTHORIZED: return http::status::unauthorized;
-    case v1::ERROR_CODE_FORBIDDEN: return http::status::forbidden;
-    case v1::ERROR_CODE_NOT_FOUND: return http::status::not_found;
-    case v1::ERROR_CODE_WRONG_STATE:
-    case v1::ERROR_CODE_ALREADY_SUBMITTED: return http::status::conflict;
-    case v1::ERROR_CODE_TOO_LARGE: return http::status::payload_too_large;
-    case v1::ERROR_CODE_RATE_LIMITED: return http::status::too_many_requests;
-    case v1::ERROR_CODE_UNAVAILABLE: return http::status::service_unavailable;
-    default: return http::status::bad_request;
-  }
-}
-
-/// An error in the JSON of dyad.v1.Error, with the matching status.
-http_response error_response(const http_request& req, v1::ErrorCode code, std::string message) {
-  v1::Error e;
-  e.set_code(code);
-  e.set_message(std::move(message));
-  auto res = make_response(req, status_for(code), to_json(e) + "\n", "application/json");
-  if (code == v1::ERROR_CODE_UNAUTHORIZED) res.set(http::field::www_authenticate, "Bearer");
-  return res;
-}
 
 std::string csv_field(std::string_view v) {
   // Quote when needed; a leading formula character is defused so a spreadsheet shows it as text.

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "net/account_routes.hpp"
 #include "net/metrics.hpp"
 #include "net/secrets.hpp"
 #include "net/websocket_session.hpp"
@@ -99,11 +100,14 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
     res.set(http::field::retry_after, "60");
     return send(std::move(res));
   }
-  handle_http(ctx_.http, parser_->release(), [self = shared_from_this(), method, path, client](http_response res) {
+  auto answered = [self = shared_from_this(), method, path, client](http_response res) {
     // One line per request: where it came from (the participant, never the proxy), what, how it went.
     spdlog::info("http {} {} {} client={}{}", method, path, res.result_int(), client.address, client.https ? " https" : "");
     asio::post(self->stream_.get_executor(), [self, res = std::move(res)]() mutable { self->send(std::move(res)); });
-  });
+  };
+  if (const auto route = std::string(route_path(ctx_.http.links, raw_path)); ctx_.accounts && account_routes::owns(route))
+    return ctx_.accounts->handle(parser_->release(), route, client.address, std::move(answered));
+  handle_http(ctx_.http, parser_->release(), std::move(answered));
 }
 
 void http_session::upgrade(const client_info& client) {

@@ -21,6 +21,7 @@
 
 #include "core/clock.hpp"
 #include "core/plan_loader.hpp"
+#include "net/account_routes.hpp"
 #include "net/control_socket.hpp"
 #include "net/data_dir_lock.hpp"
 #include "net/listener.hpp"
@@ -65,6 +66,8 @@ struct server::impl {
   std::unique_ptr<workshop_registry> registry;
   std::atomic<bool> draining{false};
   std::unique_ptr<session_context> ctx;
+  // After ioc and ctx: its thread posts answers to sessions, so it stops first.
+  std::unique_ptr<account_routes> account_api;
   std::shared_ptr<listener> accept;
   // After ioc: its acceptor must go before the io_context does. Empty when the data folder
   // cannot hold a socket (the server then runs without it, and says so).
@@ -120,6 +123,37 @@ struct server::impl {
     stop_timer.async_wait([this](const boost::system::error_code&) { wait_for_sessions(); });
   }
 };
+
+namespace {
+
+// While no one can sign in (no account has a password), the first organiser's account and a
+// one-time link to set its password; nothing once someone can.
+std::string first_organiser_note(const std::string& first_organiser, store::account_store& accounts,
+                                 const public_links& links, const core::clock& clock) {
+  if (first_organiser.empty()) return {};
+  auto email = core::normalize_email(first_organiser);
+  if (!email) throw std::runtime_error("--first-organiser: " + email.err().message);
+  auto all = accounts.accounts();
+  if (!all) throw std::runtime_error(all.err().message);
+  if (std::any_of(all->begin(), all->end(), [](const store::account_row& a) { return !a.password_hash.empty(); }))
+    return "  Organisers sign in at " + links.base + "/signin\n";
+  auto found = accounts.find_by_email(*email);
+  if (!found) throw std::runtime_error(found.err().message);
+  store::account_row account;
+  if (*found) {
+    account = **found;
+  } else {
+    auto added = accounts.add_account(*email, core::account_role::organiser, clock.now());
+    if (!added) throw std::runtime_error(added.err().message);
+    account = *added;
+  }
+  auto link = make_one_time_link(accounts, account.id, clock.now(), links);
+  if (!link) throw std::runtime_error(link.err().message);
+  return "  Organiser " + account.email + ": set your password here (once, within 24 hours), then sign in:\n    " +
+         link->url + "\n";
+}
+
+}  // namespace
 
 server::server(server_config config) : impl_(std::make_unique<impl>(std::move(config))) {
   auto& s = *impl_;
@@ -195,6 +229,13 @@ server::server(server_config config) : impl_(std::make_unique<impl>(std::move(co
                "http://127.0.0.1:" + p, "http://[::1]:" + p};
     if (!address.is_unspecified() && !address.is_loopback()) origins.push_back("http://" + s.config.bind + ":" + p);
   }
+  // Commands run beside the server print links to the address it serves at.
+  if (auto kept = s.accounts->set_setting(std::string(store::public_base_setting), s.links.base); !kept)
+    throw std::runtime_error(kept.err().message);
+  auto account_store = store::sqlite_account_store::open(file);
+  if (!account_store) throw std::runtime_error(account_store.err().message);
+  s.account_api = std::make_unique<account_routes>(std::move(*account_store), s.clock, s.links, origins);
+  s.ctx->accounts = s.account_api.get();
   // Links that name this computer but another port than the one it listens on lead nowhere:
   // say so where the links are printed (a proxy in front may rightly use another port).
   if (s.config.public_address && s.config.proxies.empty()) {
@@ -262,6 +303,7 @@ std::string server::open_demo_workshop() {
       links += "  Participants (paste into Zoom's chat): " + s.links.join_url(created->code) + "\n";
     }
   }
+  links += first_organiser_note(s.config.first_organiser, *s.accounts, s.links, s.clock);
   const auto reset = "    " + this_program() + " admin-token --reset --data-dir " + s.config.data_dir.string() + "\n";
   if (s.admin_generated)
     links += "  Admin token (for scripts and the dyad command), shown this once and kept only as a hash:\n    " +

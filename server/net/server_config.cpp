@@ -79,7 +79,10 @@ Options (each also read from the environment variable in brackets; flags win):
                          repeatable (DYAD_ALLOWED_ORIGINS, comma-separated). Default: the
                          server's own http://HOST:PORT and http://localhost:PORT.
   --admin-token TOKEN    Token for creating workshops and exports (DYAD_ADMIN_TOKEN). When
-                         absent one is generated and printed at start.
+                         absent, the one made and printed at the data folder's first start
+                         (kept as a hash; `dyad-server admin-token --reset` makes a new one).
+  --first-organiser EMAIL  When no one can sign in yet, make this organiser's account and print
+                         a one-time link to set its password (DYAD_FIRST_ORGANISER).
   --public-url URL       The address people open, e.g. https://dyad.example.org or
                          https://example.org/dyad (DYAD_PUBLIC_URL). Every link Dyad prints,
                          returns or draws starts with it, and its origin may open WebSockets.
@@ -139,6 +142,7 @@ parsed_args parse_args(int argc, const char* const argv[], const std::filesystem
   if (auto v = env("DYAD_ADMIN_TOKEN"); !v.empty()) c.admin_token = v;
   if (auto v = env("DYAD_WEB_ROOT"); !v.empty()) c.web_root = v;
   if (auto v = env("DYAD_DEMO_PLAN"); !v.empty()) c.demo_plan = v;
+  if (auto v = env("DYAD_FIRST_ORGANISER"); !v.empty()) c.first_organiser = v;
   if (auto v = env("DYAD_PUBLIC_HOST"); !v.empty()) c.public_host = v;
   if (auto v = env("DYAD_PUBLIC_URL"); !v.empty()) c.public_address = parse_url(v);
   if (auto v = env("DYAD_TRUSTED_PROXIES"); !v.empty()) {
@@ -179,6 +183,7 @@ parsed_args parse_args(int argc, const char* const argv[], const std::filesystem
     else if (name == "admin-token") c.admin_token = value;
     else if (name == "web-root") c.web_root = value;
     else if (name == "demo-plan") c.demo_plan = value;
+    else if (name == "first-organiser") c.first_organiser = value;
     else if (name == "public-host") c.public_host = value;
     else if (name == "public-url") c.public_address = parse_url(value);
     else if (name == "trusted-proxy") {

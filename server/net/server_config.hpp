@@ -33,6 +33,8 @@ struct server_config {
   std::filesystem::path web_root;
   /// A plan to open at start unless a workshop of its series is already open.
   std::filesystem::path demo_plan;
+  /// The organiser made (with a one-time link printed) while no one has a password yet.
+  std::string first_organiser;
   unsigned threads = 2;
   /// Where people reach this server (--public-url): every link printed, returned or drawn starts
   /// with it, and its origin is allowed to open WebSockets. Absent: http://BIND:PORT, which on a

@@ -10,6 +10,8 @@
 
 namespace dyad::net {
 
+class account_routes;
+
 /// What every connection needs of the server; outlives every session.
 struct session_context {
   http_context http;
@@ -23,6 +25,8 @@ struct session_context {
   /// may share one address; they stop one address from flooding the server.
   address_limiter& api_limiter;
   address_limiter& upgrade_limiter;
+  /// Signing in and the organisers' people (set before the server accepts connections).
+  account_routes* accounts = nullptr;
 };
 
 }  // namespace dyad::net

@@ -20,6 +20,8 @@ using core::status;
 
 /// The setting holding the admin token's SHA-256.
 inline constexpr std::string_view admin_token_setting = "admin_token_sha256";
+/// The setting holding the address the server last served at (for links printed by commands).
+inline constexpr std::string_view public_base_setting = "public_base";
 
 struct account_row {
   std::string id;

@@ -1,0 +1,66 @@
+#pragma once
+
+// Signing in and out, one-time links to set a password, and the organisers' list of people:
+// the HTTP routes under /api/session, /api/me, /api/links and /api/accounts. Their work (Argon2id,
+// the account store) runs on a thread of its own, so a sign-in never holds up a network thread,
+// a workshop's strand or a feedback commit.
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/accounts.hpp"
+#include "core/clock.hpp"
+#include "net/http_routes.hpp"
+#include "store/account_store.hpp"
+
+namespace boost::asio {
+class thread_pool;
+}
+
+namespace dyad::net {
+
+struct public_links;
+
+/// The session cookie's name.
+inline constexpr std::string_view session_cookie = "dyad_session";
+
+/// A one-time link to set a password for `account_id`, valid for core::link_lifetime_ms: its
+/// token (256 random bits) is stored only as a hash, replacing the account's earlier link.
+/// Answers the URL to pass on (BASE/welcome#t=TOKEN: the token in the fragment never reaches a
+/// server's logs) and when it expires.
+struct one_time_link {
+  std::string url;
+  std::int64_t expires_ms = 0;
+};
+core::result<one_time_link> make_one_time_link(store::account_store& store, const std::string& account_id,
+                                               std::int64_t now_ms, const public_links& links);
+
+class account_routes {
+public:
+  /// `allowed_origins`: the pages allowed to change anything (sign in, invite, …); a request
+  /// that changes something must carry one of them as its Origin.
+  account_routes(std::unique_ptr<store::account_store> store, const core::clock& clock, const public_links& links,
+                 std::vector<std::string> allowed_origins);
+  ~account_routes();
+  account_routes(const account_routes&) = delete;
+  account_routes& operator=(const account_routes&) = delete;
+
+  /// Whether `path` (without the public URL's prefix) is one of these routes.
+  static bool owns(std::string_view path);
+
+  /// Answers one request; `send` is called once, on the accounts' thread.
+  void handle(http_request req, std::string path, std::string client_address, std::function<void(http_response)> send);
+
+  /// Waits for the work queued so far; later work is dropped.
+  void stop();
+
+private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace dyad::net
