@@ -1,0 +1,236 @@
+#include "net/audience.hpp"
+
+#include <algorithm>
+
+#include "net/wire_mapping.hpp"
+#include "net/workshop_views.hpp"
+
+namespace dyad::net {
+
+namespace v1 = dyad::v1;
+
+namespace {
+
+bool has_kind(const core::event_list& events, v1::WorkshopEvent::KindCase kind) {
+  return std::any_of(events.begin(), events.end(), [&](const v1::WorkshopEvent& e) { return e.kind_case() == kind; });
+}
+
+}  // namespace
+
+audience::audience(const core::clock& time, const core::workshop& w)
+    : time_(time), broadcast_shown_ms_(broadcast_now(w).sent_ms()) {}
+
+// ---------------------------------------------------------------------------------------------
+// Connections coming and going
+
+void audience::add(std::shared_ptr<peer> link) {
+  const auto id = link->id();
+  connections_[id] = connection{std::move(link), connection_role::anonymous, {}};
+}
+
+const connection* audience::find(std::uint64_t peer_id) const {
+  const auto it = connections_.find(peer_id);
+  return it == connections_.end() ? nullptr : &it->second;
+}
+
+std::optional<std::string> audience::remove(std::uint64_t peer_id) {
+  const auto it = connections_.find(peer_id);
+  if (it == connections_.end()) return std::nullopt;
+  const auto c = std::move(it->second);
+  connections_.erase(it);
+  if (c.as != connection_role::participant) return std::nullopt;
+  const auto current = connection_of_.find(c.participant_id);
+  if (current == connection_of_.end() || current->second != peer_id) return std::nullopt;  // resumed elsewhere
+  connection_of_.erase(current);
+  return c.participant_id;
+}
+
+bool audience::bind_participant(std::uint64_t peer_id, const std::string& participant_id) {
+  const auto it = connections_.find(peer_id);
+  if (it == connections_.end()) return false;
+  it->second.as = connection_role::participant;
+  it->second.participant_id = participant_id;
+  connection_of_[participant_id] = peer_id;
+  return true;
+}
+
+void audience::bind_facilitator(std::uint64_t peer_id) {
+  if (const auto it = connections_.find(peer_id); it != connections_.end()) it->second.as = connection_role::facilitator;
+}
+
+void audience::close_other_connection(const std::string& participant_id, std::uint64_t keep, const std::string& reason) {
+  if (!connections_.contains(keep)) return;
+  const auto old = connection_of_.find(participant_id);
+  if (old == connection_of_.end() || old->second == keep) return;
+  const auto o = connections_.find(old->second);
+  if (o == connections_.end()) return;
+  if (auto link = o->second.link.lock()) link->close_after(goodbye(reason));
+  connections_.erase(o);
+}
+
+void audience::forget_participant(const std::string& participant_id) {
+  connection_of_.erase(participant_id);
+  last_assignment_.erase(participant_id);
+}
+
+void audience::close_all(connection_role as, const std::string& reason) {
+  const auto frame = goodbye(reason);
+  for (auto it = connections_.begin(); it != connections_.end();) {
+    if (it->second.as == as) {
+      if (auto p = it->second.link.lock()) p->close_after(frame);
+      it = connections_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  if (as == connection_role::participant) connection_of_.clear();
+}
+
+void audience::close_everyone(const std::string& reason) {
+  const auto frame = goodbye(reason);
+  for (auto& [id, c] : connections_)
+    if (auto p = c.link.lock()) p->close_after(frame);
+  connections_.clear();
+  connection_of_.clear();
+}
+
+std::shared_ptr<const std::string> audience::goodbye(const std::string& reason) const {
+  v1::ServerMessage bye;
+  bye.set_server_ms(time_.now());
+  bye.mutable_goodbye()->set_reason(reason);
+  return std::make_shared<const std::string>(bye.SerializeAsString());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Delivery
+
+void audience::send(std::uint64_t peer_id, v1::ServerMessage message) {
+  const auto it = connections_.find(peer_id);
+  if (it == connections_.end()) return;
+  auto link = it->second.link.lock();
+  if (!link) return;
+  message.set_server_ms(time_.now());
+  link->deliver(std::make_shared<const std::string>(message.SerializeAsString()));
+}
+
+void audience::send_to_all(v1::ServerMessage message, bool participants, bool facilitators) {
+  message.set_server_ms(time_.now());
+  auto frame = std::make_shared<const std::string>(message.SerializeAsString());
+  for (const auto& [id, c] : connections_) {
+    const bool wanted = (c.as == connection_role::participant && participants) ||
+                        (c.as == connection_role::facilitator && facilitators);
+    if (!wanted) continue;
+    // A participant's older connection, superseded by a resume, hears nothing more.
+    if (c.as == connection_role::participant) {
+      auto cur = connection_of_.find(c.participant_id);
+      if (cur == connection_of_.end() || cur->second != id) continue;
+    }
+    if (auto p = c.link.lock()) p->deliver(frame);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Publishing what changed
+
+audience::follow_up audience::publish(const core::workshop& w, const core::event_list& events) {
+  follow_up next;
+  if (events.empty()) return next;
+  using K = v1::WorkshopEvent::KindCase;
+  // A new message, or the end of one (its round ended, the next began, feedback opened): every
+  // page shows what the workshop shows now; an empty text takes the banner down. Only these
+  // kinds start or end one, so joins and presence changes skip the check.
+  if (has_kind(events, K::kBroadcastSent) || has_kind(events, K::kRoundLaunched) || has_kind(events, K::kRoundEnded) ||
+      has_kind(events, K::kLifecycle)) {
+    if (auto now = broadcast_now(w); now.sent_ms() != broadcast_shown_ms_) {
+      broadcast_shown_ms_ = now.sent_ms();
+      v1::ServerMessage m;
+      *m.mutable_broadcast() = std::move(now);
+      send_to_all(std::move(m), true, true);
+    }
+  }
+  if (has_kind(events, K::kJoined) || has_kind(events, K::kPresence) || has_kind(events, K::kLifecycle)) send_roster(w);
+  if (has_kind(events, K::kRoundLaunched) || has_kind(events, K::kGroupsChanged) || has_kind(events, K::kRoundEnded) ||
+      has_kind(events, K::kRoomStatus))
+    send_group_statuses(w);
+  refresh_assignments(w);
+  if (has_kind(events, K::kRoundLaunched) || has_kind(events, K::kClock) || has_kind(events, K::kRoundEnded)) {
+    send_phase(w);
+    next.phase = true;
+  }
+  if (has_kind(events, K::kLifecycle)) {
+    v1::ServerMessage stage;
+    for (const auto& e : events)
+      if (e.has_lifecycle()) *stage.mutable_lifecycle() = e.lifecycle();
+    send_to_all(std::move(stage), true, true);
+    send_feedback_states(w);
+    if (w.lifecycle() == v1::LIFECYCLE_CLOSED)
+      close_all(connection_role::participant, "The workshop has closed. Thank you for taking part.");
+  }
+  // The submitter hears of their own submission with the Ack. Facilitators hear only of a
+  // release, with the count and tallies together: a submission alone changes nothing they see.
+  next.tallies = has_kind(events, K::kFeedbackReleased);
+  if (has_kind(events, K::kLifecycle) && w.lifecycle() == v1::LIFECYCLE_CLOSED) send_tallies(w);
+  return next;
+}
+
+void audience::refresh_assignments(const core::workshop& w) {
+  for (const auto& [pid, peer_id] : connection_of_) {
+    v1::Assignment wire = assignment_for(w, pid).value_or(v1::Assignment{});
+    auto bytes = wire.SerializeAsString();
+    auto& last = last_assignment_[pid];
+    if (bytes == last) continue;
+    last = std::move(bytes);
+    v1::ServerMessage m;
+    *m.mutable_assignment() = std::move(wire);
+    send(peer_id, std::move(m));
+  }
+}
+
+void audience::assignment_shown(const std::string& participant_id, const v1::Assignment& shown) {
+  last_assignment_[participant_id] = shown.SerializeAsString();
+}
+
+void audience::send_roster(const core::workshop& w) {
+  v1::ServerMessage m;
+  *m.mutable_roster() = roster_of(w);
+  // Unchanged (a presence change while presence is not shown): not even the message's arrival may
+  // say that something happened.
+  auto bytes = m.roster().SerializeAsString();
+  if (bytes == last_roster_) return;
+  last_roster_ = std::move(bytes);
+  send_to_all(std::move(m), false, true);
+}
+
+void audience::send_group_statuses(const core::workshop& w) {
+  v1::ServerMessage m;
+  *m.mutable_group_statuses() = group_statuses(w);
+  send_to_all(std::move(m), false, true);
+}
+
+void audience::send_phase(const core::workshop& w) {
+  v1::ServerMessage m;
+  *m.mutable_phase() = phase_of(w);
+  send_to_all(std::move(m), true, true);
+}
+
+void audience::send_feedback_states(const core::workshop& w) {
+  for (const auto& [pid, peer_id] : connection_of_) {
+    v1::ServerMessage m;
+    *m.mutable_feedback() = feedback_state_for(w, pid);
+    send(peer_id, std::move(m));
+  }
+  v1::ServerMessage m;
+  *m.mutable_feedback() = feedback_state_for_facilitator(w);
+  send_to_all(std::move(m), false, true);
+}
+
+void audience::send_tallies(const core::workshop& w) {
+  v1::ServerMessage count;
+  *count.mutable_feedback() = feedback_state_for_facilitator(w);
+  send_to_all(std::move(count), false, true);
+  v1::ServerMessage m;
+  *m.mutable_tallies() = w.tallies();
+  send_to_all(std::move(m), false, true);
+}
+
+}  // namespace dyad::net

@@ -1,0 +1,107 @@
+#pragma once
+
+// Who is connected to one workshop, and what they were last told: the connections by peer id,
+// the one each participant uses now, and the fan-out of a stored change to everyone it concerns,
+// each message serialised once. Unchanged assignments and rosters are not sent again. No Asio
+// and no Beast: a connection is a `peer`, and whatever owns the workshop calls in on its strand.
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "core/workshop.hpp"
+#include "dyad/v1/wire.pb.h"
+#include "net/peer.hpp"
+
+namespace dyad::net {
+
+/// What a connection is to its workshop.
+enum class connection_role { anonymous, participant, facilitator };
+
+/// One connection as its workshop knows it.
+struct connection {
+  std::weak_ptr<peer> link;
+  connection_role as = connection_role::anonymous;
+  /// Set once it is a participant's.
+  std::string participant_id;
+};
+
+/// The connections of one workshop. Not thread-safe: the workshop's strand owns it.
+class audience {
+public:
+  /// Starts with nobody connected and `w`'s current message as the one pages show.
+  audience(const core::clock& time, const core::workshop& w);
+
+  // Connections coming and going.
+
+  /// A new connection: anonymous until it joins, resumes or attaches.
+  void add(std::shared_ptr<peer> link);
+  /// The connection, or null once it has closed (or been closed).
+  const connection* find(std::uint64_t peer_id) const;
+  /// Forgets a connection that closed. Says whose current connection it was, if a participant's
+  /// (nothing for a participant who has resumed on another since).
+  std::optional<std::string> remove(std::uint64_t peer_id);
+  /// Makes the connection the participant's current one. False when it has closed meanwhile.
+  bool bind_participant(std::uint64_t peer_id, const std::string& participant_id);
+  /// Makes the connection the facilitator's.
+  void bind_facilitator(std::uint64_t peer_id);
+  /// While `keep` is open, tells the participant's other connection (another tab, a half-dead
+  /// socket) `reason` and closes it.
+  void close_other_connection(const std::string& participant_id, std::uint64_t keep, const std::string& reason);
+  /// The participant left: their page is no longer theirs to update.
+  void forget_participant(const std::string& participant_id);
+  /// Tells every connection of this role `reason` and closes it.
+  void close_all(connection_role as, const std::string& reason);
+  /// Tells every connection `reason` and closes it: the server is stopping.
+  void close_everyone(const std::string& reason);
+
+  // Delivery.
+
+  /// Stamps the server's time and sends to one connection (nothing if it has closed).
+  void send(std::uint64_t peer_id, dyad::v1::ServerMessage message);
+  /// Serialises once and sends to every current connection of the given kinds.
+  void send_to_all(dyad::v1::ServerMessage message, bool participants, bool facilitators);
+
+  /// What a published change leaves for the workshop's timers to do.
+  struct follow_up {
+    /// The phase may have moved: the phase timer is set anew.
+    bool phase = false;
+    /// Responses were released: the tallies follow shortly, once for a burst.
+    bool tallies = false;
+  };
+  /// Tells everyone concerned what the stored `events` changed in `w`.
+  follow_up publish(const core::workshop& w, const core::event_list& events);
+
+  /// The round's clock, to everyone.
+  void send_phase(const core::workshop& w);
+  /// The roster, to facilitators, unless it is what they were last sent.
+  void send_roster(const core::workshop& w);
+  /// Each participant's assignment, to those whose page shows another (an empty Assignment
+  /// means "not in a group now").
+  void refresh_assignments(const core::workshop& w);
+  /// Records the assignment a participant's page shows now (it came in their snapshot).
+  void assignment_shown(const std::string& participant_id, const dyad::v1::Assignment& shown);
+  /// The released responses' count and tallies, to facilitators.
+  void send_tallies(const core::workshop& w);
+
+private:
+  void send_group_statuses(const core::workshop& w);
+  void send_feedback_states(const core::workshop& w);
+  std::shared_ptr<const std::string> goodbye(const std::string& reason) const;
+
+  const core::clock& time_;
+  std::map<std::uint64_t, connection> connections_;
+  // The connection each participant uses now (the latest Join or Resume).
+  std::unordered_map<std::string, std::uint64_t> connection_of_;
+  // What each participant's page was last sent, serialised, so unchanged assignments are not resent.
+  std::unordered_map<std::string, std::string> last_assignment_;
+  // The roster last sent to facilitators, so an unchanged one is not sent again.
+  std::string last_roster_;
+  // sent_ms of the message pages were last told of (0: none showing).
+  std::int64_t broadcast_shown_ms_ = 0;
+};
+
+}  // namespace dyad::net

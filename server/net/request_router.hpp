@@ -1,0 +1,72 @@
+#pragma once
+
+// Who may do what in one workshop: a connection greets (Join, Resume or AttachFacilitator)
+// before anything else, participants and the facilitator each have their own requests, and
+// every request is answered with exactly one message of its request_id — its answer, an Ack
+// once its events are stored, or an Error saying what happened and what to do. The router turns
+// requests into the core's commands; what the stored events change is published by the
+// workshop's host. Runs on the workshop's strand.
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "core/result.hpp"
+#include "core/workshop.hpp"
+#include "dyad/v1/wire.pb.h"
+
+namespace dyad::net {
+
+class audience;
+class metrics;
+class workshop_actor;
+struct public_links;
+
+/// Routes one workshop's requests. Not thread-safe: called on the workshop's strand, from jobs.
+class request_router {
+public:
+  using publisher = std::function<void(const core::event_list&)>;
+
+  /// `publish` tells everyone concerned what stored events changed; it runs after the requester
+  /// has been answered.
+  request_router(workshop_actor& actor, audience& people, metrics& counters, const public_links& links,
+                 publisher publish);
+
+  /// One request from a connection.
+  void on_request(std::uint64_t peer_id, const dyad::v1::ClientMessage& request);
+  /// Answers a request that found the queue full: ERROR_CODE_UNAVAILABLE, retry in a moment.
+  void refuse_busy(std::uint64_t peer_id, std::uint64_t request_id);
+  /// A connection closed: the participant whose page it was is disconnected (away or gone stays so).
+  void on_detach(std::uint64_t peer_id);
+  /// Issues a new facilitator token: stored first, then dashboards attached with the old one are
+  /// told and closed. `done` gets the token, or why not.
+  void replace_facilitator_token(std::function<void(core::result<std::string>)> done);
+
+private:
+  void greet_join(std::uint64_t peer_id, std::uint64_t rid, const dyad::v1::Join& join);
+  void greet_resume(std::uint64_t peer_id, std::uint64_t rid, const dyad::v1::Resume& resume);
+  void greet_attach(std::uint64_t peer_id, std::uint64_t rid, const dyad::v1::AttachFacilitator& attach);
+  /// Makes the connection this participant's and answers with their snapshot and token.
+  void welcome_participant(std::uint64_t peer_id, std::uint64_t rid, const std::string& participant_id,
+                           const std::string& token);
+  void participant_request(std::uint64_t peer_id, const std::string& participant_id, std::uint64_t rid,
+                           const dyad::v1::ClientMessage& m);
+  void facilitator_request(std::uint64_t peer_id, std::uint64_t rid, const dyad::v1::ClientMessage& m);
+  void preview_round(std::uint64_t peer_id, std::uint64_t rid, const dyad::v1::PreviewRound& preview);
+  void launch_round(std::uint64_t peer_id, std::uint64_t rid, const dyad::v1::LaunchRound& launch);
+
+  /// Stores a command's events, then answers Ack (or the error), runs `after`, and publishes.
+  void commit_and_ack(std::uint64_t peer_id, std::uint64_t rid, core::result<core::event_list> outcome,
+                      std::function<void()> after = {});
+  void reply_ack(std::uint64_t peer_id, std::uint64_t rid);
+  void reply_error(std::uint64_t peer_id, std::uint64_t rid, const core::error& e);
+  void reply_error(std::uint64_t peer_id, std::uint64_t rid, dyad::v1::ErrorCode code, std::string text);
+
+  workshop_actor& actor_;
+  audience& audience_;
+  metrics& metrics_;
+  const public_links& links_;
+  publisher publish_;
+};
+
+}  // namespace dyad::net
