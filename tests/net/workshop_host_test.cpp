@@ -1,0 +1,493 @@
+// The workshop host in process: a real io_context on a thread of its own, the store worker over
+// an event log kept in memory that the test can make fail or hold, and fake connections that
+// collect every frame they are sent. Nothing sleeps: every wait is on the event itself, with a
+// deadline.
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/plan_loader.hpp"
+#include "core/workshop.hpp"
+#include "dyad/v1/wire.pb.h"
+#include "net/metrics.hpp"
+#include "net/peer.hpp"
+#include "net/public_url.hpp"
+#include "net/secrets.hpp"
+#include "net/store_worker.hpp"
+#include "net/workshop_host.hpp"
+#include "net/workshop_views.hpp"
+#include "store/event_log.hpp"
+
+namespace dyad::net {
+namespace {
+
+namespace v1 = dyad::v1;
+using namespace std::chrono_literals;
+
+/// How long a test waits for any one thing before it fails.
+constexpr auto deadline = 10s;
+
+/// An event log in memory. It keeps what is appended, in order; it can be told to fail the next
+/// append (writing nothing, as a real log promises), and to hold appends until released, as a
+/// slow disk would. Thread-safe: the store worker's thread appends, the test inspects.
+class memory_log final : public store::event_log {
+public:
+  store::result<std::uint64_t> append(const std::string& code, std::span<const v1::WorkshopEvent> events) override {
+    std::unique_lock lock(mutex_);
+    ++appends_waiting_;
+    changed_.notify_all();
+    changed_.wait(lock, [&] { return !holding_; });
+    --appends_waiting_;
+    if (fail_next_) {
+      fail_next_ = false;
+      ++failed_;
+      return core::make_error(core::errc::unavailable, "The test's disk refused the write.");
+    }
+    auto& log = logs_[code];
+    log.insert(log.end(), events.begin(), events.end());
+    changed_.notify_all();
+    return static_cast<std::uint64_t>(log.size());
+  }
+
+  store::result<std::vector<v1::WorkshopEvent>> load(const std::string& code) override {
+    std::lock_guard lock(mutex_);
+    return logs_[code];
+  }
+
+  store::result<std::vector<std::string>> workshop_codes(bool) override {
+    std::lock_guard lock(mutex_);
+    std::vector<std::string> codes;
+    for (const auto& [code, events] : logs_) codes.push_back(code);
+    return codes;
+  }
+
+  store::status healthy() override { return core::ok(); }
+
+  void fail_next_append() {
+    std::lock_guard lock(mutex_);
+    fail_next_ = true;
+  }
+  void hold_appends() {
+    std::lock_guard lock(mutex_);
+    holding_ = true;
+  }
+  void release_appends() {
+    std::lock_guard lock(mutex_);
+    holding_ = false;
+    changed_.notify_all();
+  }
+  /// Waits until an append is held: the workshop's commit gate is then closed.
+  bool wait_for_held_append() {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, deadline, [&] { return holding_ && appends_waiting_ > 0; });
+  }
+  std::vector<v1::WorkshopEvent> events(const std::string& code) {
+    std::lock_guard lock(mutex_);
+    return logs_[code];
+  }
+  int failed() {
+    std::lock_guard lock(mutex_);
+    return failed_;
+  }
+
+private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::map<std::string, std::vector<v1::WorkshopEvent>> logs_;
+  bool fail_next_ = false;
+  bool holding_ = false;
+  int appends_waiting_ = 0;
+  int failed_ = 0;
+};
+
+/// A connection as the host sees it: it collects every frame, parsed, and lets the test wait
+/// for the one it expects.
+class fake_peer final : public peer {
+public:
+  explicit fake_peer(std::uint64_t id) : id_(id) {}
+
+  void deliver(std::shared_ptr<const std::string> frame) override { keep(*frame); }
+  void close_after(std::shared_ptr<const std::string> last_frame) override { keep(*last_frame); }
+  std::uint64_t id() const noexcept override { return id_; }
+
+  /// The first message from `from` on that satisfies `wanted`; fails the test after the deadline.
+  v1::ServerMessage wait_for(const std::function<bool(const v1::ServerMessage&)>& wanted, const std::string& what,
+                             std::size_t from = 0) {
+    std::unique_lock lock(mutex_);
+    v1::ServerMessage found;
+    const bool ok = arrived_.wait_for(lock, deadline, [&] {
+      for (std::size_t i = from; i < messages_.size(); ++i)
+        if (wanted(messages_[i])) {
+          found = messages_[i];
+          return true;
+        }
+      return false;
+    });
+    if (!ok) ADD_FAILURE() << "connection " << id_ << " was never sent " << what << "; it was sent:\n" << dump(from);
+    return found;
+  }
+
+  /// The one answer to request `rid` (a message of that request_id).
+  v1::ServerMessage answer_to(std::uint64_t rid) {
+    return wait_for([rid](const v1::ServerMessage& m) { return m.request_id() == rid; },
+                    "an answer to request " + std::to_string(rid));
+  }
+
+  /// Waits until `count` answers (messages with a request_id) have arrived.
+  void wait_for_answers(std::size_t count) {
+    std::unique_lock lock(mutex_);
+    const bool ok = arrived_.wait_for(lock, deadline, [&] { return answers() >= count; });
+    if (!ok) ADD_FAILURE() << "connection " << id_ << " got " << answers() << " answers, not " << count << ":\n" << dump(0);
+  }
+
+  std::vector<v1::ServerMessage> messages(std::size_t from = 0) {
+    std::lock_guard lock(mutex_);
+    return {messages_.begin() + static_cast<std::ptrdiff_t>(std::min(from, messages_.size())), messages_.end()};
+  }
+  std::size_t count() {
+    std::lock_guard lock(mutex_);
+    return messages_.size();
+  }
+private:
+  void keep(const std::string& frame) {
+    v1::ServerMessage m;
+    const bool parsed = m.ParseFromString(frame);
+    std::lock_guard lock(mutex_);
+    EXPECT_TRUE(parsed) << "connection " << id_ << " was sent a frame that is not a ServerMessage";
+    messages_.push_back(std::move(m));
+    arrived_.notify_all();
+  }
+  std::size_t answers() const {
+    return static_cast<std::size_t>(
+        std::count_if(messages_.begin(), messages_.end(), [](const v1::ServerMessage& m) { return m.request_id() != 0; }));
+  }
+  std::string dump(std::size_t from) const {
+    std::string out;
+    for (std::size_t i = from; i < messages_.size(); ++i) out += "  " + messages_[i].ShortDebugString() + "\n";
+    return out.empty() ? "  (nothing)\n" : out;
+  }
+
+  const std::uint64_t id_;
+  std::mutex mutex_;
+  std::condition_variable arrived_;
+  std::vector<v1::ServerMessage> messages_;
+};
+
+v1::ClientMessage join(std::uint64_t rid, const std::string& name) {
+  v1::ClientMessage m;
+  m.set_request_id(rid);
+  m.mutable_join()->set_display_name(name);
+  return m;
+}
+
+v1::ClientMessage attach(std::uint64_t rid, const std::string& token) {
+  v1::ClientMessage m;
+  m.set_request_id(rid);
+  m.mutable_attach()->set_facilitator_token(token);
+  return m;
+}
+
+v1::ClientMessage launch(std::uint64_t rid, const std::string& exercise_id,
+                         const google::protobuf::RepeatedPtrField<v1::Group>& groups = {}) {
+  v1::ClientMessage m;
+  m.set_request_id(rid);
+  m.mutable_launch_round()->set_exercise_id(exercise_id);
+  *m.mutable_launch_round()->mutable_groups() = groups;
+  return m;
+}
+
+v1::ClientMessage broadcast(std::uint64_t rid, const std::string& text) {
+  v1::ClientMessage m;
+  m.set_request_id(rid);
+  m.mutable_broadcast()->set_text(text);
+  return m;
+}
+
+bool is_error(const v1::ServerMessage& m, v1::ErrorCode code) { return m.has_error() && m.error().code() == code; }
+
+/// A plain sentence a person can read: words, ending with a full stop.
+bool plain_sentence(const std::string& text) { return text.size() > 20 && text.back() == '.' && text.find(' ') != std::string::npos; }
+
+std::size_t count_kind(const std::vector<v1::WorkshopEvent>& events, v1::WorkshopEvent::KindCase kind) {
+  return static_cast<std::size_t>(
+      std::count_if(events.begin(), events.end(), [&](const v1::WorkshopEvent& e) { return e.kind_case() == kind; }));
+}
+
+constexpr const char* the_exercise = "naming-the-strain";
+
+class WorkshopHost : public ::testing::Test {
+protected:
+  /// Creates the workshop (its creation stored, as the registry stores it) and hosts it with a
+  /// queue of `queue_limit` jobs.
+  void start(std::size_t queue_limit = workshop_host::max_queued_requests) {
+    auto loaded = core::load_plan_file(std::string(DYAD_TEST_DATA_DIR) + "/plans/valid.textproto");
+    ASSERT_TRUE(loaded.ok()) << "the test plan does not load";
+    auto created = core::workshop::create(clock_, *loaded.plan, code_, 7, 11, sha256(facilitator_token_));
+    ASSERT_TRUE(created.ok()) << created.err().message;
+    auto owned = std::make_unique<memory_log>();
+    log_ = owned.get();
+    ASSERT_TRUE(log_->append(code_, created->second).ok());
+    store_ = std::make_unique<store_worker>(std::move(owned), metrics_);
+    links_.base = "http://127.0.0.1:8080";
+    host_ = std::make_shared<workshop_host>(ioc_, *store_, metrics_, clock_, std::move(created->first), clock_.now(),
+                                            links_, queue_limit);
+    host_->start();
+    io_thread_ = std::thread([this] { ioc_.run(); });
+  }
+
+  void TearDown() override {
+    if (!host_) return;
+    log_->release_appends();
+    host_->shutdown("The test is over.");
+    store_->stop();
+    work_.reset();
+    io_thread_.join();
+  }
+
+  /// A new connection, attached to the host.
+  std::shared_ptr<fake_peer> connect() {
+    auto p = std::make_shared<fake_peer>(++last_peer_id_);
+    host_->attach(p);
+    return p;
+  }
+
+  /// A connection that has attached as the facilitator.
+  std::shared_ptr<fake_peer> facilitator() {
+    auto f = connect();
+    host_->handle(f->id(), attach(1, facilitator_token_));
+    const auto answer = f->answer_to(1);
+    EXPECT_TRUE(answer.has_facilitator_snapshot()) << answer.ShortDebugString();
+    return f;
+  }
+
+  /// A connection that has joined as a participant of this name.
+  std::shared_ptr<fake_peer> participant(const std::string& name) {
+    auto p = connect();
+    host_->handle(p->id(), join(1, name));
+    const auto answer = p->answer_to(1);
+    EXPECT_TRUE(answer.has_participant_snapshot()) << answer.ShortDebugString();
+    return p;
+  }
+
+  /// Runs `fn` on the workshop's strand in order with requests, and waits for it to have run.
+  void inspect(const std::function<void(const core::workshop&)>& fn) {
+    std::mutex m;
+    std::condition_variable cv;
+    bool done = false;
+    host_->inspect([&](const core::workshop& w) {
+      fn(w);
+      std::lock_guard lock(m);
+      done = true;
+      cv.notify_all();
+    });
+    std::unique_lock lock(m);
+    ASSERT_TRUE(cv.wait_for(lock, deadline, [&] { return done; })) << "the host never ran the inspection";
+  }
+
+  /// The facilitator's snapshot of the workshop the host holds, and of one replayed from the log:
+  /// equal when memory holds exactly what the log holds.
+  std::pair<std::string, std::string> memory_and_log() {
+    std::string in_memory;
+    inspect([&](const core::workshop& w) { in_memory = facilitator_snapshot(w, links_).SerializeAsString(); });
+    auto replayed = core::workshop::replay(clock_, log_->events(code_), 11);
+    EXPECT_TRUE(replayed.ok()) << replayed.err().message;
+    return {in_memory, replayed ? facilitator_snapshot(*replayed, links_).SerializeAsString() : std::string{}};
+  }
+
+  const std::string code_ = "TEST-2345";
+  const std::string facilitator_token_ = "the-facilitators-own-secret";
+  // Fixed: the host reads it on its strand, the test never moves it.
+  core::manual_clock clock_;
+  metrics metrics_;
+  public_links links_;
+  boost::asio::io_context ioc_;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_{ioc_.get_executor()};
+  memory_log* log_ = nullptr;
+  std::unique_ptr<store_worker> store_;
+  std::shared_ptr<workshop_host> host_;
+  std::thread io_thread_;
+  std::uint64_t last_peer_id_ = 0;
+};
+
+TEST_F(WorkshopHost, JoinAttachAndLaunchARoundAreAnsweredAndStored) {
+  start();
+  auto f = facilitator();
+  auto ada = participant("Ada");
+  auto ben = participant("Ben");
+  // The dashboard hears of both.
+  f->wait_for([](const v1::ServerMessage& m) { return m.has_roster() && m.roster().entries_size() == 2; },
+              "a roster of Ada and Ben");
+
+  v1::ClientMessage preview;
+  preview.set_request_id(2);
+  preview.mutable_preview_round()->set_exercise_id(the_exercise);
+  host_->handle(f->id(), preview);
+  const auto previewed = f->answer_to(2);
+  ASSERT_TRUE(previewed.has_round_preview()) << previewed.ShortDebugString();
+  ASSERT_EQ(previewed.round_preview().groups_size(), 1) << previewed.ShortDebugString();
+  EXPECT_EQ(previewed.round_preview().groups(0).members_size(), 2);
+
+  const auto ada_from = ada->count();
+  host_->handle(f->id(), launch(3, the_exercise, previewed.round_preview().groups()));
+  const auto launched = f->answer_to(3);
+  EXPECT_TRUE(launched.has_ack()) << launched.ShortDebugString();
+
+  const auto card = ada->wait_for([](const v1::ServerMessage& m) { return m.has_assignment(); }, "an assignment", ada_from);
+  EXPECT_EQ(card.assignment().round(), 1u);
+  EXPECT_EQ(card.assignment().room(), previewed.round_preview().groups(0).room());
+  ASSERT_EQ(card.assignment().partner_names_size(), 1) << card.ShortDebugString();
+  EXPECT_EQ(card.assignment().partner_names(0), "Ben");
+  ben->wait_for([](const v1::ServerMessage& m) { return m.has_assignment() && m.assignment().round() == 1; },
+                "an assignment for round 1");
+  f->wait_for([](const v1::ServerMessage& m) { return m.has_group_statuses() && m.group_statuses().round() == 1; },
+              "the round's group statuses");
+
+  const auto stored = log_->events(code_);
+  EXPECT_EQ(count_kind(stored, v1::WorkshopEvent::kJoined), 2u);
+  ASSERT_EQ(count_kind(stored, v1::WorkshopEvent::kRoundLaunched), 1u);
+  EXPECT_EQ(stored.back().round_launched().groups_size(), 1);
+  const auto [memory, log] = memory_and_log();
+  EXPECT_EQ(memory, log) << "the workshop in memory is not the one the log holds";
+}
+
+TEST_F(WorkshopHost, ParticipantsCannotMakeTheFacilitatorsRequests) {
+  start();
+  auto f = facilitator();
+  auto ada = participant("Ada");
+  const auto stored_before = log_->events(code_).size();
+
+  host_->handle(ada->id(), launch(2, the_exercise));
+  const auto refused = ada->answer_to(2);
+  ASSERT_TRUE(is_error(refused, v1::ERROR_CODE_FORBIDDEN)) << refused.ShortDebugString();
+  EXPECT_TRUE(plain_sentence(refused.error().message())) << refused.error().message();
+
+  // Nor the other way round; and a stranger who has not greeted may do nothing at all.
+  v1::ClientMessage done;
+  done.set_request_id(2);
+  done.mutable_done();
+  host_->handle(f->id(), done);
+  const auto also_refused = f->answer_to(2);
+  EXPECT_TRUE(is_error(also_refused, v1::ERROR_CODE_FORBIDDEN)) << also_refused.ShortDebugString();
+  auto stranger = connect();
+  host_->handle(stranger->id(), broadcast(1, "hello"));
+  const auto unknown = stranger->answer_to(1);
+  EXPECT_TRUE(is_error(unknown, v1::ERROR_CODE_UNAUTHORIZED)) << unknown.ShortDebugString();
+
+  // Answered after the refusals, in order: nothing was stored for them.
+  inspect([](const core::workshop& w) { EXPECT_EQ(w.round_number(), 0u); });
+  EXPECT_EQ(log_->events(code_).size(), stored_before);
+}
+
+TEST_F(WorkshopHost, AFailedCommitIsRefusedPublishedToNoOneAndUndone) {
+  start();
+  auto f = facilitator();
+  auto ada = participant("Ada");
+  auto ben = participant("Ben");
+  f->wait_for([](const v1::ServerMessage& m) { return m.has_roster() && m.roster().entries_size() == 2; },
+              "a roster of Ada and Ben");
+  const auto ada_from = ada->count();
+  const auto ben_from = ben->count();
+  const auto f_from = f->count();
+  const auto stored_before = log_->events(code_).size();
+
+  log_->fail_next_append();
+  host_->handle(f->id(), launch(2, the_exercise));
+  const auto refused = f->answer_to(2);
+  ASSERT_TRUE(is_error(refused, v1::ERROR_CODE_UNAVAILABLE)) << refused.ShortDebugString();
+  EXPECT_TRUE(plain_sentence(refused.error().message())) << refused.error().message();
+  EXPECT_EQ(log_->failed(), 1);
+  EXPECT_EQ(metrics_.store_failures_total.load(), 1u);
+
+  // Queued behind the rebuild: memory holds what the log holds, with no round launched.
+  const auto [memory, log] = memory_and_log();
+  EXPECT_EQ(memory, log) << "the workshop in memory was not rebuilt from the log";
+  inspect([](const core::workshop& w) { EXPECT_EQ(w.round_number(), 0u); });
+  EXPECT_EQ(log_->events(code_).size(), stored_before);
+
+  // Nobody heard of the round that was not stored: no card, no groups, no clock running. (After
+  // the rebuild pages are shown the workshop as stored, which has no round.)
+  for (const auto& [who, from] : {std::pair{ada, ada_from}, std::pair{ben, ben_from}})
+    for (const auto& m : who->messages(from)) {
+      EXPECT_FALSE(m.has_assignment() && !m.assignment().room().empty()) << m.ShortDebugString();
+      EXPECT_FALSE(m.has_phase() && m.phase().round() != 0) << m.ShortDebugString();
+      EXPECT_EQ(m.request_id(), 0u) << m.ShortDebugString();
+    }
+  for (const auto& m : f->messages(f_from)) {
+    if (m.request_id() == 2) continue;
+    EXPECT_FALSE(m.has_group_statuses()) << m.ShortDebugString();
+    EXPECT_FALSE(m.has_phase() && m.phase().round() != 0) << m.ShortDebugString();
+  }
+
+  // The next request is served as if nothing had happened.
+  host_->handle(f->id(), launch(3, the_exercise));
+  const auto launched = f->answer_to(3);
+  EXPECT_TRUE(launched.has_ack()) << launched.ShortDebugString();
+  ada->wait_for([](const v1::ServerMessage& m) { return m.has_assignment() && m.assignment().round() == 1; },
+                "an assignment for round 1", ada_from);
+  EXPECT_EQ(count_kind(log_->events(code_), v1::WorkshopEvent::kRoundLaunched), 1u);
+  const auto [memory_after, log_after] = memory_and_log();
+  EXPECT_EQ(memory_after, log_after);
+}
+
+TEST_F(WorkshopHost, AFullQueueRefusesTheExcessAtOnceAndAnswersTheRestInOrder) {
+  constexpr std::size_t limit = 4;
+  constexpr std::uint64_t sent = 10;
+  start(limit);
+  auto f = facilitator();
+
+  // A slow disk: the first broadcast's commit is held, so the requests behind it wait.
+  log_->hold_appends();
+  host_->handle(f->id(), broadcast(100, "Message 0"));
+  ASSERT_TRUE(log_->wait_for_held_append()) << "the first broadcast never reached the store";
+  for (std::uint64_t i = 1; i <= sent; ++i) host_->handle(f->id(), broadcast(100 + i, "Message " + std::to_string(i)));
+
+  // The excess is refused while the store still holds the first: at once, not dropped.
+  f->wait_for_answers(1 + (sent - limit));
+  for (std::uint64_t rid = 101 + limit; rid <= 100 + sent; ++rid) {
+    const auto refused = f->answer_to(rid);
+    ASSERT_TRUE(is_error(refused, v1::ERROR_CODE_UNAVAILABLE)) << refused.ShortDebugString();
+    EXPECT_TRUE(plain_sentence(refused.error().message())) << refused.error().message();
+  }
+
+  log_->release_appends();
+  f->wait_for_answers(1 + sent + 1);  // the attach, then every broadcast
+  std::vector<std::uint64_t> acked;
+  std::map<std::uint64_t, int> answers;
+  for (const auto& m : f->messages()) {
+    if (m.request_id() >= 100) ++answers[m.request_id()];
+    if (m.has_ack()) acked.push_back(m.request_id());
+  }
+  for (std::uint64_t rid = 100; rid <= 100 + sent; ++rid) EXPECT_EQ(answers[rid], 1) << "request " << rid;
+  const std::vector<std::uint64_t> in_order{100, 101, 102, 103, 104};
+  EXPECT_EQ(acked, in_order) << "the accepted requests were not answered, in order, once each";
+
+  std::vector<std::string> stored;
+  for (const auto& e : log_->events(code_))
+    if (e.has_broadcast_sent()) stored.push_back(e.broadcast_sent().text());
+  const std::vector<std::string> expected{"Message 0", "Message 1", "Message 2", "Message 3", "Message 4"};
+  EXPECT_EQ(stored, expected);
+  inspect([](const core::workshop& w) {
+    ASSERT_TRUE(w.current_broadcast().has_value());
+    EXPECT_EQ(w.current_broadcast()->text(), "Message 4");
+  });
+  const auto [memory, log] = memory_and_log();
+  EXPECT_EQ(memory, log);
+}
+
+}  // namespace
+}  // namespace dyad::net
