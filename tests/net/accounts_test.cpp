@@ -1,0 +1,270 @@
+// Signing in, one-time links and the organisers' people, attacked over real HTTP against the real
+// dyad-server: wrong passwords, replayed links, requests from another origin, a facilitator
+// reaching for what only organisers may do, a removed person's session, and secrets in the logs
+// or the store's bytes.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "net/net_test_support.hpp"
+#include "net/server_fixture.hpp"
+#include "net/server_process.hpp"
+
+namespace dyad::test {
+namespace {
+
+struct reply {
+  int status = 0;
+  std::string head;
+  std::string body;
+  /// The value of the first Set-Cookie header, empty when none.
+  std::string set_cookie() const {
+    const std::regex c(R"(\r\nSet-Cookie: ([^\r]*))", std::regex::icase);
+    std::smatch m;
+    return std::regex_search(head, m, c) ? m[1].str() : std::string{};
+  }
+  /// The session id the Set-Cookie header carries.
+  std::string session() const {
+    const std::regex c(R"(dyad_session=([0-9a-f]*))");
+    std::smatch m;
+    const auto cookie = set_cookie();
+    return std::regex_search(cookie, m, c) ? m[1].str() : std::string{};
+  }
+};
+
+/// One HTTP exchange on its own connection (Connection: close), read to the end.
+reply exchange(std::uint16_t port, const std::string& method, const std::string& path, const std::string& body,
+               const std::string& headers) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (fd < 0 || ::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
+    if (fd >= 0) ::close(fd);
+    throw std::runtime_error("cannot connect to the server");
+  }
+  const std::string request = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" + headers +
+                              "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+                              "\r\n\r\n" + body;
+  (void)::write(fd, request.data(), request.size());
+  std::string got;
+  pollfd p{fd, POLLIN, 0};
+  while (::poll(&p, 1, 15000) > 0) {
+    char buf[4096];
+    const auto n = ::read(fd, buf, sizeof buf);
+    if (n <= 0) break;
+    got.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  reply r;
+  const auto end = got.find("\r\n\r\n");
+  r.head = got.substr(0, end);
+  r.body = end == std::string::npos ? std::string{} : got.substr(end + 4);
+  if (got.size() > 12) r.status = std::stoi(got.substr(9, 3));
+  return r;
+}
+
+class AccountsOverHttp : public server_fixture {
+protected:
+  void SetUp() override {}  // each test starts the server with its own flags
+
+  std::string origin() const { return "Origin: http://127.0.0.1:" + std::to_string(server_->port()) + "\r\n"; }
+
+  reply post(const std::string& path, const std::string& body, const std::string& session = {},
+             const std::string& origin_header = "ours") {
+    std::string headers = origin_header == "ours" ? origin() : origin_header;
+    if (!session.empty()) headers += "Cookie: dyad_session=" + session + "\r\n";
+    return exchange(server_->port(), "POST", path, body, headers);
+  }
+  reply call(const std::string& method, const std::string& path, const std::string& session, const std::string& body = {}) {
+    return exchange(server_->port(), method, path, body,
+                    origin() + (session.empty() ? std::string{} : "Cookie: dyad_session=" + session + "\r\n"));
+  }
+
+  /// The token of the one-time link the server printed at start for the first organiser.
+  std::string first_link_token() const {
+    const std::regex link(R"(/welcome#t=([0-9a-f]{64}))");
+    std::smatch m;
+    if (!std::regex_search(server_->banner(), m, link)) throw std::runtime_error("no one-time link in:\n" + server_->banner());
+    return m[1].str();
+  }
+  static std::string token_of(const std::string& body) {
+    const std::regex link(R"(/welcome#t=([0-9a-f]{64}))");
+    std::smatch m;
+    if (!std::regex_search(body, m, link)) throw std::runtime_error("no one-time link in: " + body);
+    return m[1].str();
+  }
+  static std::string field(const std::string& json, const std::string& name) {
+    const std::regex f("\"" + name + "\":\\s*\"([^\"]*)\"");
+    std::smatch m;
+    return std::regex_search(json, m, f) ? m[1].str() : std::string{};
+  }
+
+  /// The first organiser with a password, signed in: their session id.
+  std::string organiser_signed_in() {
+    const auto r = post("/api/links/redeem", R"({"token":")" + first_link_token() + R"(","password":"a quiet room, two chairs"})");
+    if (r.status != 200) throw std::runtime_error("redeeming the first link failed: " + r.body);
+    return r.session();
+  }
+};
+
+TEST_F(AccountsOverHttp, TheFirstOrganisersLinkSetsAPasswordOnceAndSignsThemIn) {
+  start({"--first-organiser", "First@Example.org"});
+  const auto token = first_link_token();
+  const auto whose = post("/api/links/check", R"({"token":")" + token + R"("})");
+  ASSERT_EQ(whose.status, 200) << whose.body;
+  EXPECT_EQ(field(whose.body, "email"), "first@example.org");
+  EXPECT_EQ(field(whose.body, "role"), "organiser");
+
+  const auto too_short = post("/api/links/redeem", R"({"token":")" + token + R"(","password":"short"})");
+  EXPECT_EQ(too_short.status, 400);
+  EXPECT_NE(too_short.body.find("at least 10 characters"), std::string::npos) << too_short.body;
+  const auto set = post("/api/links/redeem", R"({"token":")" + token + R"(","password":"a quiet room, two chairs"})");
+  ASSERT_EQ(set.status, 200) << set.body;
+  const auto cookie = set.set_cookie();
+  EXPECT_NE(cookie.find("HttpOnly"), std::string::npos) << cookie;
+  EXPECT_NE(cookie.find("SameSite=Strict"), std::string::npos) << cookie;
+  EXPECT_NE(cookie.find("Path=/"), std::string::npos) << cookie;
+  EXPECT_EQ(cookie.find("Secure"), std::string::npos) << "Secure on plain http would lose the cookie: " << cookie;
+  ASSERT_EQ(set.session().size(), 64U) << cookie;
+  const auto me = call("GET", "/api/me", set.session());
+  ASSERT_EQ(me.status, 200) << me.body;
+  EXPECT_EQ(field(me.body, "email"), "first@example.org");
+
+  const auto replayed = post("/api/links/redeem", R"({"token":")" + token + R"(","password":"another quiet room"})");
+  EXPECT_EQ(replayed.status, 404) << "a one-time link worked twice: " << replayed.body;
+  EXPECT_NE(replayed.body.find("used or has expired"), std::string::npos) << replayed.body;
+  const auto signed_in = post("/api/session", R"({"email":"first@example.org","password":"a quiet room, two chairs"})");
+  EXPECT_EQ(signed_in.status, 200) << "the replay changed the password: " << signed_in.body;
+
+  // A restart keeps the account and the password; the banner no longer offers a link.
+  stop_cleanly();
+  start({"--first-organiser", "first@example.org"});
+  EXPECT_EQ(server_->banner().find("/welcome#t="), std::string::npos) << server_->banner();
+  EXPECT_NE(server_->banner().find("/signin"), std::string::npos) << server_->banner();
+  EXPECT_EQ(post("/api/session", R"({"email":"first@example.org","password":"a quiet room, two chairs"})").status, 200);
+}
+
+TEST_F(AccountsOverHttp, ChangesFromAnotherOriginOrWithNoOriginAreRefused) {
+  start({"--first-organiser", "first@example.org"});
+  const auto session = organiser_signed_in();
+  for (const std::string& foreign : {std::string("Origin: https://evil.example\r\n"), std::string{}}) {
+    const auto signin = post("/api/session", R"({"email":"first@example.org","password":"a quiet room, two chairs"})", {}, foreign);
+    EXPECT_EQ(signin.status, 403) << foreign << signin.body;
+    const auto invite = post("/api/accounts", R"({"email":"mallory@example.org","role":"organiser"})", session, foreign);
+    EXPECT_EQ(invite.status, 403) << "a cross-origin request invited someone: " << invite.body;
+    EXPECT_NE(invite.body.find("Dyad's own pages"), std::string::npos) << invite.body;
+  }
+  const auto list = call("GET", "/api/accounts", session);
+  ASSERT_EQ(list.status, 200) << list.body;
+  EXPECT_EQ(list.body.find("mallory"), std::string::npos) << "the refused invitation was made: " << list.body;
+  EXPECT_NE(server_->logs().find("is not one of Dyad's pages"), std::string::npos) << server_->logs();
+}
+
+TEST_F(AccountsOverHttp, WrongPasswordsAreSlowedAndSayWhy) {
+  start({"--first-organiser", "first@example.org"});
+  (void)organiser_signed_in();
+  const std::string wrong = R"({"email":"first@example.org","password":"not the password at all"})";
+  for (int i = 0; i < 4; ++i) {
+    const auto r = post("/api/session", wrong);
+    EXPECT_EQ(r.status, 401) << r.body;
+    EXPECT_NE(r.body.find("do not match an account"), std::string::npos) << r.body;
+  }
+  // Held back now, even with the right password, and told for how long.
+  const auto held = post("/api/session", R"({"email":"first@example.org","password":"a quiet room, two chairs"})");
+  EXPECT_EQ(held.status, 429) << held.body;
+  EXPECT_NE(held.body.find("wait"), std::string::npos) << held.body;
+  // An unknown address is answered exactly as a wrong password.
+  const auto unknown = post("/api/session", R"({"email":"nobody@example.org","password":"not the password at all"})");
+  EXPECT_EQ(unknown.status, 401);
+  EXPECT_NE(unknown.body.find("do not match an account"), std::string::npos) << unknown.body;
+}
+
+TEST_F(AccountsOverHttp, AFacilitatorCannotManagePeopleAndARemovedPersonIsSignedOutAtOnce) {
+  start({"--first-organiser", "first@example.org"});
+  const auto organiser = organiser_signed_in();
+  const auto invited = post("/api/accounts", R"({"email":"Fac@Example.org","role":"facilitator"})", organiser);
+  ASSERT_EQ(invited.status, 200) << invited.body;
+  EXPECT_NE(invited.body.find("fac@example.org"), std::string::npos) << invited.body;
+  const auto fac_id = field(invited.body, "accountId");
+  const auto set = post("/api/links/redeem", R"({"token":")" + token_of(invited.body) + R"(","password":"listening first, then speaking"})");
+  ASSERT_EQ(set.status, 200) << set.body;
+  const auto facilitator = set.session();
+
+  EXPECT_EQ(call("GET", "/api/accounts", facilitator).status, 403);
+  EXPECT_EQ(post("/api/accounts", R"({"email":"friend@example.org","role":"organiser"})", facilitator).status, 403);
+  EXPECT_EQ(call("PATCH", "/api/accounts/" + fac_id, facilitator, R"({"role":"organiser"})").status, 403)
+      << "a facilitator made themselves an organiser";
+  EXPECT_EQ(call("GET", "/api/accounts", "").status, 401);
+  EXPECT_EQ(call("GET", "/api/accounts", std::string(64, 'a')).status, 401) << "a made-up session was taken";
+
+  // Signing out ends that session only; signing out everywhere ends them all.
+  const auto second = post("/api/session", R"({"email":"fac@example.org","password":"listening first, then speaking"})");
+  ASSERT_EQ(second.status, 200);
+  const auto out = call("DELETE", "/api/session", second.session());
+  EXPECT_EQ(out.status, 200);
+  EXPECT_NE(out.set_cookie().find("Max-Age=0"), std::string::npos) << out.set_cookie();
+  EXPECT_EQ(call("GET", "/api/me", second.session()).status, 401);
+  EXPECT_EQ(call("GET", "/api/me", facilitator).status, 200);
+
+  const auto removed = call("DELETE", "/api/accounts/" + fac_id, organiser);
+  ASSERT_EQ(removed.status, 200) << removed.body;
+  EXPECT_EQ(call("GET", "/api/me", facilitator).status, 401) << "a removed facilitator is still signed in";
+  EXPECT_EQ(post("/api/session", R"({"email":"fac@example.org","password":"listening first, then speaking"})").status, 401);
+
+  const auto a = post("/api/session", R"({"email":"first@example.org","password":"a quiet room, two chairs"})");
+  ASSERT_EQ(a.status, 200);
+  EXPECT_EQ(post("/api/session/everywhere", "", organiser).status, 200);
+  EXPECT_EQ(call("GET", "/api/me", organiser).status, 401);
+  EXPECT_EQ(call("GET", "/api/me", a.session()).status, 401) << "signing out everywhere left a session";
+  EXPECT_EQ(call("DELETE", "/api/accounts/" + fac_id, a.session()).status, 401);
+}
+
+TEST_F(AccountsOverHttp, TheCookieIsSecureUnderHttpsAndNoSecretReachesTheLogsOrTheStore) {
+  start({"--first-organiser", "first@example.org", "--public-url", "https://dyad.example.org", "--allowed-origin",
+         "https://dyad.example.org"});
+  const auto link = first_link_token();
+  const std::string password = "a quiet room, two chairs";
+  const auto set = exchange(server_->port(), "POST", "/api/links/redeem",
+                            R"({"token":")" + link + R"(","password":")" + password + R"("})",
+                            "Origin: https://dyad.example.org\r\n");
+  ASSERT_EQ(set.status, 200) << set.body;
+  EXPECT_NE(set.set_cookie().find("; Secure"), std::string::npos) << set.set_cookie();
+  const auto session = set.session();
+  ASSERT_FALSE(session.empty());
+  const auto invite = exchange(server_->port(), "POST", "/api/accounts", R"({"email":"fac@example.org","role":"facilitator"})",
+                               "Origin: https://dyad.example.org\r\nCookie: dyad_session=" + session + "\r\n");
+  ASSERT_EQ(invite.status, 200) << invite.body;
+  const auto invite_token = token_of(invite.body);
+
+  // While it runs (the write-ahead log in use) and after it stops.
+  const auto data = dir_.path() / "data";
+  const auto store_bytes = [&] {
+    std::string all;
+    for (const auto& entry : std::filesystem::directory_iterator(data))
+      if (entry.path().filename().string().starts_with("dyad.sqlite")) all += read_text(entry.path());
+    return all;
+  };
+  const auto running = store_bytes();
+  const auto logs = server_->logs();
+  stop_cleanly();
+  const auto stopped = store_bytes();
+  for (const auto& secret : {link, invite_token, session, password}) {
+    EXPECT_EQ(logs.find(secret), std::string::npos) << "a secret is in the logs: " << secret;
+    EXPECT_EQ(running.find(secret), std::string::npos) << "a secret is in the store (running): " << secret;
+    EXPECT_EQ(stopped.find(secret), std::string::npos) << "a secret is in the store (stopped): " << secret;
+  }
+  EXPECT_NE(stopped.find("$argon2id$"), std::string::npos) << "the password is not kept as Argon2id";
+}
+
+}  // namespace
+}  // namespace dyad::test
