@@ -1,27 +1,28 @@
-// The client library against a real in-process server on 127.0.0.1:0 (tests/client/fake_server):
-// real sockets, real WebSocket frames, no sleeps — every wait is on the event with a deadline.
+// The client library against the real dyad-server, started per test on 127.0.0.1 with an
+// ephemeral port and a fresh data folder (tests/net/server_fixture.hpp): real sockets, real
+// WebSocket frames, the real answers. No sleeps: every wait is on the event with a deadline.
+// What only a misbehaving server shows (a stall), or what the real one does not tell (how the
+// socket ended), is in fake_server_test.cpp.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "dyad_client.hpp"
-
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <future>
 #include <memory>
 #include <mutex>
-#include <set>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "client/fake_server.hpp"
+#include "dyad_client.hpp"
+#include "net/server_fixture.hpp"
 
 namespace {
 
@@ -31,101 +32,127 @@ using dyad::client::client_runtime;
 using dyad::client::connection;
 using dyad::client::http_api;
 using dyad::client::server_address;
-using dyad::test::fake_server;
-using dyad::test::session_end;
+using dyad::test::answer_deadline;
+using dyad::test::await;
+using dyad::test::describe;
+using dyad::test::read_text;
+using dyad::test::server_process;
+namespace v1 = dyad::v1;
 
-constexpr auto deadline = 10s;
-
-server_address address_of(const fake_server& server) {
-  server_address address;
-  address.host = "127.0.0.1";
-  address.port = server.port();
-  return address;
-}
-
-std::shared_ptr<connection> open_connection(client_runtime& runtime, const fake_server& server,
-                                            const std::string& code = "ABC123") {
-  auto future = connection::open(runtime, address_of(server), code);
-  if (future.wait_for(deadline) != std::future_status::ready) {
-    ADD_FAILURE() << "the connection did not open within 10 s";
-    return nullptr;
+/// The client_exception a future holds; fails the test when it holds a value or none in time.
+template <class T>
+std::optional<dyad::client::client_error> failure_of(std::future<T>& future) {
+  if (future.wait_for(answer_deadline) != std::future_status::ready) {
+    ADD_FAILURE() << "still pending after " << answer_deadline.count() << " s";
+    return std::nullopt;
   }
-  return future.get();
-}
-
-template <class T>
-T get_within_deadline(std::future<T>& future, const char* what) {
-  if (future.wait_for(deadline) != std::future_status::ready) throw std::runtime_error(std::string(what) + " timed out");
-  return future.get();
-}
-
-// The message of the exception a future holds, or "" when it holds a value.
-template <class T>
-std::string failure_of(std::future<T>& future) {
-  if (future.wait_for(deadline) != std::future_status::ready) return "(still pending after 10 s)";
   try {
     future.get();
   } catch (const client_exception& e) {
-    return e.what();
+    return e.error();
   } catch (const std::exception& e) {
-    return std::string("(not a client_exception) ") + e.what();
+    ADD_FAILURE() << "not a client_exception: " << e.what();
+    return std::nullopt;
   }
-  return "";
+  ADD_FAILURE() << "succeeded";
+  return std::nullopt;
 }
 
-dyad::v1::ClientMessage broadcast(const std::string& text) {
-  dyad::v1::ClientMessage message;
+v1::ClientMessage broadcast(const std::string& text) {
+  v1::ClientMessage message;
   message.mutable_broadcast()->set_text(text);
   return message;
 }
 
-dyad::v1::ClientMessage held_request() {
-  dyad::v1::ClientMessage message;
-  message.mutable_help()->set_note("never answered by the fake server");
-  return message;
-}
-
-bool is_broadcast(const dyad::v1::ServerMessage& m, const std::string& text) {
+bool is_broadcast(const v1::ServerMessage& m, const std::string& text) {
   return m.has_broadcast() && m.broadcast().text() == text;
 }
 
-TEST(ClientConnection, UpgradesOnWorkshopPathWithOrigin) {
-  fake_server server;
-  client_runtime runtime;
-  auto c = open_connection(runtime, server);
+/// Waits until the connection has ended (its queued events consumed); false if still open at the
+/// deadline. wait_for_event returns at once, with nothing, once nothing more can arrive.
+bool ended_within(connection& c, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (c.is_open() && std::chrono::steady_clock::now() < deadline) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    c.wait_for_event([](const v1::ServerMessage&) { return true; }, std::max(left, 0ms));
+  }
+  return !c.is_open();
+}
+
+std::string test_plan(const std::string& name) { return read_text(std::string(DYAD_TEST_DATA_DIR) + "/plans/" + name); }
+
+/// A real dyad-server per test (tests/net/server_fixture.hpp) for the client library.
+class ClientConnection : public dyad::test::server_fixture {
+protected:
+  std::string base_url() const { return "http://127.0.0.1:" + std::to_string(address_.port); }
+
+  /// The refusal of an upgrade to `code` from `origin` ("" for the client's default).
+  std::optional<dyad::client::client_error> refusal(const std::string& code, const std::string& origin = {}) {
+    auto address = address_;
+    address.origin = origin;
+    auto future = connection::open(runtime_, address, code);
+    return failure_of(future);
+  }
+};
+
+TEST_F(ClientConnection, OpensOnTheWorkshopPathFromItsOwnOrigin) {
+  const auto w = create_workshop();
+  // The server upgrades only /ws?w=CODE of an open workshop, and only from an allowed origin
+  // (by default its own http://127.0.0.1:PORT): a connection that opens sent all three right.
+  auto c = open(w.code());
   ASSERT_TRUE(c);
   EXPECT_TRUE(c->is_open());
   EXPECT_EQ(c->close_reason(), "");
-  const auto requests = server.requests();
-  ASSERT_EQ(requests.size(), 1U);
-  EXPECT_EQ(requests[0].target, "/ws?w=ABC123");
-  EXPECT_EQ(requests[0].origin, "http://127.0.0.1:" + std::to_string(server.port()));
+  const auto joined = await(c->join("Ada"), "join");
+  ASSERT_TRUE(joined.has_participant_snapshot()) << describe(joined);
+  EXPECT_EQ(joined.participant_snapshot().shown_name(), "Ada");
+  EXPECT_EQ(joined.request_id(), 1U);
 }
 
-TEST(ClientConnection, SendsTheOriginItIsGiven) {
-  fake_server server;
-  client_runtime runtime;
-  auto address = address_of(server);
+TEST_F(ClientConnection, SendsTheOriginItIsGiven) {
+  stop_cleanly();
+  start({"--allowed-origin", "https://dyad.example.org"});
+  const auto w = create_workshop();
+  auto address = address_;
   address.origin = "https://dyad.example.org";
-  auto future = connection::open(runtime, address, "ABC123");
-  ASSERT_EQ(future.wait_for(deadline), std::future_status::ready);
-  ASSERT_TRUE(future.get());
-  EXPECT_EQ(server.requests().at(0).origin, "https://dyad.example.org");
+  auto c = await(connection::open(runtime_, address, w.code()), "open from the allowed origin");
+  ASSERT_TRUE(c);
+  EXPECT_TRUE(c->is_open());
+  // The default origin is no longer on the list: the server tells the two apart.
+  const auto refused = refusal(w.code());
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->http_status, 403) << refused->message;
 }
 
-TEST(ClientConnection, RefusedUpgradeCarriesTheServersError) {
-  fake_server server;
-  client_runtime runtime;
-  auto future = connection::open(runtime, address_of(server), "refuse");
-  ASSERT_EQ(future.wait_for(deadline), std::future_status::ready);
-  try {
-    future.get();
-    FAIL() << "open() succeeded although the server declined the upgrade";
-  } catch (const client_exception& e) {
-    EXPECT_EQ(e.error().http_status, 403) << e.what();
-    EXPECT_EQ(e.error().server_code, dyad::v1::ERROR_CODE_FORBIDDEN) << e.what();
-    EXPECT_NE(std::string(e.what()).find("ask the organiser to allow it"), std::string::npos) << e.what();
-  }
+TEST_F(ClientConnection, RefusedUpgradeCarriesTheServersAnswer) {
+  const auto w = create_workshop();
+  // The server refuses upgrades in plain text, not in a dyad.v1.Error: no server code, its
+  // sentence in the message.
+  const auto foreign = refusal(w.code(), "https://elsewhere.example");
+  ASSERT_TRUE(foreign);
+  EXPECT_EQ(foreign->http_status, 403) << foreign->message;
+  EXPECT_EQ(foreign->server_code, v1::ERROR_CODE_UNSPECIFIED) << foreign->message;
+  EXPECT_NE(foreign->message.find("HTTP 403"), std::string::npos) << foreign->message;
+  EXPECT_NE(foreign->message.find("start the server with --allowed-origin https://elsewhere.example"),
+            std::string::npos)
+      << foreign->message;
+}
+
+TEST_F(ClientConnection, UnknownCodeIsAnsweredInTheProtocolAndTheCloseReasonFailsWhatIsLeft) {
+  // The server accepts the upgrade, answers the first request with why, and closes with a reason;
+  // it reads nothing after the first request, so the second is left to fail with that reason.
+  auto c = open("ZZZZ-ZZZZ");
+  auto first = c->join("Cy");
+  auto second = c->request(ping(1));
+  const auto answer = await(std::move(first), "join an unknown code");
+  ASSERT_TRUE(answer.has_error()) << describe(answer);
+  EXPECT_EQ(answer.error().code(), v1::ERROR_CODE_NO_SUCH_WORKSHOP) << describe(answer);
+  EXPECT_NE(answer.error().message().find("No open workshop 'ZZZZ-ZZZZ'"), std::string::npos) << describe(answer);
+  const auto left = failure_of(second);
+  ASSERT_TRUE(left);
+  EXPECT_EQ(left->message, "the server closed the connection: no such open workshop");
+  EXPECT_FALSE(c->is_open());
+  EXPECT_EQ(c->close_reason(), "the server closed the connection: no such open workshop");
 }
 
 /// A loopback port that is bound but not listening, for as long as it lives: connecting to it
@@ -152,46 +179,51 @@ private:
   std::uint16_t port_ = 0;
 };
 
-TEST(ClientConnection, OpenFailsWhenNothingListens) {
+TEST(ClientWithoutServer, OpenFailsWhenNothingListens) {
   const refusing_port nothing;
-  const std::uint16_t port = nothing.port();
   client_runtime runtime;
   server_address address;
-  address.port = port;
-  auto future = connection::open(runtime, address, "ABC123");
+  address.port = nothing.port();
+  auto future = connection::open(runtime, address, "ABCD-EFGH");
   const auto failure = failure_of(future);
-  EXPECT_NE(failure.find("cannot connect"), std::string::npos) << failure;
+  ASSERT_TRUE(failure);
+  EXPECT_NE(failure->message.find("cannot connect"), std::string::npos) << failure->message;
 }
 
-TEST(ClientConnection, AnswersMatchRequestsUnderConcurrentRequestsFromSeveralThreads) {
-  fake_server server;
-  client_runtime runtime(2);
-  auto c = open_connection(runtime, server);
-  ASSERT_TRUE(c);
+TEST(ClientWithoutServer, HttpGetReportsAServerThatIsNotThere) {
+  const refusing_port nothing;
+  server_address address;
+  address.port = nothing.port();
+  const auto [status, body] = http_api(address).get("/livez");
+  EXPECT_EQ(status, 0);
+  EXPECT_NE(body.find("cannot connect"), std::string::npos) << body;
+}
+
+TEST_F(ClientConnection, AnswersMatchRequestsUnderConcurrentRequestsFromSeveralThreads) {
+  const auto w = create_workshop();
+  auto c = attach(w);  // request 1
+  // 36 Pings and the attach stay within the server's burst of 40 requests per connection.
   constexpr int threads = 4;
-  constexpr int per_thread = 50;
+  constexpr int per_thread = 9;
   std::mutex mutex;
   std::vector<std::uint64_t> ids;
   std::vector<std::string> mismatches;
   std::vector<std::thread> workers;
   for (int t = 0; t < threads; ++t) {
     workers.emplace_back([&, t] {
-      std::vector<std::pair<std::int64_t, std::future<dyad::v1::ServerMessage>>> futures;
+      std::vector<std::pair<std::int64_t, std::future<v1::ServerMessage>>> futures;
       for (int i = 0; i < per_thread; ++i) {
         // A distinct client_ms per request: the Pong must carry back exactly the one asked.
         const std::int64_t tag = t * 1000 + i;
-        dyad::v1::ClientMessage ping;
-        ping.mutable_ping()->set_client_ms(tag);
-        futures.emplace_back(tag, c->request(std::move(ping)));
+        futures.emplace_back(tag, c->request(ping(tag)));
       }
       for (auto& [tag, future] : futures) {
         try {
-          const auto answer = get_within_deadline(future, "a Ping");
+          const auto answer = await(std::move(future), "a Ping");
           const std::lock_guard lock(mutex);
           ids.push_back(answer.request_id());
-          if (!answer.has_pong() || answer.pong().client_ms() != tag) {
-            mismatches.push_back("request " + std::to_string(tag) + " got " + answer.ShortDebugString());
-          }
+          if (!answer.has_pong() || answer.pong().client_ms() != tag)
+            mismatches.push_back("request " + std::to_string(tag) + " got " + describe(answer));
         } catch (const std::exception& e) {
           const std::lock_guard lock(mutex);
           mismatches.push_back("request " + std::to_string(tag) + " failed: " + e.what());
@@ -203,225 +235,184 @@ TEST(ClientConnection, AnswersMatchRequestsUnderConcurrentRequestsFromSeveralThr
   EXPECT_TRUE(mismatches.empty()) << mismatches.size() << " mismatches, first: " << mismatches.front();
   std::sort(ids.begin(), ids.end());
   std::vector<std::uint64_t> expected(threads * per_thread);
-  for (std::size_t i = 0; i < expected.size(); ++i) expected[i] = i + 1;
-  EXPECT_EQ(ids, expected) << "request ids must be 1, 2, 3, … each used once";
+  for (std::size_t i = 0; i < expected.size(); ++i) expected[i] = i + 2;
+  EXPECT_EQ(ids, expected) << "request ids must be 2, 3, … (after the attach's 1) each used once";
 }
 
-TEST(ClientConnection, EventsReachTheHandlerInOrderAndWaitForEvent) {
-  fake_server server;
-  client_runtime runtime(2);
-  auto c = open_connection(runtime, server);
-  ASSERT_TRUE(c);
+TEST_F(ClientConnection, EventsReachTheHandlerInOrderAndWaitForEventConsumesUpToTheMatch) {
+  const auto w = create_workshop();
+  auto facilitator = attach(w);
+  // Each join sends the facilitator a Roster: one with Ada, then one with Ada and Bea.
   std::mutex mutex;
-  std::vector<std::string> handled;
-  c->on_event([&](const dyad::v1::ServerMessage& m) {
+  std::vector<int> roster_sizes;
+  std::promise<void> saw_two;
+  facilitator->on_event([&](const v1::ServerMessage& m) {
+    if (!m.has_roster()) return;
     const std::lock_guard lock(mutex);
-    handled.push_back(m.broadcast().text());
+    roster_sizes.push_back(m.roster().entries_size());
+    if (m.roster().entries_size() == 2 && std::count(roster_sizes.begin(), roster_sizes.end(), 2) == 1)
+      saw_two.set_value();
   });
-  auto first = c->request(broadcast("first"));
-  auto second = c->request(broadcast("second"));
-  const auto ack = get_within_deadline(second, "the second Broadcast");
-  EXPECT_TRUE(ack.has_ack()) << ack.ShortDebugString();
-  EXPECT_EQ(ack.request_id(), 2U);
-  EXPECT_TRUE(get_within_deadline(first, "the first Broadcast").has_ack());
+  join(w.code(), "Ada");
+  join(w.code(), "Bea");
+  auto both = saw_two.get_future();
+  ASSERT_EQ(both.wait_for(answer_deadline), std::future_status::ready) << "no Roster with both came to the handler";
   {
-    // The server sends each event before its Ack, and the client handles frames in order.
     const std::lock_guard lock(mutex);
-    EXPECT_EQ(handled, (std::vector<std::string>{"first", "second"}));
+    ASSERT_FALSE(roster_sizes.empty());
+    EXPECT_EQ(roster_sizes.front(), 1) << "the handler must see the Rosters in the order they came";
+    EXPECT_TRUE(std::is_sorted(roster_sizes.begin(), roster_sizes.end()));
   }
-  const auto event = c->wait_for_event([](const auto& m) { return is_broadcast(m, "second"); }, deadline);
+  // The handler ran, so the event is queued already: one that arrived before the call is found.
+  const auto event = facilitator->wait_for_event(
+      [](const v1::ServerMessage& m) { return m.has_roster() && m.roster().entries_size() == 2; }, 0ms);
   ASSERT_TRUE(event) << "an event that arrived before the call must be found";
   EXPECT_EQ(event->request_id(), 0U);
-  // "first" came before the match and was consumed with it.
-  EXPECT_FALSE(c->wait_for_event([](const auto& m) { return is_broadcast(m, "first"); }, 0ms));
+  // Ada's Roster came before the match and was consumed with it.
+  EXPECT_FALSE(facilitator->wait_for_event(
+      [](const v1::ServerMessage& m) { return m.has_roster() && m.roster().entries_size() == 1; }, 0ms));
 }
 
-TEST(ClientConnection, WaitForEventWakesWhenTheEventArrives) {
-  fake_server server;
-  client_runtime runtime;
-  auto c = open_connection(runtime, server);
-  ASSERT_TRUE(c);
-  std::promise<std::optional<dyad::v1::ServerMessage>> waited;
+TEST_F(ClientConnection, WaitForEventWakesWhenTheEventArrives) {
+  const auto w = create_workshop();
+  auto facilitator = attach(w);
+  std::promise<std::optional<v1::ServerMessage>> waited;
   std::thread waiter([&] {
-    waited.set_value(c->wait_for_event([](const auto& m) { return is_broadcast(m, "later"); }, deadline));
+    waited.set_value(facilitator->wait_for_event([](const auto& m) { return is_broadcast(m, "later"); }, answer_deadline));
   });
-  auto ack = c->request(broadcast("later"));
+  const auto ack = ask(*facilitator, broadcast("later"));
+  EXPECT_TRUE(ack.has_ack()) << describe(ack);
   auto result = waited.get_future();
-  ASSERT_EQ(result.wait_for(deadline), std::future_status::ready);
+  ASSERT_EQ(result.wait_for(answer_deadline), std::future_status::ready);
   waiter.join();
-  EXPECT_TRUE(result.get());
-  EXPECT_TRUE(get_within_deadline(ack, "the Broadcast").has_ack());
+  const auto event = result.get();
+  ASSERT_TRUE(event);
+  EXPECT_EQ(event->request_id(), 0U);
 }
 
-TEST(ClientConnection, WaitForEventGivesUpAtTheDeadline) {
-  fake_server server;
-  client_runtime runtime;
-  auto c = open_connection(runtime, server);
-  ASSERT_TRUE(c);
+TEST_F(ClientConnection, WaitForEventGivesUpAtTheDeadline) {
+  const auto w = create_workshop();
+  // Until it joins, a connection hears nothing from the server: any event at all would match.
+  auto c = open(w.code());
   const auto start = std::chrono::steady_clock::now();
   const auto event = c->wait_for_event([](const auto&) { return true; }, 100ms);
   const auto waited = std::chrono::steady_clock::now() - start;
-  EXPECT_FALSE(event);
+  EXPECT_FALSE(event) << describe(*event);
   EXPECT_GE(waited, 100ms);
   EXPECT_LT(waited, 5s);
+  EXPECT_TRUE(c->is_open());
 }
 
-TEST(ClientConnection, DropFailsOutstandingRequestsAndSendsNoCloseFrame) {
-  fake_server server;
-  client_runtime runtime;
-  auto c = open_connection(runtime, server);
-  ASSERT_TRUE(c);
-  auto held1 = c->request(held_request());
-  auto held2 = c->request(held_request());
-  // The Ack of a later request proves the held ones reached the server before the drop.
-  auto ack = c->request(broadcast("sync"));
-  ASSERT_TRUE(get_within_deadline(ack, "the Broadcast").has_ack());
-  c->drop();
-  EXPECT_FALSE(c->is_open());
-  EXPECT_NE(failure_of(held1).find("dropped"), std::string::npos) << failure_of(held1);
-  EXPECT_NE(failure_of(held2), "");
-  auto after = c->request(broadcast("too late"));
-  EXPECT_NE(failure_of(after), "") << "a request after drop() must fail at once";
-  const auto ends = server.wait_for_ended_sessions(1, deadline);
-  ASSERT_TRUE(ends) << "the server never saw the connection end";
-  EXPECT_EQ(ends->at(0), session_end::cut);
-}
-
-TEST(ClientConnection, CloseSendsACloseFrame) {
-  fake_server server;
-  client_runtime runtime;
-  auto c = open_connection(runtime, server);
-  ASSERT_TRUE(c);
-  c->close();
-  EXPECT_FALSE(c->is_open());
-  EXPECT_EQ(c->close_reason(), "the client closed the connection");
-  const auto ends = server.wait_for_ended_sessions(1, deadline);
-  ASSERT_TRUE(ends) << "the server never saw the connection end";
-  EXPECT_EQ(ends->at(0), session_end::close_frame);
-  // wait_for_event returns at once once nothing more can arrive, not at its deadline.
-  const auto start = std::chrono::steady_clock::now();
-  while (c->wait_for_event([](const auto&) { return true; }, deadline)) {
-  }
-  EXPECT_LT(std::chrono::steady_clock::now() - start, deadline);
-}
-
-TEST(ClientConnection, ServerCloseFailsOutstandingRequestsAndGivesItsReason) {
-  fake_server server;
-  client_runtime runtime;
-  auto c = open_connection(runtime, server);
-  ASSERT_TRUE(c);
-  auto held = c->request(held_request());
-  dyad::v1::ClientMessage close_workshop;
+TEST_F(ClientConnection, ServerCloseEndsTheConnectionAfterItsGoodbye) {
+  const auto w = create_workshop();
+  auto facilitator = attach(w);
+  auto ada = join(w.code(), "Ada");
+  v1::ClientMessage close_workshop;
   close_workshop.mutable_close_workshop();
-  auto ack = c->request(close_workshop);
-  EXPECT_TRUE(get_within_deadline(ack, "CloseWorkshop").has_ack());
-  const auto goodbye = c->wait_for_event([](const auto& m) { return m.has_goodbye(); }, deadline);
-  ASSERT_TRUE(goodbye);
-  EXPECT_EQ(goodbye->goodbye().reason(), "The facilitator closed the workshop.");
-  const auto failure = failure_of(held);
-  EXPECT_NE(failure.find("the workshop closed"), std::string::npos) << failure;
-  EXPECT_FALSE(c->is_open());
-  EXPECT_NE(c->close_reason().find("the workshop closed"), std::string::npos) << c->close_reason();
+  const auto ack = ask(*facilitator, close_workshop);
+  ASSERT_TRUE(ack.has_ack()) << describe(ack);
+  const auto goodbye = ada.link->wait_for_event([](const auto& m) { return m.has_goodbye(); }, answer_deadline);
+  ASSERT_TRUE(goodbye) << "no Goodbye after the workshop closed";
+  EXPECT_EQ(goodbye->goodbye().reason(), "The workshop has closed. Thank you for taking part.");
+  ASSERT_TRUE(ended_within(*ada.link, answer_deadline)) << "the connection stayed open after the Goodbye";
+  // The real server closes with code normal and no reason.
+  EXPECT_EQ(ada.link->close_reason(), "the server closed the connection");
+  auto after = ada.link->request(ping(1));
+  const auto failure = failure_of(after);
+  ASSERT_TRUE(failure) << "a request after the close must fail at once";
+  EXPECT_EQ(failure->message, "the server closed the connection");
 }
 
-TEST(ClientConnection, MeasuresClockOffsetNearZeroOnLoopback) {
-  fake_server server;
-  client_runtime runtime;
-  auto c = open_connection(runtime, server);
-  ASSERT_TRUE(c);
-  auto future = c->measure_clock_offset();
-  const auto offset = get_within_deadline(future, "measure_clock_offset");
+TEST_F(ClientConnection, MeasuresClockOffsetNearZeroOnLoopback) {
+  const auto w = create_workshop();
+  auto ada = join(w.code(), "Ada");
+  const auto offset = await(ada.link->measure_clock_offset(), "measure_clock_offset");
   // Same machine, same clock: only the midpoint's error and ms rounding remain.
   // Generous for a loaded 2-core machine; a wrong sign or unit is off by years, not milliseconds.
   EXPECT_LE(std::chrono::abs(offset), 500ms) << "offset " << offset.count() << " ms";
 }
 
-TEST(ClientConnection, MalformedFrameIsAnsweredAsAnEvent) {
-  fake_server server;
-  client_runtime runtime;
-  auto c = open_connection(runtime, server);
-  ASSERT_TRUE(c);
-  c->send_raw(std::string("\xff\xff\xff", 3));
-  const auto error = c->wait_for_event([](const auto& m) { return m.has_error(); }, deadline);
+TEST_F(ClientConnection, MalformedFrameIsAnsweredAsAnEventAndTheConnectionStillServes) {
+  const auto w = create_workshop();
+  auto ada = join(w.code(), "Ada");
+  ada.link->send_raw(std::string("\xff\xff\xff", 3));
+  const auto error = ada.link->wait_for_event([](const auto& m) { return m.has_error(); }, answer_deadline);
   ASSERT_TRUE(error) << "no Error came back for a malformed frame";
-  EXPECT_EQ(error->error().code(), dyad::v1::ERROR_CODE_MALFORMED);
+  EXPECT_EQ(error->error().code(), v1::ERROR_CODE_MALFORMED) << describe(*error);
+  EXPECT_EQ(error->request_id(), 0U);
+  const auto pong = ask(*ada.link, ping(7));
+  EXPECT_TRUE(pong.has_pong()) << describe(pong);
 }
 
-TEST(ClientRuntime, DestroyingTheRuntimeFailsOutstandingRequests) {
-  fake_server server;
-  auto runtime = std::make_unique<client_runtime>(2);
-  auto c = open_connection(*runtime, server);
-  ASSERT_TRUE(c);
-  auto held = c->request(held_request());
-  runtime.reset();
-  EXPECT_NE(failure_of(held).find("runtime stopped"), std::string::npos) << failure_of(held);
-  EXPECT_FALSE(c->is_open());
-  auto after = c->request(broadcast("after"));
-  EXPECT_NE(failure_of(after), "");
+// ---------------------------------------------------------------------------------------------
+// The HTTP API
+
+using HttpApi = ClientConnection;
+
+TEST_F(HttpApi, GetReturnsStatusAndBody) {
+  EXPECT_EQ(http().get("/livez"), (std::pair<int, std::string>{200, "ok\n"}));
+  EXPECT_EQ(http().get("/readyz"), (std::pair<int, std::string>{200, "ready\n"}));
+  EXPECT_EQ(http().get("/nowhere"), (std::pair<int, std::string>{404, "Not found: /nowhere\n"}));
+  // The bearer token goes with it: the list of workshops is the admin's.
+  EXPECT_EQ(http().get("/api/workshops").first, 401);
+  const auto [status, body] = http().get("/api/workshops", server_process::admin_token);
+  EXPECT_EQ(status, 200) << body;
 }
 
-TEST(HttpApi, GetReturnsStatusAndBody) {
-  fake_server server;
-  http_api api(address_of(server));
-  EXPECT_EQ(api.get("/healthz"), (std::pair<int, std::string>{200, "ok"}));
-  EXPECT_EQ(api.get("/nowhere").first, 404);
-}
-
-TEST(HttpApi, GetReportsAServerThatIsNotThere) {
-  const refusing_port nothing;
-  const std::uint16_t port = nothing.port();
-  server_address address;
-  address.port = port;
-  const auto [status, body] = http_api(address).get("/healthz");
-  EXPECT_EQ(status, 0);
-  EXPECT_NE(body.find("cannot connect"), std::string::npos) << body;
-}
-
-TEST(HttpApi, CreateWorkshopSendsThePlanWithTheTokenAndReadsTheAnswer) {
-  fake_server server;
-  http_api api(address_of(server));
+TEST_F(HttpApi, CreateWorkshopSendsThePlanWithTheTokenAndReadsTheAnswer) {
   dyad::client::client_error error;
-  const auto created = api.create_workshop("title: \"A day\"", false, "admin-secret", &error);
+  const auto created = http().create_workshop(dyad::test::valid_plan(), false, server_process::admin_token, &error);
   ASSERT_TRUE(created) << error.message;
-  EXPECT_EQ(created->code(), "K7Q2ZP");
-  EXPECT_EQ(created->facilitator_token(), "f-secret");
-  EXPECT_EQ(created->participant_url(), "http://x/w/K7Q2ZP");
-  const auto seen = server.requests().at(0);
-  EXPECT_EQ(seen.method, "POST");
-  EXPECT_EQ(seen.target, "/api/workshops");
-  EXPECT_EQ(seen.authorization, "Bearer admin-secret");
-  EXPECT_TRUE(seen.content_type.starts_with("text/plain")) << seen.content_type;
-  EXPECT_EQ(seen.body, "title: \"A day\"");
-
-  ASSERT_TRUE(api.create_workshop("{}", true, "admin-secret", &error)) << error.message;
-  EXPECT_EQ(server.requests().at(1).content_type, "application/json");
+  EXPECT_EQ(created->code().size(), 9U) << created->code();
+  EXPECT_EQ(created->facilitator_token().size(), 32U) << created->facilitator_token();
+  EXPECT_EQ(created->participant_url(), base_url() + "/j/" + created->code());
+  EXPECT_EQ(created->facilitator_url(), base_url() + "/f/" + created->code() + "#t=" + created->facilitator_token());
+  // The server reads the plan by its content type: JSON read as text (or text as JSON) fails.
+  const auto from_json = http().create_workshop(test_plan("valid.json"), true, server_process::admin_token, &error);
+  ASSERT_TRUE(from_json) << error.message;
+  EXPECT_NE(from_json->code(), created->code());
 }
 
-TEST(HttpApi, CreateWorkshopReportsThePlansErrorsLineByLine) {
-  fake_server server;
-  http_api api(address_of(server));
+TEST_F(HttpApi, CreateWorkshopReportsThePlansErrorsLineByLine) {
   dyad::client::client_error error;
-  EXPECT_FALSE(api.create_workshop("broken", false, "admin-secret", &error));
+  EXPECT_FALSE(http().create_workshop(test_plan("three-errors.textproto"), false, server_process::admin_token, &error));
   EXPECT_EQ(error.http_status, 400);
-  EXPECT_EQ(error.server_code, dyad::v1::ERROR_CODE_INVALID_ARGUMENT);
-  EXPECT_EQ(error.message, "plan:3:1: title: the plan needs a title\nplan:9:5: exercises[0].id: give the exercise an id");
+  EXPECT_EQ(error.server_code, v1::ERROR_CODE_INVALID_ARGUMENT);
+  std::istringstream lines(error.message);
+  std::vector<std::string> problems;
+  for (std::string line; std::getline(lines, line);) problems.push_back(line);
+  ASSERT_EQ(problems.size(), 3U) << error.message;
+  for (const auto& p : problems) EXPECT_EQ(p.rfind("plan:", 0), 0U) << p;
 
-  EXPECT_FALSE(api.create_workshop("title: \"x\"", false, "wrong", &error));
+  EXPECT_FALSE(http().create_workshop(dyad::test::valid_plan(), false, "not-the-admin-token-at-all", &error));
   EXPECT_EQ(error.http_status, 401);
-  EXPECT_EQ(error.server_code, dyad::v1::ERROR_CODE_UNAUTHORIZED) << error.message;
+  EXPECT_EQ(error.server_code, v1::ERROR_CODE_UNAUTHORIZED) << error.message;
 }
 
-TEST(HttpApi, ExportStatisticsAsksForTheFormat) {
-  fake_server server;
-  http_api api(address_of(server));
+TEST_F(HttpApi, ExportStatisticsAsksForTheFormatWithTheToken) {
+  const auto w = create_workshop();
   dyad::client::client_error error;
-  const auto body = api.export_statistics("K7Q2ZP", "csv", "f-secret", &error);
-  ASSERT_TRUE(body) << error.message;
-  EXPECT_EQ(*body, "statistics of K7Q2ZP as csv");
-  const auto seen = server.requests().at(0);
-  EXPECT_EQ(seen.target, "/api/workshops/K7Q2ZP/statistics?format=csv");
-  EXPECT_EQ(seen.authorization, "Bearer f-secret");
+  const auto csv = http().export_statistics(w.code(), "csv", w.facilitator_token(), &error);
+  ASSERT_TRUE(csv) << error.message;
+  EXPECT_EQ(csv->rfind("question_id,question,answered,option_id,option,count,percent\n", 0), 0U) << *csv;
+  const auto series = http().export_statistics(w.code(), "csv", w.facilitator_token(), &error, true);
+  ASSERT_TRUE(series) << error.message;
+  EXPECT_EQ(series->rfind("run,date,question_id,", 0), 0U) << *series;
+  const auto json = http().export_statistics(w.code(), "json", server_process::admin_token, &error);
+  ASSERT_TRUE(json) << error.message;
+  EXPECT_EQ(json->rfind("{", 0), 0U) << *json;
+
+  EXPECT_FALSE(http().export_statistics(w.code(), "xml", w.facilitator_token(), &error));
+  EXPECT_EQ(error.http_status, 400);
+  EXPECT_EQ(error.server_code, v1::ERROR_CODE_INVALID_ARGUMENT);
+  EXPECT_EQ(error.message, "format must be csv, json or summary.");
+  EXPECT_FALSE(http().export_statistics(w.code(), "csv", "not-this-workshops-token", &error));
+  EXPECT_EQ(error.http_status, 401);
+  EXPECT_EQ(error.server_code, v1::ERROR_CODE_UNAUTHORIZED) << error.message;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Server addresses
 
 TEST(ServerUrl, ReadsHostAndPort) {
   // Parsing only: nothing connects to this address.

@@ -1,28 +1,33 @@
 #pragma once
 
-// A small in-test server on 127.0.0.1:0 speaking just enough of Dyad's protocol to test the
-// client library against real sockets: HTTP requests and the WebSocket upgrade on one port,
-// as the real server does. One io thread; every session's work runs there.
+// A small in-test server on 127.0.0.1:0 for what the real dyad-server cannot be made to do:
+// stall (read requests and answer none), and play a participant's whole day the moment they join,
+// for `dyad simulate`. One io thread; every session's work runs there.
 //
-// WebSocket answers, per request:
-//   Ping           → Pong with the same client_ms (server_ms = this machine's clock)
-//   Broadcast{t}   → first an event (request_id 0) BroadcastMessage{t}, then the Ack
-//   AskForHelp     → nothing: the request stays unanswered (for drop/close tests)
-//   CloseWorkshop  → Ack, then a Goodbye event, then a close frame with reason "the workshop closed"
+// Whatever it shares with the real server answers as the real one does, word for word, and
+// FakeServer.AnswersWhatItSharesWithTheRealServerAsItDoes (fake_server_test.cpp) checks so
+// against a real dyad-server:
+//   GET /livez                 → 200 "ok\n"; any other path → 404 "Not found: PATH\n"
+//   an upgrade not at /ws      → 404; from an origin other than http://127.0.0.1:PORT or
+//                                http://localhost:PORT → 403; each with the real server's
+//                                plain-text sentence
+//   a WebSocket for a code other than code() → accepted; its first request is answered with
+//                                Error NO_SUCH_WORKSHOP, then a close frame with the reason
+//                                "no such open workshop"; nothing more is read
+//   a frame that is not a ClientMessage → Error MALFORMED with request_id 0
+//   a ClientMessage with no request in it → Error UNKNOWN_MESSAGE with its request_id
+//   any request but Join before the connection has joined → Error UNAUTHORIZED (Resume and
+//                                AttachFacilitator are not part of it: they are refused so too)
+//   Join on a connection that has joined → Error WRONG_STATE
+//   Ping (once joined)         → Pong with the same client_ms
+//   a server-side close        → a Goodbye event, then a close frame (code normal, no reason)
+//
+// Its own script, which the real server reaches only with a facilitator driving it:
 //   Join{name}     → a ParticipantSnapshot, then an Assignment event (round 1, Room 1) and a
 //                    FeedbackState event, open, with a questionnaire: choice "overall"
 //                    (excellent, good, poor), scale "pace" 1–5, free text "comments"
-//   SubmitFeedback → recorded, Ack, then Goodbye and a close frame as for CloseWorkshop
-//   anything else  → Ack
-//   a frame that is not a ClientMessage → Error MALFORMED with request_id 0
-// The upgrade of workshop code "refuse" is declined with 403 and a dyad.v1.Error JSON body.
-//
-// HTTP answers:
-//   GET  /healthz                          → 200 "ok"
-//   POST /api/workshops (Bearer admin-secret) → 201 CreateWorkshopResponse JSON (plus an unknown
-//        field); a body containing "broken" → 400 Error with two lines; a wrong token → 401 Error
-//   GET  /api/workshops/CODE/statistics?format=F → 200 "statistics of CODE as F"
-//   anything else                          → 404 Error
+//   SubmitFeedback → recorded, Ack, then the Goodbye of a closed workshop and the close
+//   anything else, once joined → Ack
 
 #include <chrono>
 #include <condition_variable>
@@ -36,31 +41,33 @@
 
 namespace dyad::test {
 
-/// What the server saw of one HTTP request (including WebSocket upgrades).
-struct seen_request {
-  std::string method;
-  std::string target;
-  std::string origin;
-  std::string authorization;
-  std::string content_type;
-  std::string body;
-};
-
 /// How a WebSocket session ended, as the server saw it.
 enum class session_end { close_frame, cut };
 
 class fake_server {
 public:
+  /// The real server's sentence of farewell when a workshop closes.
+  static constexpr const char* closed_goodbye = "The workshop has closed. Thank you for taking part.";
+
   fake_server();
   ~fake_server();
   fake_server(const fake_server&) = delete;
   fake_server& operator=(const fake_server&) = delete;
 
   std::uint16_t port() const { return port_; }
+  /// The one workshop it serves, shaped as the real server's codes are.
+  static std::string code() { return "K7QZ-2PMX"; }
 
-  /// The requests seen so far, in order.
-  std::vector<seen_request> requests() const;
+  /// From now on every session reads frames (and counts them) but answers none: a server stuck
+  /// behind something slow.
+  void stall();
+  /// Sends every open session a Goodbye event with `goodbye`, then a close frame (code normal, no
+  /// reason), as the real server does to participants when their workshop closes.
+  void close_all(const std::string& goodbye);
 
+  /// Waits (up to `timeout`) until the sessions together have read `count` data frames (requests,
+  /// answered or not); false if they have not.
+  bool wait_for_frames(std::size_t count, std::chrono::milliseconds timeout) const;
   /// Waits (up to `timeout`) until `count` WebSocket sessions have ended; how each ended.
   std::optional<std::vector<session_end>> wait_for_ended_sessions(std::size_t count,
                                                                   std::chrono::milliseconds timeout) const;
@@ -68,21 +75,20 @@ public:
   /// The feedback submitted so far, each as "SUBMISSION_ID RESPONSE" (text format, one line).
   std::vector<std::string> feedback() const;
 
+  struct impl;
+
   // Called by the server's own sessions, on its io thread.
-  void record_request(seen_request request);
+  void record_frame();
   void record_feedback(std::string feedback);
   void record_end(session_end end);
 
-  struct impl;
-
 private:
-
   std::unique_ptr<impl> impl_;
   std::uint16_t port_ = 0;
   std::thread thread_;
   mutable std::mutex mutex_;
   mutable std::condition_variable changed_;
-  std::vector<seen_request> requests_;
+  std::size_t frames_ = 0;
   std::vector<session_end> ended_;
   std::vector<std::string> feedback_;
 };
