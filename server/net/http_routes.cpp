@@ -162,15 +162,28 @@ void serve_static(const http_context& ctx, const http_request& req, std::string_
                   const std::function<void(http_response)>& send) {
   std::string file;
   const auto parts = split_path(path);
-  const bool page = parts.size() == 2 && (parts[0] == "j" || parts[0] == "f" || parts[0] == "r");
+  // The pages at one fixed address: sign in, set a password with a one-time link, manage people.
+  const auto fixed_page = [&]() -> std::string {
+    if (parts.size() != 1) return {};
+    if (parts[0] == "signin") return "signin.html";
+    if (parts[0] == "welcome") return "welcome.html";
+    if (parts[0] == "people") return "people.html";
+    return {};
+  }();
+  const bool page = (parts.size() == 2 && (parts[0] == "j" || parts[0] == "f" || parts[0] == "r")) || !fixed_page.empty();
   if (page && path.ends_with('/')) {
     // The pages load their scripts and styles relative to their own address, which a trailing
-    // slash would move one level down.
+    // slash would move one level down. The query (signin?next=…) goes along.
     auto res = make_response(req, http::status::permanent_redirect, "See the page without the trailing slash.\n", "text/plain");
-    res.set(http::field::location, ctx.links.path_prefix + "/" + std::string(parts[0]) + "/" + std::string(parts[1]));
+    std::string location = ctx.links.path_prefix;
+    for (auto p : parts) location += "/" + std::string(p);
+    const std::string_view target = req.target();
+    if (const auto q = target.find('?'); q != std::string_view::npos) location += target.substr(q);
+    res.set(http::field::location, location);
     return send(std::move(res));
   }
   if (parts.empty()) file = "index.html";
+  else if (!fixed_page.empty()) file = fixed_page;
   else if (parts.size() == 2 && parts[0] == "j") file = "join.html";
   else if (parts.size() == 2 && parts[0] == "f") file = "facilitate.html";
   else if (parts.size() == 2 && parts[0] == "r") file = "report.html";
