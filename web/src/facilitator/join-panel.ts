@@ -4,7 +4,7 @@
 // prefix); a link that only opens on this computer says so, and how to share one that works.
 import { h, render } from '../lib/dom';
 import { joinUrl, typedAddress } from '../lib/urls';
-import { copyStatus, copyText } from './clipboard';
+import { copyStatus, copyText } from '../lib/clipboard';
 import { qrSvg } from './qr';
 import type { DashState } from './state';
 

@@ -5,7 +5,7 @@ import type { Group } from '@gen/dyad/v1/events_pb';
 import type { GroupStatus } from '@gen/dyad/v1/wire_pb';
 import { apiGet, download, h, render } from '../lib/dom';
 import { apiUrl } from '../lib/urls';
-import { copyStatus, copyText } from './clipboard';
+import { copyStatus, copyText } from '../lib/clipboard';
 import { clockPanel, type ClockActions } from './clock';
 import { exerciseById, roundInUse, roundRunning, type DashState } from './state';
 import { keepFocus, messageOf, nameOf, roleName } from './util';

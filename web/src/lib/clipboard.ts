@@ -1,6 +1,6 @@
 // Copying to the clipboard, with a fallback: over plain http, or when the browser withholds the
 // permission, the text is put in a field, selected, and the user is told to press Ctrl+C.
-import { h } from '../lib/dom';
+import { h } from './dom';
 
 /**
  * Copies `text`; on failure selects it in `fallback` (a text field showing it) and says how to
