@@ -23,13 +23,17 @@ const BUDGET_KB = 150;
 // has one, and its bundle <base>assets/<name>.js built from src/<name>/main.ts. Dyad may be served
 // under a path prefix (https://example.org/dyad/), so a shell names its files relative to where it
 // is served: `up` leads from the page's address to the app's base (index.html at <base>,
-// join.html at <base>j/CODE, facilitate.html at <base>f/CODE, report.html at <base>r/CODE). No
+// join.html at <base>j/CODE, facilitate.html at <base>f/CODE, report.html at <base>r/CODE;
+// signin.html, welcome.html and people.html at <base>signin, <base>welcome, <base>people). No
 // <base> element: the pages' Content-Security-Policy has base-uri 'none'.
 const shells = [
   { name: 'home', file: 'index.html', up: '', title: 'Dyad' },
   { name: 'participant', file: 'join.html', up: '../', title: 'Dyad — join the workshop', css: 'participant.css' },
   { name: 'facilitator', file: 'facilitate.html', up: '../', title: 'Dyad — facilitator', css: 'facilitator.css' },
   { name: 'report', file: 'report.html', up: '../', title: 'Dyad — feedback report', css: 'report.css' },
+  { name: 'signin', file: 'signin.html', up: '', title: 'Dyad — sign in', css: 'accounts.css' },
+  { name: 'welcome', file: 'welcome.html', up: '', title: 'Dyad — set your password', css: 'accounts.css' },
+  { name: 'people', file: 'people.html', up: '', title: 'Dyad — people', css: 'accounts.css' },
 ];
 const pages = shells.map((s) => s.name);
 

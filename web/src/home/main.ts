@@ -1,6 +1,6 @@
 // The front page: enter a workshop code, go to its participant page.
 import { h, render, byId } from '../lib/dom';
-import { homeUrl, joinUrl } from '../lib/urls';
+import { homeUrl, joinUrl, signInUrl } from '../lib/urls';
 
 const app = byId('app');
 const input = h('input', { id: 'code', type: 'text', name: 'code', autocomplete: 'off', autocapitalize: 'characters',
@@ -27,5 +27,6 @@ render(app,
   h('header', { class: 'topbar' }, h('a', { class: 'brand', href: homeUrl() }, 'Dyad')),
   h('main', { class: 'wrap' },
     h('p', { class: 'muted' }, 'Paired practice for live workshops: your partner, your role, the exercise and the clock, beside the video call.'),
-    form));
+    form,
+    h('p', { class: 'muted small staff-link' }, h('a', { href: signInUrl() }, 'Organisers and facilitators: sign in'))));
 input.focus();

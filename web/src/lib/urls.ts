@@ -20,6 +20,17 @@ export function homeUrl(): string {
   return BASE.href;
 }
 
+/** The sign-in page for organisers and facilitators; `next` (a path inside the app, such as
+ *  "people") is where it goes after. */
+export function signInUrl(next = ''): string {
+  return next ? `${appUrl('signin')}?next=${encodeURIComponent(next)}` : appUrl('signin');
+}
+
+/** The organisers' page of the people who sign in. */
+export function peopleUrl(): string {
+  return appUrl('people');
+}
+
 /** A participant's join page: <base>j/CODE. */
 export function joinUrl(code: string): string {
   return appUrl(`j/${encodeURIComponent(code)}`);
