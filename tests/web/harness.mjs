@@ -75,8 +75,18 @@ export class Server {
       proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`dyad-server exited with ${code}: ${out}${log}`)); });
     });
     const s = new Server();
-    Object.assign(s, { proc, dataDir, adminToken, port, extraArgs, base: `http://127.0.0.1:${port}`, logText: () => log });
+    Object.assign(s, { proc, dataDir, adminToken, port, extraArgs, base: `http://127.0.0.1:${port}`, logText: () => log, outputText: () => out });
     return s;
+  }
+
+  /** Waits until the server's standard output (its banner) matches `pattern`; answers the match. */
+  async printed(pattern, timeoutMs = 15_000) {
+    return waitUntil(`dyad-server to print ${pattern}`, () => pattern.exec(this.outputText()), timeoutMs);
+  }
+
+  /** The one-time link the banner prints for the first organiser (started with --first-organiser). */
+  async firstOrganiserLink() {
+    return (await this.printed(/set your password here[^\n]*\n\s*(\S+)/))[1];
   }
 
   /** Stops the server (SIGTERM) and starts it again on the same data folder and port, as an
@@ -86,7 +96,7 @@ export class Server {
     this.proc.kill('SIGTERM');
     await exited;
     const again = await Server.start(this.extraArgs, { dataDir: this.dataDir, port: this.port, adminToken: this.adminToken });
-    Object.assign(this, { proc: again.proc, logText: again.logText });
+    Object.assign(this, { proc: again.proc, logText: again.logText, outputText: again.outputText });
   }
 
   /** Creates a workshop from a plan file; answers {code, facilitatorToken, facilitatorUrl, participantUrl}. */
@@ -154,11 +164,12 @@ export async function screenshot(page, name) {
 
 export { artifacts };
 
-/** The real server and Chromium for the tests of one file: started before them, stopped after. */
-export function useServerAndBrowser() {
+/** The real server and Chromium for the tests of one file: started before them, stopped after;
+ *  `serverArgs` go to the server's command line (e.g. --first-organiser EMAIL). */
+export function useServerAndBrowser(serverArgs = []) {
   const ctx = {};
   before(async () => {
-    ctx.server = await Server.start();
+    ctx.server = await Server.start(serverArgs);
     ctx.browser = await launchBrowser();
   });
   after(async () => {
