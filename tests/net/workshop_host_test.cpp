@@ -188,34 +188,32 @@ private:
   std::vector<v1::ServerMessage> messages_;
 };
 
-v1::ClientMessage join(std::uint64_t rid, const std::string& name) {
+/// A request of this id, its kind filled in by `fill`.
+v1::ClientMessage request(std::uint64_t rid, const std::function<void(v1::ClientMessage&)>& fill) {
   v1::ClientMessage m;
   m.set_request_id(rid);
-  m.mutable_join()->set_display_name(name);
+  fill(m);
   return m;
 }
 
+v1::ClientMessage join(std::uint64_t rid, const std::string& name) {
+  return request(rid, [&](v1::ClientMessage& m) { m.mutable_join()->set_display_name(name); });
+}
+
 v1::ClientMessage attach(std::uint64_t rid, const std::string& token) {
-  v1::ClientMessage m;
-  m.set_request_id(rid);
-  m.mutable_attach()->set_facilitator_token(token);
-  return m;
+  return request(rid, [&](v1::ClientMessage& m) { m.mutable_attach()->set_facilitator_token(token); });
 }
 
 v1::ClientMessage launch(std::uint64_t rid, const std::string& exercise_id,
                          const google::protobuf::RepeatedPtrField<v1::Group>& groups = {}) {
-  v1::ClientMessage m;
-  m.set_request_id(rid);
-  m.mutable_launch_round()->set_exercise_id(exercise_id);
-  *m.mutable_launch_round()->mutable_groups() = groups;
-  return m;
+  return request(rid, [&](v1::ClientMessage& m) {
+    m.mutable_launch_round()->set_exercise_id(exercise_id);
+    *m.mutable_launch_round()->mutable_groups() = groups;
+  });
 }
 
 v1::ClientMessage broadcast(std::uint64_t rid, const std::string& text) {
-  v1::ClientMessage m;
-  m.set_request_id(rid);
-  m.mutable_broadcast()->set_text(text);
-  return m;
+  return request(rid, [&](v1::ClientMessage& m) { m.mutable_broadcast()->set_text(text); });
 }
 
 bool is_error(const v1::ServerMessage& m, v1::ErrorCode code) { return m.has_error() && m.error().code() == code; }
@@ -333,10 +331,7 @@ TEST_F(WorkshopHost, JoinAttachAndLaunchARoundAreAnsweredAndStored) {
   f->wait_for([](const v1::ServerMessage& m) { return m.has_roster() && m.roster().entries_size() == 2; },
               "a roster of Ada and Ben");
 
-  v1::ClientMessage preview;
-  preview.set_request_id(2);
-  preview.mutable_preview_round()->set_exercise_id(the_exercise);
-  host_->handle(f->id(), preview);
+  host_->handle(f->id(), request(2, [](v1::ClientMessage& m) { m.mutable_preview_round()->set_exercise_id(the_exercise); }));
   const auto previewed = f->answer_to(2);
   ASSERT_TRUE(previewed.has_round_preview()) << previewed.ShortDebugString();
   ASSERT_EQ(previewed.round_preview().groups_size(), 1) << previewed.ShortDebugString();
@@ -377,10 +372,7 @@ TEST_F(WorkshopHost, ParticipantsCannotMakeTheFacilitatorsRequests) {
   EXPECT_TRUE(plain_sentence(refused.error().message())) << refused.error().message();
 
   // Nor the other way round; and a stranger who has not greeted may do nothing at all.
-  v1::ClientMessage done;
-  done.set_request_id(2);
-  done.mutable_done();
-  host_->handle(f->id(), done);
+  host_->handle(f->id(), request(2, [](v1::ClientMessage& m) { m.mutable_done(); }));
   const auto also_refused = f->answer_to(2);
   EXPECT_TRUE(is_error(also_refused, v1::ERROR_CODE_FORBIDDEN)) << also_refused.ShortDebugString();
   auto stranger = connect();
