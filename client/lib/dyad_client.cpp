@@ -42,9 +42,6 @@ namespace {
 
 constexpr auto connect_timeout = std::chrono::seconds(10);
 constexpr auto handshake_timeout = std::chrono::seconds(10);
-// Beast pings after half of this without traffic and gives up after the whole: a server that
-// vanished without a FIN is noticed.
-constexpr auto idle_timeout = std::chrono::seconds(30);
 constexpr auto runtime_drain_limit = std::chrono::seconds(2);
 // Snapshots carry the whole plan; generous, but bounded.
 constexpr std::uint64_t max_message_bytes = 16U * 1024U * 1024U;
@@ -155,13 +152,15 @@ struct connection::impl : std::enable_shared_from_this<connection::impl> {
   // An unanswered request: called once, with the answer or with the error.
   using completion = std::function<void(const dyad::v1::ServerMessage*, const client_error*)>;
 
-  impl(std::shared_ptr<client_runtime::impl> runtime, server_address address, std::string code)
+  impl(std::shared_ptr<client_runtime::impl> runtime, server_address address, std::string code,
+       connection_options options)
       : runtime_(std::move(runtime)),
         strand_(asio::make_strand(runtime_->io)),
         resolver_(strand_),
         ws_(strand_),
         address_(std::move(address)),
-        target_("/ws?w=" + detail::url_encode(code)) {
+        target_("/ws?w=" + detail::url_encode(code)),
+        options_(options) {
     if (address_.origin.empty()) address_.origin = "http://" + address_.host + ":" + std::to_string(address_.port);
   }
 
@@ -336,7 +335,8 @@ struct connection::impl : std::enable_shared_from_this<connection::impl> {
     beast::get_lowest_layer(ws_).socket().set_option(tcp::no_delay(true), ignored);
     websocket::stream_base::timeout timeouts{};
     timeouts.handshake_timeout = handshake_timeout;
-    timeouts.idle_timeout = idle_timeout;
+    // Beast pings after half of the idle timeout without a frame and gives up after the whole.
+    timeouts.idle_timeout = options_.idle_timeout;
     timeouts.keep_alive_pings = true;
     ws_.set_option(timeouts);
     ws_.set_option(websocket::stream_base::decorator([origin = address_.origin](websocket::request_type& request) {
@@ -508,6 +508,7 @@ struct connection::impl : std::enable_shared_from_this<connection::impl> {
   websocket::stream<beast::tcp_stream> ws_;
   server_address address_;
   std::string target_;
+  connection_options options_;
   websocket::response_type upgrade_response_;
   beast::flat_buffer read_buffer_;
   std::deque<std::shared_ptr<const std::string>> write_queue_;
@@ -570,11 +571,11 @@ connection::~connection() {
 }
 
 std::future<std::shared_ptr<connection>> connection::open(client_runtime& runtime, server_address address,
-                                                          std::string workshop_code) {
+                                                          std::string workshop_code, connection_options options) {
   std::promise<std::shared_ptr<connection>> promise;
   auto future = promise.get_future();
   const auto& rt = runtime.impl_;
-  auto c = std::make_shared<impl>(rt, std::move(address), std::move(workshop_code));
+  auto c = std::make_shared<impl>(rt, std::move(address), std::move(workshop_code), options);
   {
     const std::lock_guard lock(rt->mutex);
     if (rt->stopped) {

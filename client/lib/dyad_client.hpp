@@ -37,6 +37,14 @@ struct server_address {
   std::string origin;
 };
 
+/// How a connection watches a server that has nothing to say.
+struct connection_options {
+  /// When nothing has come from the server for half of this, the client pings it; when nothing
+  /// has come for all of it, the connection counts as lost: a server gone without a FIN (power
+  /// cut, network gone) is noticed, and a quiet one answering the pings keeps the connection.
+  std::chrono::milliseconds idle_timeout = std::chrono::seconds(30);
+};
+
 /// Reads "http://HOST:PORT" (a trailing "/" allowed; the port defaults to 80) into an address.
 /// On failure returns nothing and, when `error` is given, a sentence saying what to write.
 std::optional<server_address> parse_server_url(std::string_view url, std::string* error = nullptr);
@@ -91,9 +99,10 @@ public:
 
   /// Connects and completes the WebSocket handshake (10 s to connect, 10 s to upgrade). The
   /// future holds the connection or throws client_exception (e.g. the server refused the
-  /// Origin: `http_status` 403 and the server's message).
+  /// Origin: `http_status` 403 and the server's message). `options` says how long a quiet server
+  /// is given before the client pings it and, unanswered, gives the connection up.
   static std::future<std::shared_ptr<connection>> open(client_runtime& runtime, server_address address,
-                                                       std::string workshop_code);
+                                                       std::string workshop_code, connection_options options = {});
 
   ~connection();
   connection(const connection&) = delete;
