@@ -1,8 +1,8 @@
 // The client library against the real dyad-server, started per test on 127.0.0.1 with an
 // ephemeral port and a fresh data folder (tests/net/server_fixture.hpp): real sockets, real
 // WebSocket frames, the real answers. No sleeps: every wait is on the event with a deadline.
-// What only a misbehaving server shows (a stall), or what the real one does not tell (how the
-// socket ended), is in fake_server_test.cpp.
+// What only a misbehaving server shows (a stall, a server that stops reading), or what the real
+// one does not tell (how the socket ended), is in fake_server_test.cpp.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "dyad_client.hpp"
+#include "net/raw_ws_client.hpp"
 #include "net/server_fixture.hpp"
 
 namespace {
@@ -342,6 +343,38 @@ TEST_F(ClientConnection, MalformedFrameIsAnsweredAsAnEventAndTheConnectionStillS
   EXPECT_EQ(error->request_id(), 0U);
   const auto pong = ask(*ada.link, ping(7));
   EXPECT_TRUE(pong.has_pong()) << describe(pong);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Keep-alive
+
+/// A `--ws-idle-timeout 1` server pings a connection silent for half a second and closes it after
+/// a whole one. The client library answers those pings, so its connection outlives three idle
+/// timeouts and serves the next request on the same TCP connection. A peer that never answers
+/// (a raw socket that never reads) is closed alongside: the timeout was in force.
+TEST_F(ClientConnection, KeepAliveHoldsAnIdleConnectionOpenAcrossTheServersIdleTimeout) {
+  stop_cleanly();
+  start({"--ws-idle-timeout", "1"});
+  const auto w = create_workshop();
+  auto ada = join(w.code(), "Ada");
+  dyad::test::raw_ws_client silent(address_.port, w.code());
+
+  // Ends once the silent peer is closed: one idle timeout has passed for both.
+  ASSERT_TRUE(silent.drained_to_close(answer_deadline))
+      << "the server kept a peer that never answers its pings; logs:\n" << server_->logs();
+  // Two more idle timeouts; this returns early only if Ada's connection ends.
+  EXPECT_FALSE(ended_within(*ada.link, 2s)) << "the idle connection was closed: " << ada.link->close_reason()
+                                            << "; logs:\n" << server_->logs();
+
+  // The server's own count, which a client that stopped reading could not fake: one connection
+  // open, Ada's.
+  ASSERT_EQ(metric("dyad_websocket_connections"), 1U) << "the server closed Ada's idle connection; logs:\n"
+                                                      << server_->logs();
+  ASSERT_TRUE(ada.link->is_open()) << ada.link->close_reason();
+  const auto pong = ask(*ada.link, ping(7));
+  EXPECT_TRUE(pong.has_pong()) << describe(pong);
+  // On the same connection: two upgrades in all, Ada's and the silent peer's.
+  EXPECT_EQ(metric("dyad_websocket_connections_total"), 2U);
 }
 
 // ---------------------------------------------------------------------------------------------

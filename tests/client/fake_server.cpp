@@ -96,7 +96,10 @@ struct fake_server::impl {
   asio::io_context io;
   tcp::acceptor acceptor{io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)};
   std::atomic<bool> stalled{false};
-  std::vector<std::weak_ptr<ws_session>> sessions;  // on the io thread only
+  std::atomic<bool> deaf{false};
+  // On the io thread only.
+  std::vector<std::weak_ptr<ws_session>> sessions;
+  std::vector<std::shared_ptr<ws_session>> unread;  // sessions never read: nothing else holds them
   void do_accept();
 };
 
@@ -148,9 +151,17 @@ private:
     stream_.socket().set_option(tcp::no_delay(true), ignored);  // no 40 ms delayed-ACK stalls
     ws_.emplace(std::move(stream_));
     ws_->binary(true);
+    // Called while a read is under way: `this` lives as long as that read holds it.
+    ws_->control_callback([this](websocket::frame_type kind, beast::string_view) {
+      if (kind == websocket::frame_type::ping) server_.server.record_ping();
+    });
     ws_->async_accept(request_, [self = shared_from_this()](beast::error_code accept_ec) {
       if (accept_ec) return;
       self->server_.sessions.push_back(self);
+      if (self->server_.deaf) {
+        self->server_.unread.push_back(self);
+        return;
+      }
       self->do_read();
     });
   }
@@ -324,6 +335,7 @@ private:
 void fake_server::impl::do_accept() {
   acceptor.async_accept([this](beast::error_code ec, tcp::socket socket) {
     if (ec) return;
+    server.record_accept();
     std::make_shared<ws_session>(*this, std::move(socket))->start();
     do_accept();
   });
@@ -342,6 +354,8 @@ fake_server::~fake_server() {
 
 void fake_server::stall() { impl_->stalled = true; }
 
+void fake_server::stop_reading() { impl_->deaf = true; }
+
 void fake_server::close_all(const std::string& goodbye) {
   asio::post(impl_->io, [this, goodbye] {
     for (const auto& weak : impl_->sessions)
@@ -349,9 +363,19 @@ void fake_server::close_all(const std::string& goodbye) {
   });
 }
 
+std::size_t fake_server::accepted() const {
+  const std::lock_guard lock(mutex_);
+  return accepted_;
+}
+
 bool fake_server::wait_for_frames(std::size_t count, std::chrono::milliseconds timeout) const {
   std::unique_lock lock(mutex_);
   return changed_.wait_for(lock, timeout, [&] { return frames_ >= count; });
+}
+
+bool fake_server::wait_for_pings(std::size_t count, std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(mutex_);
+  return changed_.wait_for(lock, timeout, [&] { return pings_ >= count; });
 }
 
 std::optional<std::vector<session_end>> fake_server::wait_for_ended_sessions(std::size_t count,
@@ -366,9 +390,21 @@ std::vector<std::string> fake_server::feedback() const {
   return feedback_;
 }
 
+void fake_server::record_accept() {
+  const std::lock_guard lock(mutex_);
+  ++accepted_;
+  changed_.notify_all();
+}
+
 void fake_server::record_frame() {
   const std::lock_guard lock(mutex_);
   ++frames_;
+  changed_.notify_all();
+}
+
+void fake_server::record_ping() {
+  const std::lock_guard lock(mutex_);
+  ++pings_;
   changed_.notify_all();
 }
 

@@ -1,8 +1,9 @@
 #pragma once
 
 // A small in-test server on 127.0.0.1:0 for what the real dyad-server cannot be made to do:
-// stall (read requests and answer none), and play a participant's whole day the moment they join,
-// for `dyad simulate`. One io thread; every session's work runs there.
+// stall (read requests and answer none), stop reading altogether (so never answer a ping), and
+// play a participant's whole day the moment they join, for `dyad simulate`. One io thread; every
+// session's work runs there.
 //
 // Whatever it shares with the real server answers as the real one does, word for word, and
 // FakeServer.AnswersWhatItSharesWithTheRealServerAsItDoes (fake_server_test.cpp) checks so
@@ -28,6 +29,7 @@
 //                    (excellent, good, poor), scale "pace" 1–5, free text "comments"
 //   SubmitFeedback → recorded, Ack, then the Goodbye of a closed workshop and the close
 //   anything else, once joined → Ack
+// It never pings and has no idle timeout: it answers a client's pings while it reads.
 
 #include <chrono>
 #include <condition_variable>
@@ -59,15 +61,22 @@ public:
   static std::string code() { return "K7QZ-2PMX"; }
 
   /// From now on every session reads frames (and counts them) but answers none: a server stuck
-  /// behind something slow.
+  /// behind something slow. Pings are still answered, as Beast answers them while reading.
   void stall();
+  /// Connections upgraded from now on are never read: no request is answered and no ping either,
+  /// as a server that vanished without closing its sockets.
+  void stop_reading();
   /// Sends every open session a Goodbye event with `goodbye`, then a close frame (code normal, no
   /// reason), as the real server does to participants when their workshop closes.
   void close_all(const std::string& goodbye);
 
+  /// TCP connections accepted so far.
+  std::size_t accepted() const;
   /// Waits (up to `timeout`) until the sessions together have read `count` data frames (requests,
   /// answered or not); false if they have not.
   bool wait_for_frames(std::size_t count, std::chrono::milliseconds timeout) const;
+  /// Waits (up to `timeout`) until the sessions together have received `count` pings.
+  bool wait_for_pings(std::size_t count, std::chrono::milliseconds timeout) const;
   /// Waits (up to `timeout`) until `count` WebSocket sessions have ended; how each ended.
   std::optional<std::vector<session_end>> wait_for_ended_sessions(std::size_t count,
                                                                   std::chrono::milliseconds timeout) const;
@@ -78,7 +87,9 @@ public:
   struct impl;
 
   // Called by the server's own sessions, on its io thread.
+  void record_accept();
   void record_frame();
+  void record_ping();
   void record_feedback(std::string feedback);
   void record_end(session_end end);
 
@@ -88,7 +99,9 @@ private:
   std::thread thread_;
   mutable std::mutex mutex_;
   mutable std::condition_variable changed_;
+  std::size_t accepted_ = 0;
   std::size_t frames_ = 0;
+  std::size_t pings_ = 0;
   std::vector<session_end> ended_;
   std::vector<std::string> feedback_;
 };

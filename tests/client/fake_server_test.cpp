@@ -1,6 +1,6 @@
 // The client library against tests/client/fake_server for what the real server cannot be made to
-// do (stall), or to show (how the socket ended); and the check that keeps the fake in step: what
-// it shares with the real dyad-server, it answers as the real one does.
+// do (stall, stop reading, stay quiet), or to show (how the socket ended); and the check that keeps
+// the fake in step: what it shares with the real dyad-server, it answers as the real one does.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -23,6 +23,7 @@ using namespace std::chrono_literals;
 using dyad::client::client_exception;
 using dyad::client::client_runtime;
 using dyad::client::connection;
+using dyad::client::connection_options;
 using dyad::client::server_address;
 using dyad::test::fake_server;
 using dyad::test::session_end;
@@ -37,8 +38,9 @@ server_address address_of(const fake_server& server) {
   return address;
 }
 
-std::shared_ptr<connection> open_connection(client_runtime& runtime, const fake_server& server) {
-  auto future = connection::open(runtime, address_of(server), fake_server::code());
+std::shared_ptr<connection> open_connection(client_runtime& runtime, const fake_server& server,
+                                            connection_options options = {}) {
+  auto future = connection::open(runtime, address_of(server), fake_server::code(), options);
   if (future.wait_for(deadline) != std::future_status::ready) {
     ADD_FAILURE() << "the connection did not open in time";
     return nullptr;
@@ -130,6 +132,50 @@ TEST(ClientOnAFakeServer, CloseSendsACloseFrame) {
   while (c->wait_for_event([](const auto&) { return true; }, deadline)) {
   }
   EXPECT_LT(std::chrono::steady_clock::now() - start, deadline);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The client's own keep-alive (the server's, answered by the client, is in dyad_client_test.cpp)
+
+/// The fake never pings and never speaks unasked, but answers pings: a quiet server. The client
+/// pings it after half its idle timeout and, hearing the pongs, keeps the connection; without its
+/// pings it would give the connection up after one idle timeout.
+TEST(ClientKeepAlive, PingsAQuietServerAndKeepsTheConnection) {
+  fake_server server;
+  client_runtime runtime;
+  connection_options options;
+  options.idle_timeout = 500ms;
+  auto c = open_connection(runtime, server, options);
+  ASSERT_TRUE(c);
+  // Three pings, each after a quiet half timeout: the connection lived through a whole idle
+  // timeout and more with nothing from the server but pongs.
+  EXPECT_TRUE(server.wait_for_pings(3, deadline)) << "the client did not ping a quiet server; "
+                                                  << (c->is_open() ? "still open" : c->close_reason());
+  ASSERT_TRUE(c->is_open()) << c->close_reason();
+  // And the same connection still serves: the answer comes back on the one TCP connection.
+  auto answer = c->request(ping(1));
+  ASSERT_EQ(answer.wait_for(deadline), std::future_status::ready);
+  const auto refused = answer.get();
+  EXPECT_EQ(refused.error().code(), v1::ERROR_CODE_UNAUTHORIZED) << refused.ShortDebugString();
+  EXPECT_EQ(server.accepted(), 1U);
+}
+
+/// A server that stopped reading (gone without a FIN) never answers the client's ping: the client
+/// gives the connection up within its idle timeout, and what waited on it fails.
+TEST(ClientKeepAlive, NoticesAServerThatStoppedAnswering) {
+  fake_server server;
+  server.stop_reading();
+  client_runtime runtime;
+  connection_options options;
+  options.idle_timeout = 500ms;
+  auto c = open_connection(runtime, server, options);
+  ASSERT_TRUE(c);
+  auto held = c->request(ping(1));
+  const auto start = std::chrono::steady_clock::now();
+  ASSERT_TRUE(ended_within(*c, deadline)) << "the client kept a connection to a server that stopped answering";
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
+  EXPECT_NE(c->close_reason().find("the connection to the server was lost"), std::string::npos) << c->close_reason();
+  EXPECT_EQ(failure_of(held), c->close_reason());
 }
 
 // ---------------------------------------------------------------------------------------------
