@@ -211,6 +211,9 @@ for (const { prefix, label, shot } of [
         await d.page.getByRole('button', { name: 'Send feedback' }).click();
         await d.page.getByTestId('feedback-thanks').waitFor({ state: 'visible', timeout: 15_000 });
       }
+      // Three are fewer than a batch: closing shows them (and ends everyone's page) through nginx.
+      await fac.page.getByRole('button', { name: 'Close workshop' }).click();
+      for (const d of devices) await d.page.getByTestId('ended').waitFor({ state: 'visible', timeout: 15_000 });
       await waitForText(fac.page.getByTestId('responses-count'), /^3\b/);
       await screenshot(fac.page, `${shot}-dashboard-feedback`);
 
