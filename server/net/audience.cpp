@@ -18,7 +18,7 @@ bool has_kind(const core::event_list& events, v1::WorkshopEvent::KindCase kind) 
 }  // namespace
 
 audience::audience(const core::clock& time, const core::workshop& w)
-    : time_(time), broadcast_shown_ms_(broadcast_now(w).sent_ms()) {}
+    : time_(time), broadcast_shown_(broadcast_now(w).SerializeAsString()) {}
 
 // ---------------------------------------------------------------------------------------------
 // Connections coming and going
@@ -141,8 +141,9 @@ audience::follow_up audience::publish(const core::workshop& w, const core::event
   // kinds start or end one, so joins and presence changes skip the check.
   if (has_kind(events, K::kBroadcastSent) || has_kind(events, K::kRoundLaunched) || has_kind(events, K::kRoundEnded) ||
       has_kind(events, K::kLifecycle)) {
-    if (auto now = broadcast_now(w); now.sent_ms() != broadcast_shown_ms_) {
-      broadcast_shown_ms_ = now.sent_ms();
+    // The whole message, not its time: two sent in the same millisecond are two messages.
+    if (auto now = broadcast_now(w); now.SerializeAsString() != broadcast_shown_) {
+      broadcast_shown_ = now.SerializeAsString();
       v1::ServerMessage m;
       *m.mutable_broadcast() = std::move(now);
       send_to_all(std::move(m), true, true);

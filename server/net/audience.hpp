@@ -100,8 +100,8 @@ private:
   std::unordered_map<std::string, std::string> last_assignment_;
   // The roster last sent to facilitators, so an unchanged one is not sent again.
   std::string last_roster_;
-  // sent_ms of the message pages were last told of (0: none showing).
-  std::int64_t broadcast_shown_ms_ = 0;
+  // The message pages were last told of (serialized; empty: none showing).
+  std::string broadcast_shown_;
 };
 
 }  // namespace dyad::net

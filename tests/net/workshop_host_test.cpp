@@ -481,5 +481,19 @@ TEST_F(WorkshopHost, AFullQueueRefusesTheExcessAtOnceAndAnswersTheRestInOrder) {
   EXPECT_EQ(memory, log);
 }
 
+TEST_F(WorkshopHost, TwoBroadcastsInTheSameMillisecondAreBothShown) {
+  start();  // the clock stands still: both are sent at one instant
+  auto f = facilitator();
+  auto ada = participant("Ada");
+  host_->handle(f->id(), broadcast(2, "Back at ten past"));
+  ASSERT_TRUE(f->answer_to(2).has_ack());
+  host_->handle(f->id(), broadcast(3, "Back at quarter past"));
+  ASSERT_TRUE(f->answer_to(3).has_ack());
+  const auto second = ada->wait_for(
+      [](const v1::ServerMessage& m) { return m.has_broadcast() && m.broadcast().text() == "Back at quarter past"; },
+      "the second broadcast");
+  EXPECT_EQ(second.broadcast().sent_ms(), clock_.now());
+}
+
 }  // namespace
 }  // namespace dyad::net
