@@ -86,8 +86,6 @@ private:
 
 namespace {
 
-constexpr const char* account_columns = "id, email, role, password_hash, created_ms";
-
 template <typename Query>
 account_row row_of(const Query& q, int first = 0) {
   account_row r;
@@ -158,11 +156,11 @@ result<account_row> sqlite_account_store::add_account(const std::string& email, 
   return row;
 }
 
-result<std::optional<account_row>> sqlite_account_store::find_by_email(const std::string& email) {
+result<std::optional<account_row>> sqlite_account_store::find_one(const char* sql, const std::string& value) {
   std::optional<account_row> out;
   auto done = run("look up an account", [&]() -> status {
-    query q(db_, "SELECT id, email, role, password_hash, created_ms FROM accounts WHERE email = ?1");
-    const int rc = q.text(1, email).step();
+    query q(db_, sql);
+    const int rc = q.text(1, value).step();
     if (rc == SQLITE_ROW) out = row_of(q);
     else if (rc != SQLITE_DONE) return sqlite_failure(db_, "look up an account", rc);
     return core::ok();
@@ -171,17 +169,12 @@ result<std::optional<account_row>> sqlite_account_store::find_by_email(const std
   return out;
 }
 
+result<std::optional<account_row>> sqlite_account_store::find_by_email(const std::string& email) {
+  return find_one("SELECT id, email, role, password_hash, created_ms FROM accounts WHERE email = ?1", email);
+}
+
 result<std::optional<account_row>> sqlite_account_store::find_by_id(const std::string& id) {
-  std::optional<account_row> out;
-  auto done = run("look up an account", [&]() -> status {
-    query q(db_, "SELECT id, email, role, password_hash, created_ms FROM accounts WHERE id = ?1");
-    const int rc = q.text(1, id).step();
-    if (rc == SQLITE_ROW) out = row_of(q);
-    else if (rc != SQLITE_DONE) return sqlite_failure(db_, "look up an account", rc);
-    return core::ok();
-  });
-  if (!done) return done.err();
-  return out;
+  return find_one("SELECT id, email, role, password_hash, created_ms FROM accounts WHERE id = ?1", id);
 }
 
 result<std::vector<account_row>> sqlite_account_store::accounts() {

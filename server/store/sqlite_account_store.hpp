@@ -45,6 +45,7 @@ private:
   sqlite_account_store(sqlite3* db, std::filesystem::path file);
   class query;
   status run(const char* doing, const std::function<status()>& body);
+  result<std::optional<account_row>> find_one(const char* sql, const std::string& value);
 
   sqlite3* db_;
   std::filesystem::path file_;
