@@ -48,6 +48,9 @@ expect "the facilitator link" "Facilitator (keep this link private): http://127.
 expect "the local-only note" "means \"this computer\". These links work only here"
 expect "how to share in the same room" "--bind 0.0.0.0 --port "
 expect "where a Zoom day is explained" "Running a real workshop day"
+expect "the first organiser's one-time link" "Organiser organiser@dyad.local: set your password here (once, within 24 hours), then sign in:"
+expect "the link to set it" "/welcome#t="
+expect "the admin token, shown once" "shown this once and kept only as a hash"
 # The links are the last thing printed: after them only the closing rule and a blank line.
 last=$(grep -v '^$' "$work/out" | tail -1)
 if [[ "$last" =~ ^=+$ ]]; then echo "ok: the links come last"; else echo "FAIL: after the links came: $last"; failures=$((failures + 1)); fi
@@ -55,8 +58,16 @@ first_rule=$(grep -n '^=\{20,\}$' "$work/out" | head -1 | cut -d: -f1)
 plan_line=$(grep -n ': OK — ' "$work/out" | head -1 | cut -d: -f1 || true)
 if [ -n "$plan_line" ] && [ "$plan_line" -gt "$first_rule" ]; then echo "FAIL: build output after the links"; failures=$((failures + 1)); fi
 
+# The same folder again: the token is not shown twice, and the organiser who has not set a
+# password yet gets a fresh link.
+run local
+expect_not "the admin token is not shown again" "shown this once"
+expect "how to make a new admin token" "admin-token --reset --data-dir"
+expect "a fresh link while no password is set" "Organiser organiser@dyad.local: set your password here"
+
 run public --public-url https://dyad.example.org/dyad
 expect "links carry the public URL" "Participants (paste into Zoom's chat): https://dyad.example.org/dyad/j/"
+expect "the organiser's link carries the public URL" "https://dyad.example.org/dyad/welcome#t="
 expect_not "no local-only note with a public URL" "this computer"
 
 [ "$failures" -eq 0 ] || { echo "$failures check(s) failed"; exit 1; }
