@@ -49,15 +49,14 @@ else
   say "created the system user dyad"
 fi
 
-# The settings hold the admin token: readable by root only (systemd reads the file as root).
+# The settings: readable by root only (systemd reads the file as root; it may hold secrets).
 install -d -m 0755 "$etc_dir"
 if [ -e "$env_file" ]; then
   say "kept the existing $env_file"
 else
-  token=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
-  (umask 077 && sed "s/^DYAD_ADMIN_TOKEN=\$/DYAD_ADMIN_TOKEN=$token/" deploy/systemd/dyad.env > "$env_file.new")
+  (umask 077 && cp deploy/systemd/dyad.env "$env_file.new")
   mv "$env_file.new" "$env_file"
-  say "created $env_file with a new admin token"
+  say "created $env_file"
 fi
 
 install -m 0644 deploy/systemd/dyad.service "$unit_file"
@@ -80,10 +79,13 @@ else
   cat <<MSG
 Next steps:
   1. Edit $env_file: set DYAD_PUBLIC_URL to the address people open (e.g.
-     https://dyad.example.org) and check the rest. The admin token is there too.
+     https://dyad.example.org) and check the rest.
   2. Start Dyad now and at every boot:   systemctl enable --now dyad
   3. Follow its logs:                    journalctl -u dyad -f
-  4. Put nginx in front (TLS, WebSockets) and create a workshop:
+  4. The first organiser, and the admin token for scripts (each printed here, once):
+     sudo -u dyad $prefix/bin/dyad-server users add EMAIL --organiser --data-dir /var/lib/dyad
+     sudo -u dyad $prefix/bin/dyad-server admin-token --reset --data-dir /var/lib/dyad
+  5. Put nginx in front (TLS, WebSockets) and create a workshop:
      $prefix/bin/dyad create PLAN --server http://127.0.0.1:8080 --admin-token TOKEN
 To upgrade later: git pull, run this script again, then \`systemctl restart dyad\`; open
 workshops are restored after the restart. Change the unit with \`systemctl edit dyad\` (a

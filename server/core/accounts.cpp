@@ -77,19 +77,17 @@ status sign_in_throttle::may_try(const std::string& account_key, const std::stri
   if (const auto it = addresses_.find(address); it != addresses_.end() && it->second.failures >= address_failures)
     return make_error(errc::forbidden, "Too many wrong passwords from your network; try again in " +
                                            in_seconds(it->second.last_ms + window_ms - now_ms) + ".");
+  if (const auto it = pairs_.find(pair_key(account_key, address));
+      it != pairs_.end() && it->second.failures >= lock_failures) {
+    if (const auto left = it->second.last_ms + lock_ms - now_ms; left > 0)
+      return make_error(errc::forbidden, "Too many wrong passwords for this account from here; try again in " +
+                                             in_seconds(left) + ", or ask an organiser for a link to set a new password.");
+  }
   const auto it = accounts_.find(account_key);
   if (it == accounts_.end() || it->second.failures < free_failures) return ok();
-  const auto& c = it->second;
-  if (c.failures >= lock_failures) {
-    const auto left = c.last_ms + lock_ms - now_ms;
-    if (left > 0)
-      return make_error(errc::forbidden, "Too many wrong passwords for this account; it is locked for " +
-                                             in_seconds(left) +
-                                             ". An organiser can send you a link to set a new password.");
-    return ok();
-  }
-  const std::int64_t wait = 1000LL << (c.failures - free_failures);
-  if (const auto left = c.last_ms + wait - now_ms; left > 0)
+  const auto doublings = std::min(it->second.failures - free_failures, 16U);
+  const std::int64_t wait = std::min(max_wait_ms, std::int64_t{1000} << doublings);
+  if (const auto left = it->second.last_ms + wait - now_ms; left > 0)
     return make_error(errc::wrong_state, "Wrong passwords were tried for this account; wait " + in_seconds(left) +
                                              " before trying again.");
   return ok();
@@ -97,16 +95,22 @@ status sign_in_throttle::may_try(const std::string& account_key, const std::stri
 
 void sign_in_throttle::failed(const std::string& account_key, const std::string& address, std::int64_t now_ms) {
   auto& a = accounts_[account_key];
-  if (a.failures >= lock_failures && now_ms - a.last_ms >= lock_ms) a.failures = 0;  // the lock has run out
   ++a.failures;
   a.last_ms = now_ms;
+  auto& p = pairs_[pair_key(account_key, address)];
+  if (p.failures >= lock_failures && now_ms - p.last_ms >= lock_ms) p.failures = 0;  // the lock has run out
+  ++p.failures;
+  p.last_ms = now_ms;
   auto& b = addresses_[address];
   if (now_ms - b.last_ms >= window_ms) b.failures = 0;
   ++b.failures;
   b.last_ms = now_ms;
 }
 
-void sign_in_throttle::succeeded(const std::string& account_key) { accounts_.erase(account_key); }
+void sign_in_throttle::succeeded(const std::string& account_key, const std::string& address) {
+  accounts_.erase(account_key);
+  pairs_.erase(pair_key(account_key, address));
+}
 
 void sign_in_throttle::forget_old(std::int64_t now_ms) {
   // Counts older than a lock or a window say nothing any more; dropping them bounds the memory
@@ -114,6 +118,7 @@ void sign_in_throttle::forget_old(std::int64_t now_ms) {
   if (now_ms - swept_ms_ < window_ms) return;
   swept_ms_ = now_ms;
   std::erase_if(accounts_, [&](const auto& e) { return now_ms - e.second.last_ms >= lock_ms; });
+  std::erase_if(pairs_, [&](const auto& e) { return now_ms - e.second.last_ms >= lock_ms; });
   std::erase_if(addresses_, [&](const auto& e) { return now_ms - e.second.last_ms >= window_ms; });
 }
 

@@ -49,14 +49,19 @@ bool session_alive(std::int64_t created_ms, std::int64_t last_seen_ms, std::int6
 /// A one-time link (set a password, or a new one) works once, for this long.
 inline constexpr std::int64_t link_lifetime_ms = 24LL * 60 * 60 * 1000;
 
-/// Sign-in attempts, counted per account and per address. After `free_failures` wrong passwords
-/// in a row for an account, each next attempt waits twice as long as the last (1 s, 2 s, 4 s …);
-/// after `lock_failures` the account refuses every attempt for `lock_ms` from the last failure.
-/// An address refuses after `address_failures` failures within `window_ms`. A correct password
-/// clears the account's count. Not thread-safe: one per server, used from one thread.
+/// Sign-in attempts, counted per account, per account and address, and per address.
+/// - An account: after `free_failures` wrong passwords in a row, each next attempt waits twice as
+///   long as the last (1 s, 2 s, 4 s …, at most `max_wait_ms`), from anywhere. It is slowed, never
+///   locked, so no one can keep its owner out by guessing wrong on purpose.
+/// - An account from one address: after `lock_failures` wrong passwords it refuses that address
+///   every attempt for `lock_ms` from the last failure.
+/// - An address: refuses after `address_failures` failures (any accounts) within `window_ms`.
+/// A correct password clears the account's count and its address's. Not thread-safe: one per
+/// server, used from one thread. Addresses are as rate_key gives them (an IPv6 /64 as one).
 class sign_in_throttle {
 public:
   static constexpr unsigned free_failures = 4;
+  static constexpr std::int64_t max_wait_ms = 60LL * 1000;
   static constexpr unsigned lock_failures = 10;
   static constexpr std::int64_t lock_ms = 15LL * 60 * 1000;
   static constexpr unsigned address_failures = 30;
@@ -66,7 +71,7 @@ public:
   /// (errc::forbidden for a locked account or address, errc::wrong_state for "wait a moment").
   status may_try(const std::string& account_key, const std::string& address, std::int64_t now_ms);
   void failed(const std::string& account_key, const std::string& address, std::int64_t now_ms);
-  void succeeded(const std::string& account_key);
+  void succeeded(const std::string& account_key, const std::string& address);
 
 private:
   struct count {
@@ -74,8 +79,12 @@ private:
     std::int64_t last_ms = 0;
   };
   void forget_old(std::int64_t now_ms);
+  static std::string pair_key(const std::string& account_key, const std::string& address) {
+    return account_key + '\n' + address;
+  }
 
   std::unordered_map<std::string, count> accounts_;
+  std::unordered_map<std::string, count> pairs_;
   std::unordered_map<std::string, count> addresses_;
   std::int64_t swept_ms_ = 0;
 };

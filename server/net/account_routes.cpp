@@ -6,7 +6,9 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <atomic>
 #include <mutex>
+#include <stdexcept>
 
 #include "dyad/v1/api.pb.h"
 #include "dyad/v1/wire.pb.h"
@@ -14,6 +16,7 @@
 #include "net/passwords.hpp"
 #include "net/public_url.hpp"
 #include "net/secrets.hpp"
+#include "net/trusted_proxies.hpp"
 
 namespace dyad::net {
 
@@ -48,6 +51,14 @@ v1::AccountEntry entry_of(const store::account_row& a) {
   return e;
 }
 
+/// What an attacker sent, as a log line may show it: printable ASCII only, at most 100 characters.
+std::string printable(std::string_view text) {
+  std::string out;
+  for (const char c : text.substr(0, 100))
+    out.push_back(static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7e ? '?' : c);
+  return out;
+}
+
 /// The value of one cookie in the request's Cookie headers; empty when absent.
 std::string cookie_of(const http_request& req, std::string_view name) {
   for (const auto& field : req) {
@@ -80,6 +91,7 @@ struct account_routes::impl {
   std::unique_ptr<boost::asio::thread_pool> pool;
   std::mutex stopping;
   bool stopped = false;
+  std::atomic<std::size_t> pending{0};
 
   bool secure() const { return links.base.starts_with("https://"); }
   std::string cookie_path() const { return links.path_prefix.empty() ? "/" : links.path_prefix + "/"; }
@@ -122,27 +134,34 @@ struct account_routes::impl {
     v1::SignInRequest in;
     if (!from_json(req.body(), in))
       return error_response(req, v1::ERROR_CODE_INVALID_ARGUMENT, "Send your e-mail address and password.");
+    // What cannot be an account is answered at once: no hash to run, nothing to remember, and
+    // nothing said about which addresses have accounts.
     auto email = core::normalize_email(in.email());
-    const std::string key = email ? *email : in.email();
-    if (auto allowed = throttle.may_try(key, address, clock.now()); !allowed) {
+    if (!email) return error_response(req, v1::ERROR_CODE_INVALID_ARGUMENT, email.err().message);
+    if (in.password().empty() || in.password().size() > core::max_password_chars)
+      return error_response(req, v1::ERROR_CODE_UNAUTHORIZED, "That e-mail address and password do not match an account here; check them and try again.");
+    const std::string& key = *email;
+    const auto network = rate_key(address);  // an IPv6 network counts as one address
+    if (auto allowed = throttle.may_try(key, network, clock.now()); !allowed) {
       spdlog::warn("sign-in refused for now: too many wrong passwords (client={})", address);
       return error_response(req, v1::ERROR_CODE_RATE_LIMITED, allowed.err().message);
     }
     static const std::string wrong = "That e-mail address and password do not match an account here; check them and try again.";
-    std::optional<store::account_row> account;
-    if (email) {
-      auto found = store->find_by_email(*email);
-      if (!found) return error_response(req, v1::ERROR_CODE_UNAVAILABLE, found.err().message);
-      account = *found;
-    }
-    const bool ok = account && password_matches(account->password_hash, in.password());
-    if (!account) waste_a_password_check(in.password());
+    auto found = store->find_by_email(*email);
+    if (!found) return error_response(req, v1::ERROR_CODE_UNAVAILABLE, found.err().message);
+    const auto& account = *found;
+    // As long whether or not the address has an account, or a password yet.
+    const bool has_password = account && !account->password_hash.empty();
+    const bool ok = has_password && password_matches(account->password_hash, in.password());
+    if (!has_password) waste_a_password_check(in.password());
     if (!ok) {
-      throttle.failed(key, address, clock.now());
+      throttle.failed(key, network, clock.now());
       spdlog::info("sign-in failed (client={})", address);
       return error_response(req, v1::ERROR_CODE_UNAUTHORIZED, wrong);
     }
-    throttle.succeeded(key);
+    throttle.succeeded(key, network);
+    // A session this browser brought along ends: signing in always starts a fresh one.
+    if (const auto old = cookie_of(req, session_cookie); !old.empty()) (void)store->end_session(sha256(old));
     spdlog::info("signed in: account {} (client={})", account->id, address);
     return start_session(req, *account);
   }
@@ -163,7 +182,7 @@ struct account_routes::impl {
     if (!account)
       return error_response(req, account.err().code == errc::not_found ? v1::ERROR_CODE_NOT_FOUND : v1::ERROR_CODE_UNAVAILABLE,
                             account.err().message);
-    throttle.succeeded(account->email);
+    throttle.succeeded(account->email, rate_key(address));
     spdlog::info("password set with a one-time link: account {} (client={})", account->id, address);
     return start_session(req, *account);
   }
@@ -172,7 +191,7 @@ struct account_routes::impl {
                                 const std::string& address) {
     if (me.role != core::account_role::organiser)
       return error_response(req, v1::ERROR_CODE_FORBIDDEN, "Only organisers manage the people who sign in.");
-    const bool get = req.method() == http::verb::get;
+    const bool get = req.method() == http::verb::get || req.method() == http::verb::head;
     if (path == "/api/accounts" && get) {
       auto all = store->accounts();
       if (!all) return error_response(req, v1::ERROR_CODE_UNAVAILABLE, all.err().message);
@@ -195,8 +214,11 @@ struct account_routes::impl {
       spdlog::info("account {} invited as {} by {} (client={})", added->id, core::word_of(*role), me.id, address);
       return link_for(req, *added);
     }
+    if (path == "/api/accounts") return error_response(req, v1::ERROR_CODE_INVALID_ARGUMENT, "Use GET to list people or POST to invite someone.");
     // /api/accounts/ID and /api/accounts/ID/link
-    const std::string_view rest = std::string_view(path).substr(std::string_view("/api/accounts/").size());
+    constexpr std::string_view prefix = "/api/accounts/";
+    if (path.size() <= prefix.size()) return error_response(req, v1::ERROR_CODE_NOT_FOUND, "No such account.");
+    const std::string_view rest = std::string_view(path).substr(prefix.size());
     const auto slash = rest.find('/');
     const std::string id(rest.substr(0, slash));
     const std::string_view what = slash == std::string_view::npos ? std::string_view{} : rest.substr(slash + 1);
@@ -242,8 +264,8 @@ struct account_routes::impl {
     const auto method = req.method();
     const bool get = method == http::verb::get || method == http::verb::head;
     if (!get && !from_our_pages(req)) {
-      spdlog::warn("http {} {} refused: Origin '{}' is not one of Dyad's pages (client={})", std::string(req.method_string()), path,
-                   std::string(req[http::field::origin]).substr(0, 100), address);
+      spdlog::warn("http {} {} refused: Origin '{}' is not one of Dyad's pages (client={})", std::string(req.method_string()),
+                   printable(path), printable(req[http::field::origin]), address);
       return error_response(req, v1::ERROR_CODE_FORBIDDEN, "Changes are accepted only from Dyad's own pages; open Dyad and try there.");
     }
     if (path == "/api/session" && method == http::verb::post) return sign_in(req, address);
@@ -303,8 +325,26 @@ void account_routes::handle(http_request req, std::string path, std::string clie
     std::lock_guard lock(impl_->stopping);
     if (impl_->stopped) return send(error_response(req, v1::ERROR_CODE_UNAVAILABLE, "The server is shutting down; try again in a moment."));
   }
+  // A bounded queue: each waiting request holds its body, and a flood of sign-ins (each an
+  // Argon2id run) must not hold up everyone else's page for ever.
+  if (impl_->pending.fetch_add(1) >= max_pending) {
+    impl_->pending.fetch_sub(1);
+    spdlog::warn("accounts busy: {} requests waiting; refused one (client={})", max_pending, client_address);
+    return send(error_response(req, v1::ERROR_CODE_UNAVAILABLE, "The server is busy signing people in; try again in a moment."));
+  }
   boost::asio::post(*impl_->pool, [this, req = std::move(req), path = std::move(path), address = std::move(client_address),
-                                   send = std::move(send)] { send(impl_->answer(req, path, address)); });
+                                   send = std::move(send)] {
+    impl_->pending.fetch_sub(1);
+    http_response res;
+    try {
+      res = impl_->answer(req, path, address);
+    } catch (const std::exception& e) {
+      // Whatever went wrong, this thread serves every sign-in: answer, never end the process.
+      spdlog::error("accounts: {} {} failed: {}", std::string(req.method_string()), path, e.what());
+      res = error_response(req, v1::ERROR_CODE_UNAVAILABLE, "Something went wrong on the server; try again.");
+    }
+    send(std::move(res));
+  });
 }
 
 void account_routes::stop() {

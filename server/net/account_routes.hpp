@@ -55,6 +55,9 @@ public:
   /// Answers one request; `send` is called once, on the accounts' thread.
   void handle(http_request req, std::string path, std::string client_address, std::function<void(http_response)> send);
 
+  /// Requests waiting for the accounts' thread beyond which more are refused (503) at once.
+  static constexpr std::size_t max_pending = 64;
+
   /// Waits for the work queued so far; later work is dropped.
   void stop();
 

@@ -247,7 +247,9 @@ int admin_token_reset(const options& o, std::ostream& out, std::ostream& err) {
   if (auto stored = (*accounts)->set_setting(std::string(store::admin_token_setting), sha256(token)); !stored)
     return err << "dyad-server: " << stored.err().message << '\n', 1;
   say(token);
-  out << "(No server is running on " << o.data_dir.string() << "; it takes this token when it starts.)\n";
+  out << "(No server is running on " << o.data_dir.string()
+      << "; it takes this token when it starts, unless it is given one of its own with --admin-token or "
+         "DYAD_ADMIN_TOKEN.)\n";
   return 0;
 }
 

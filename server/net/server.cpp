@@ -142,6 +142,11 @@ std::string first_organiser_note(const std::string& first_organiser, store::acco
   store::account_row account;
   if (*found) {
     account = **found;
+    if (account.role != core::account_role::organiser) {
+      if (auto promoted = accounts.set_role(account.id, core::account_role::organiser); !promoted)
+        throw std::runtime_error(promoted.err().message);
+      account.role = core::account_role::organiser;
+    }
   } else {
     auto added = accounts.add_account(*email, core::account_role::organiser, clock.now());
     if (!added) throw std::runtime_error(added.err().message);
@@ -254,6 +259,11 @@ server::server(server_config config) : impl_(std::make_unique<impl>(std::move(co
     s.control_door = std::make_shared<control_socket>(
         s.ioc, control_socket::path_in(s.config.data_dir), *s.registry, *s.store, s.links,
         [&s]() -> core::result<std::string> {
+          if (s.admin_given)
+            return core::make_error(core::errc::wrong_state,
+                                    "this server takes its admin token from its settings (--admin-token or "
+                                    "DYAD_ADMIN_TOKEN, e.g. in /etc/dyad/dyad.env): change it there and restart, or "
+                                    "empty it there to let the server keep its own");
           auto token = random_hex(16);
           if (auto stored = s.accounts->set_setting(std::string(store::admin_token_setting), sha256(token)); !stored)
             return stored.err();

@@ -49,18 +49,18 @@ TEST(Accounts, ASessionEndsWhenIdleAndInAnyCaseAfterItsLongestLife) {
   EXPECT_FALSE(session_alive(start, start + session_max_ms - 60 * minute, start + session_max_ms));
 }
 
-TEST(Accounts, WrongPasswordsAreSlowedThenRefusedAndARightOneClearsTheCount) {
+TEST(Accounts, WrongPasswordsAreSlowedThenRefusedFromThereAndARightOneClearsTheCount) {
   sign_in_throttle t;
   std::int64_t now = 1'000'000;
-  const std::string ana = "ana@example.org", address = "192.0.2.7";
+  const std::string ana = "ana@example.org", address = "192.0.2.7", elsewhere = "198.51.100.1";
   for (unsigned i = 0; i < sign_in_throttle::free_failures; ++i) {
     ASSERT_TRUE(t.may_try(ana, address, now)) << "attempt " << i + 1 << " was held back";
     t.failed(ana, address, now);
   }
-  // Slowed: each next attempt waits twice as long as the one before.
+  // Slowed, from anywhere: each next attempt waits twice as long as the one before.
   std::int64_t wait = second;
   for (unsigned i = sign_in_throttle::free_failures; i < sign_in_throttle::lock_failures; ++i) {
-    const auto held = t.may_try(ana, address, now + wait - 1);
+    const auto held = t.may_try(ana, elsewhere, now + wait - 1);
     ASSERT_FALSE(held) << "attempt " << i + 1 << " was not slowed";
     EXPECT_EQ(held.err().code, errc::wrong_state);
     EXPECT_NE(held.err().message.find("wait"), std::string::npos) << held.err().message;
@@ -69,15 +69,32 @@ TEST(Accounts, WrongPasswordsAreSlowedThenRefusedAndARightOneClearsTheCount) {
     t.failed(ana, address, now);
     wait *= 2;
   }
-  // Refused: locked for a quarter of an hour, the right password included.
+  // Refused from that address for a quarter of an hour, the right password included.
   const auto locked = t.may_try(ana, address, now + 14 * minute);
   ASSERT_FALSE(locked);
   EXPECT_EQ(locked.err().code, errc::forbidden);
-  EXPECT_NE(locked.err().message.find("locked"), std::string::npos) << locked.err().message;
-  EXPECT_TRUE(t.may_try("ben@example.org", "198.51.100.1", now)) << "another account from elsewhere is untouched";
+  EXPECT_NE(locked.err().message.find("from here"), std::string::npos) << locked.err().message;
+  // Its owner, elsewhere, is only slowed (never more than a minute): no one can lock them out.
+  EXPECT_TRUE(t.may_try(ana, elsewhere, now + sign_in_throttle::max_wait_ms)) << "the owner was locked out";
+  EXPECT_TRUE(t.may_try("ben@example.org", elsewhere, now)) << "another account from elsewhere is untouched";
   EXPECT_TRUE(t.may_try(ana, address, now + sign_in_throttle::lock_ms)) << "the lock runs out";
-  t.succeeded(ana);
+  t.succeeded(ana, address);
   EXPECT_TRUE(t.may_try(ana, address, now + sign_in_throttle::lock_ms));
+  t.failed(ana, address, now + sign_in_throttle::lock_ms);
+  EXPECT_TRUE(t.may_try(ana, address, now + sign_in_throttle::lock_ms)) << "a success cleared the count";
+}
+
+TEST(Accounts, TheWaitStopsGrowingAtAMinute) {
+  sign_in_throttle t;
+  std::int64_t now = 0;
+  for (int i = 0; i < 40; ++i) {
+    // Forty wrong passwords from forty places, each after its wait.
+    const auto from = "203.0.113." + std::to_string(i);
+    while (!t.may_try("ana@example.org", from, now)) now += second;
+    t.failed("ana@example.org", from, now);
+  }
+  EXPECT_FALSE(t.may_try("ana@example.org", "192.0.2.1", now + sign_in_throttle::max_wait_ms - 1));
+  EXPECT_TRUE(t.may_try("ana@example.org", "192.0.2.1", now + sign_in_throttle::max_wait_ms));
 }
 
 TEST(Accounts, OneAddressTryingManyAccountsIsRefused) {

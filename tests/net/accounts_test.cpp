@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/cli_runner.hpp"
 #include "net/net_test_support.hpp"
 #include "net/server_fixture.hpp"
 #include "net/server_process.hpp"
@@ -264,6 +265,33 @@ TEST_F(AccountsOverHttp, TheCookieIsSecureUnderHttpsAndNoSecretReachesTheLogsOrT
     EXPECT_EQ(stopped.find(secret), std::string::npos) << "a secret is in the store (stopped): " << secret;
   }
   EXPECT_NE(stopped.find("$argon2id$"), std::string::npos) << "the password is not kept as Argon2id";
+}
+
+TEST_F(AccountsOverHttp, EveryMethodOnThePeopleListIsAnsweredAndTheServerStaysUp) {
+  start({"--first-organiser", "first@example.org"});
+  const auto organiser = organiser_signed_in();
+  for (const char* method : {"HEAD", "PATCH", "DELETE", "PUT"}) {
+    const auto r = call(method, "/api/accounts", organiser, "{}");
+    EXPECT_NE(r.status, 0) << method << " /api/accounts went unanswered (the server fell over?)";
+    EXPECT_LT(r.status, 500) << method << ": " << r.body;
+  }
+  EXPECT_EQ(call("DELETE", "/api/accounts/", organiser).status, 404);
+  EXPECT_EQ(call("GET", "/api/me", organiser).status, 200) << "the server did not survive; logs:\n" << server_->logs();
+  // What cannot be an address is answered at once, as a mistake, with nothing to hash.
+  const auto malformed = post("/api/session", R"({"email":")" + std::string(5000, 'x') + R"(","password":"whatever it is"})");
+  EXPECT_EQ(malformed.status, 400) << malformed.body;
+  EXPECT_NE(malformed.body.find("name@example.org"), std::string::npos) << malformed.body;
+}
+
+TEST_F(AccountsOverHttp, ANewAdminTokenIsRefusedWhileTheServerTakesItsTokenFromItsSettings) {
+  start();  // the tests' own --admin-token
+  const auto data = (dir_.path() / "data").string();
+  const auto r = run_program(DYAD_SERVER, {"admin-token", "--reset", "--data-dir", data});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.err.find("takes its admin token from its settings"), std::string::npos) << r.err;
+  client::client_error error;
+  EXPECT_TRUE(http().create_workshop(valid_plan(), false, server_process::admin_token, &error).has_value())
+      << "the configured token stopped working: " << error.message;
 }
 
 }  // namespace
