@@ -150,7 +150,7 @@ struct account_routes::impl {
     auto found = store->find_by_email(*email);
     if (!found) return error_response(req, v1::ERROR_CODE_UNAVAILABLE, found.err().message);
     const auto& account = *found;
-    // As long whether or not the address has an account, or a password yet.
+    // As slow whether or not the address has an account, or a password yet.
     const bool has_password = account && !account->password_hash.empty();
     const bool ok = has_password && password_matches(account->password_hash, in.password());
     if (!has_password) waste_a_password_check(in.password());
