@@ -337,8 +337,9 @@ TEST_F(ServerTest, NoResponseCanBeReadByDifferencingTheFigures) {
     ASSERT_TRUE(ack.has_ack()) << describe(ack);
     people[i].link->drop();  // the page is closed as soon as it says thank you
     download("after person " + std::to_string(i));
-    // The attacker's pace: slower than any coalescing of updates, so each could show on its own.
-    std::this_thread::sleep_for(600ms);
+    // The attacker's pace, 600 ms (slower than any coalescing of updates): they watch the
+    // dashboard for a new tally until the next person submits.
+    (void)facilitator->wait_for_event([](const v1::ServerMessage& m) { return m.has_tallies(); }, 600ms);
   }
   ASSERT_TRUE(ask(*facilitator, close_workshop()).has_ack());
   const auto final_tallies = facilitator->wait_for_event(
