@@ -654,5 +654,183 @@ TEST(WorkshopPhases, ARoomWithNoObserverIsToldWhatToDoInTheObserversPhase) {
   EXPECT_EQ(told, 2) << "the pair of a five-person triad exercise is told what to do";
 }
 
+// ---------------------------------------------------------------------------------------------
+// Erasing personal data after the day
+
+class WorkshopErasure : public WorkshopTest {
+protected:
+  // A whole day: people with e-mails (two of them with the same name), two rounds with a late
+  // joiner and someone leaving, a help request with a note naming someone, a broadcast naming
+  // someone, feedback with comments, closed.
+  void run_the_day() {
+    char token = 'a';
+    for (const auto& [name, email] : people_) {
+      auto j = w_->join(name, email, std::string(32, token++));
+      ASSERT_TRUE(j.ok()) << j.err().message;
+      keep(j->events);
+    }
+    keep(*w_->launch_round("listening"));
+    clock_.advance(2 * minute);
+    auto help = w_->ask_for_help("p1", 0, "Ben Ortiz cannot hear me");
+    ASSERT_TRUE(help.ok()) << help.err().message;
+    keep(*help);
+    keep(*w_->broadcast("Zebedee Quartermaine, please come back to Room 1."));
+    auto late = w_->join("Søren Ærø", "soren@example.dk");
+    ASSERT_TRUE(late.ok()) << late.err().message;
+    keep(late->events);
+    keep(*w_->set_presence("p2", v1::PRESENCE_LEFT));
+    keep(*w_->end_round());
+    keep(*w_->launch_round("watching"));
+    clock_.advance(15 * minute);
+    keep(*w_->end_round());
+    keep(*w_->open_feedback());
+    const char* options[] = {"excellent", "good", "excellent", "fair", "good"};
+    for (int i = 0; i < 5; ++i) {
+      const auto id = "p" + std::to_string(i + 1);
+      if (id == "p2") continue;
+      auto sent = submit(id, "s" + id, response_of({choice("overall", options[i]), text("useful", "the repair")}));
+      ASSERT_TRUE(sent.ok()) << sent.err().message;
+      keep(sent->events);
+    }
+    keep(*w_->close());
+  }
+
+  workshop replayed(const event_list& events) {
+    auto w = workshop::replay(clock_, events, 99);
+    EXPECT_TRUE(w.ok()) << w.err().message;
+    return std::move(*w);
+  }
+
+  const std::vector<std::pair<std::string, std::string>> people_ = {
+      {"Zebedee Quartermaine", "zq@example.org"},
+      {"Ben Ortiz", "ben@example.org"},
+      {"Ann", ""},
+      {"ann", "ann.two@example.org"},
+      {"Cas", "cas@example.org"},
+  };
+};
+
+TEST_F(WorkshopErasure, NamesBecomeParticipantNInJoinOrderAndEmailsGo) {
+  run_the_day();
+  auto erased = erase_personal_data(log_, 1'800'000'000'000);
+  ASSERT_TRUE(erased.ok()) << erased.err().message;
+  ASSERT_EQ(erased->size(), log_.size() + 1);
+  ASSERT_TRUE(erased->back().has_personal_data_erased());
+  EXPECT_EQ(erased->back().personal_data_erased().at_ms(), 1'800'000'000'000);
+
+  const auto after = replayed(*erased);
+  ASSERT_EQ(after.people().size(), 6U);
+  for (std::size_t i = 0; i < after.people().size(); ++i) {
+    const auto& p = after.people().participants()[i];
+    EXPECT_EQ(p.id, "p" + std::to_string(i + 1));
+    EXPECT_EQ(p.display_name, "Participant " + std::to_string(i + 1));
+    EXPECT_EQ(p.shown_name, p.display_name);
+    EXPECT_EQ(p.email, "");
+  }
+  EXPECT_EQ(after.personal_data_erased_ms(), 1'800'000'000'000);
+  EXPECT_FALSE(replayed(log_).personal_data_erased_ms());
+  EXPECT_EQ(replayed(log_).participant_by_resume_hash(std::string(32, 'a')), "p1");
+  EXPECT_FALSE(after.participant_by_resume_hash(std::string(32, 'a'))) << "a resume token still opens a named seat";
+
+  // Nothing of a name or an address is left in any event, in any case.
+  std::vector<std::string> personal = {"Zebedee", "zebedee", "ZEBEDEE", "Quartermaine", "Ortiz", "Søren", "Ærø",
+                                       "example.org", "example.dk", "zq@", "ann.two"};
+  for (std::size_t i = 0; i < erased->size(); ++i) {
+    const auto bytes = (*erased)[i].SerializeAsString();
+    const auto words = (*erased)[i].ShortDebugString();
+    for (const auto& word : personal) {
+      EXPECT_EQ(bytes.find(word), std::string::npos) << "event " << i + 1 << " still holds " << word << ": " << words;
+    }
+    // "Ann" can be part of nothing else here; look for it as a name field.
+    if ((*erased)[i].has_joined()) {
+      EXPECT_NE((*erased)[i].joined().display_name(), "Ann");
+    }
+  }
+  // Everything that is not a name, an address, a note or a message is kept byte for byte.
+  for (std::size_t i = 0; i < log_.size(); ++i) {
+    const auto& e = log_[i];
+    if (e.has_joined() || (e.has_room_status() && !e.room_status().note().empty()) || e.has_broadcast_sent()) continue;
+    EXPECT_EQ((*erased)[i].SerializeAsString(), e.SerializeAsString()) << "event " << i + 1 << " changed: "
+                                                                       << e.ShortDebugString();
+  }
+}
+
+TEST_F(WorkshopErasure, TheFiguresGroupsAndRoundsStayTheSame) {
+  run_the_day();
+  auto erased = erase_personal_data(log_, 1'800'000'000'000);
+  ASSERT_TRUE(erased.ok()) << erased.err().message;
+  const auto before = replayed(log_);
+  const auto after = replayed(*erased);
+  EXPECT_EQ(after.statistics("2026-11-21").SerializeAsString(), before.statistics("2026-11-21").SerializeAsString());
+  EXPECT_EQ(after.tallies().SerializeAsString(), before.tallies().SerializeAsString());
+  EXPECT_EQ(after.as_series_run("2026-11-21").info.participants, before.as_series_run("2026-11-21").info.participants);
+  EXPECT_EQ(after.statistics("2026-11-21").participants(), 6U);
+  EXPECT_EQ(after.responses_shown(), 4U);
+  EXPECT_EQ(after.round_number(), 2U);
+  EXPECT_EQ(after.round_exercise_id(), "watching");
+  EXPECT_EQ(after.groups(), before.groups());
+  EXPECT_EQ(after.lifecycle(), v1::LIFECYCLE_CLOSED);
+  for (const auto& p : before.people().participants()) {
+    const auto* q = after.people().find(p.id);
+    ASSERT_NE(q, nullptr) << p.id;
+    EXPECT_EQ(q->presence, p.presence) << p.id;
+    EXPECT_EQ(q->joined_late, p.joined_late) << p.id;
+    EXPECT_TRUE(after.feedback().has_submitted(p.id) == before.feedback().has_submitted(p.id)) << p.id;
+    for (const auto& o : before.people().participants())
+      EXPECT_EQ(after.history().times_met(p.id, o.id), before.history().times_met(p.id, o.id)) << p.id << o.id;
+  }
+  EXPECT_EQ(after.preview_round("listening")->groups, before.preview_round("listening")->groups)
+      << "the next round would pair alike, so the pairing history is the same";
+}
+
+TEST_F(WorkshopErasure, TheLiveWorkshopDropsTheNamesWhenTheEventApplies) {
+  run_the_day();
+  auto erased = erase_personal_data(log_, 1'800'000'000'000);
+  ASSERT_TRUE(erased.ok()) << erased.err().message;
+  ASSERT_TRUE(w_->apply(erased->back()).ok());
+  for (std::size_t i = 0; i < w_->people().size(); ++i) {
+    EXPECT_EQ(w_->people().participants()[i].shown_name, "Participant " + std::to_string(i + 1));
+    EXPECT_EQ(w_->people().participants()[i].email, "");
+  }
+  EXPECT_EQ(w_->people().participants(), replayed(*erased).people().participants())
+      << "the workshop held since the day and the one rebuilt from the erased log agree";
+}
+
+TEST_F(WorkshopErasure, ErasingTwiceChangesNothing) {
+  run_the_day();
+  auto once = erase_personal_data(log_, 1'800'000'000'000);
+  ASSERT_TRUE(once.ok()) << once.err().message;
+  auto twice = erase_personal_data(*once, 1'900'000'000'000);
+  ASSERT_TRUE(twice.ok()) << twice.err().message;
+  ASSERT_EQ(twice->size(), once->size()) << "no second PersonalDataErased";
+  for (std::size_t i = 0; i < once->size(); ++i)
+    EXPECT_EQ((*twice)[i].SerializeAsString(), (*once)[i].SerializeAsString()) << "event " << i + 1;
+  EXPECT_EQ(replayed(*twice).personal_data_erased_ms(), 1'800'000'000'000);
+}
+
+TEST_F(WorkshopErasure, AnOpenWorkshopIsRefused) {
+  auto at = [&](const char* when) {
+    auto refused = erase_personal_data(log_, 1'800'000'000'000);
+    ASSERT_FALSE(refused.ok()) << when << ": erased an open workshop";
+    EXPECT_EQ(refused.err().code, errc::wrong_state) << when;
+    EXPECT_NE(refused.err().message.find("close the workshop first"), std::string::npos) << refused.err().message;
+  };
+  at("in the lobby");
+  for (const auto& [name, email] : people_) keep(w_->join(name, email)->events);
+  at("with people in the lobby");
+  keep(*w_->launch_round("listening"));
+  at("during a round");
+  keep(*w_->end_round());
+  keep(*w_->open_feedback());
+  at("with feedback open");
+  v1::WorkshopEvent mark;
+  mark.mutable_personal_data_erased()->set_at_ms(1'800'000'000'000);
+  auto applied = w_->apply(mark);
+  EXPECT_FALSE(applied.ok()) << "the live workshop took an erasure while open";
+  EXPECT_EQ(w_->people().participants()[0].display_name, "Zebedee Quartermaine") << "a refused erasure changed the roster";
+  auto none = erase_personal_data(event_list{}, 1);
+  EXPECT_FALSE(none.ok());
+}
+
 }  // namespace
 }  // namespace dyad::core
