@@ -795,6 +795,7 @@ TEST_F(SqliteEventLog, JournalIsWalAndSynchronousIsFull) {
   EXPECT_EQ(settings->journal_mode, "wal");
   EXPECT_EQ(settings->synchronous, 2) << "2 is FULL: every commit is fsynced";
   EXPECT_TRUE(settings->foreign_keys);
+  EXPECT_TRUE(settings->secure_delete) << "deleted and rewritten rows must be zeroed, not left in the file";
   // WAL is a property of the file, seen by any connection.
   raw_db raw(file_);
   EXPECT_EQ(raw.one("PRAGMA journal_mode"), "wal");
@@ -976,6 +977,277 @@ TEST_F(SqliteEventLog, WorkshopRebuildsFromTheLoadedLog) {
   auto reopened = core::workshop::replay(clock, load(*log, "CALM-42"), 11);
   ASSERT_TRUE(reopened.ok()) << reopened.err().message;
   EXPECT_EQ(reopened->responses_shown(), 8U);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Erasing a day's personal data: checked on the bytes of every file SQLite keeps.
+
+struct person {
+  std::string name;
+  std::string email;
+};
+
+class SqliteErasure : public SqliteEventLog {
+protected:
+  void SetUp() override {
+    SqliteEventLog::SetUp();
+    ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(plan_text, &plan_));
+  }
+
+  // A day run through the core, each command's events stored as the server stores them: people
+  // join with e-mails, a round with a help request and a broadcast that name people, someone
+  // leaves, a late joiner, a second round, feedback with comments, and (with `close`) closing.
+  // The last of `people` joins late.
+  void run_day(event_log& log, const std::string& code, const std::vector<person>& people, bool close) {
+    auto store = [&](const core::event_list& events) { append(log, code, events); };
+    auto created_now = core::workshop::create(clock_, plan_, code, 7, 11);
+    ASSERT_TRUE(created_now.ok()) << created_now.err().message;
+    auto w = std::move(created_now->first);
+    store(created_now->second);
+    std::vector<std::string> ids;
+    auto join = [&](const person& p) {
+      auto j = w.join(p.name, p.email, std::string(32, static_cast<char>('a' + ids.size())));
+      ASSERT_TRUE(j.ok()) << j.err().message;
+      ids.push_back(j->participant_id);
+      store(j->events);
+    };
+    for (std::size_t i = 0; i + 1 < people.size(); ++i) join(people[i]);
+    auto round = w.launch_round("listening");
+    ASSERT_TRUE(round.ok()) << round.err().message;
+    store(*round);
+    clock_.advance(60'000);
+    auto help = w.ask_for_help(ids[0], 0, "Help: " + people[1].name + " froze");
+    ASSERT_TRUE(help.ok()) << help.err().message;
+    store(*help);
+    store(*w.broadcast(people[0].name + ", please rejoin your room."));
+    join(people.back());
+    store(*w.set_presence(ids[1], v1::PRESENCE_LEFT));
+    store(*w.end_round());
+    store(*w.launch_round("listening"));
+    clock_.advance(600'000);
+    store(*w.end_round());
+    store(*w.open_feedback());
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      if (i == 1) continue;  // left
+      const auto sent = w.submit_feedback(ids[i], "s" + std::to_string(i),
+                                          response("the rupture exercise, comment " + std::to_string(i)), 700 + i);
+      ASSERT_TRUE(sent.ok()) << sent.err().message;
+      store(sent->events);
+    }
+    if (close) store(*w.close());
+  }
+
+  // The statistics of the workshop rebuilt from what the log gives back.
+  std::string statistics_of(event_log& log, const std::string& code) {
+    auto w = core::workshop::replay(clock_, load(log, code), 11);
+    EXPECT_TRUE(w.ok()) << w.err().message;
+    return w.ok() ? w->statistics("2026-11-21").SerializeAsString() : std::string();
+  }
+
+  // Each of `words` found in any file of the log's folder (the file, -wal, -shm, a journal),
+  // as "file: word".
+  std::vector<std::string> found_in_files(const std::vector<std::string>& words) {
+    std::vector<std::string> found;
+    std::size_t files = 0;
+    for (const auto& entry : fs::directory_iterator(file_.parent_path())) {
+      ++files;
+      const auto bytes = read_bytes(entry.path());
+      for (const auto& word : words)
+        if (bytes.find(word) != std::string::npos) found.push_back(entry.path().filename().string() + ": " + word);
+    }
+    EXPECT_GE(files, 1U);
+    return found;
+  }
+
+  // Names and addresses as typed, and as anyone searching a copy might spell them.
+  static std::vector<std::string> spellings(const std::vector<person>& people) {
+    std::vector<std::string> out;
+    auto add_cases = [&](const std::string& s) {
+      out.push_back(s);
+      std::string lower = s, upper = s;
+      for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      out.push_back(lower);
+      out.push_back(upper);
+    };
+    for (const auto& p : people) {
+      add_cases(p.name);
+      for (std::size_t start = 0; start < p.name.size();) {  // each part of the name on its own
+        const auto end = std::min(p.name.find(' ', start), p.name.size());
+        if (end - start >= 3) add_cases(p.name.substr(start, end - start));
+        start = end + 1;
+      }
+      if (!p.email.empty()) add_cases(p.email);
+    }
+    // std::toupper and std::tolower leave non-ASCII letters alone: their other cases, by hand.
+    for (const char* s : {"søren ærø", "SØREN ÆRØ", "SØREN", "ærø", "ÆRØ", "Øyvind Åsbø", "øyvind åsbø", "Øyvind",
+                          "øyvind", "Åsbø", "åsbø"})
+      out.emplace_back(s);
+    return out;
+  }
+
+  core::manual_clock clock_;
+  v1::Plan plan_;
+  const std::vector<person> day_ = {
+      {"Zebedee Quartermaine", "zq@example.org"},
+      {"Ottoline Fairweather", "ottoline.f@example.net"},
+      {"Hortensia Blenkinsop", "hblenk@example.com"},
+      {"Søren Ærø", "soren.aero@example.dk"},
+      // Upper and lower case of non-ASCII letters, typed as UTF-8.
+      {"ØYVIND ÅSBØ", "oyvind@example.no"},
+  };
+};
+
+TEST_F(SqliteErasure, NoNameOrEmailIsLeftInAnyFileAndTheFiguresStay) {
+  auto log = open_log();
+  ASSERT_TRUE(log);
+  run_day(*log, "CALM-42", day_, true);
+  const auto words = spellings(day_);
+  ASSERT_FALSE(found_in_files(words).empty()) << "the day's names should be on disk before the erasure";
+  const auto statistics_before = statistics_of(*log, "CALM-42");
+  const auto events_before = load(*log, "CALM-42");
+
+  auto erased = log->erase_personal_data("CALM-42", 1'800'000'000'000);
+  ASSERT_TRUE(erased.ok()) << erased.err().message;
+
+  const auto left = found_in_files(words);
+  EXPECT_TRUE(left.empty()) << "still on disk: " << ::testing::PrintToString(left);
+  EXPECT_TRUE(found_in_files({"froze", "please rejoin"}).empty()) << "a help note or broadcast naming people";
+  const auto kept = found_in_files({"Participant 1", "comment 3"});
+  EXPECT_NE(std::find_if(kept.begin(), kept.end(), [](const std::string& f) { return f.ends_with("Participant 1"); }),
+            kept.end())
+      << "the new names are in the file";
+  EXPECT_NE(std::find_if(kept.begin(), kept.end(), [](const std::string& f) { return f.ends_with("comment 3"); }),
+            kept.end())
+      << "the anonymous comments are kept";
+  fs::path wal = file_;
+  wal += "-wal";
+  std::error_code ec;
+  EXPECT_EQ(fs::exists(wal, ec) ? fs::file_size(wal, ec) : 0U, 0U) << "the write-ahead log was emptied";
+
+  EXPECT_EQ(statistics_of(*log, "CALM-42"), statistics_before) << "the figures are the same after the erasure";
+  const auto events_after = load(*log, "CALM-42");
+  ASSERT_EQ(events_after.size(), events_before.size() + 1);
+  std::size_t feedback = 0;
+  for (const auto& e : events_after) feedback += e.has_feedback_submitted();
+  EXPECT_EQ(feedback, 8U) << "four submitters and four responses, as before";
+
+  // Reopened, the log replays to the same day with the new names.
+  log.reset();
+  log = open_log();
+  ASSERT_TRUE(log);
+  auto w = core::workshop::replay(clock_, load(*log, "CALM-42"), 11);
+  ASSERT_TRUE(w.ok()) << w.err().message;
+  EXPECT_EQ(w->personal_data_erased_ms(), 1'800'000'000'000);
+  ASSERT_EQ(w->people().size(), day_.size());
+  for (std::size_t i = 0; i < day_.size(); ++i) {
+    EXPECT_EQ(w->people().participants()[i].shown_name, "Participant " + std::to_string(i + 1));
+    EXPECT_EQ(w->people().participants()[i].email, "");
+  }
+  EXPECT_EQ(w->statistics("2026-11-21").SerializeAsString(), statistics_before);
+  EXPECT_EQ(w->round_number(), 2U);
+  log.reset();
+  raw_db raw(file_);
+  EXPECT_EQ(raw.one("PRAGMA integrity_check"), "ok");
+}
+
+TEST_F(SqliteErasure, ALargeDaySpreadOverManyPagesLeavesNothing) {
+  // Enough people that the events span many pages, so the rewrite touches many pages (and the
+  // shorter rows may let SQLite rebalance them) rather than one.
+  std::vector<person> crowd;
+  for (int i = 0; i < 120; ++i) {
+    const auto n = std::to_string(i);
+    crowd.push_back({"Xanthippe Vorobyeva-Lindqvist " + n, "xanthippe.vorobyeva." + n + "@example.org"});
+  }
+  auto log = open_log();
+  ASSERT_TRUE(log);
+  run_day(*log, "CALM-42", crowd, true);
+  const auto statistics_before = statistics_of(*log, "CALM-42");
+  ASSERT_FALSE(found_in_files({"Vorobyeva"}).empty());
+  auto erased = log->erase_personal_data("CALM-42", 1'800'000'000'000);
+  ASSERT_TRUE(erased.ok()) << erased.err().message;
+  const auto left = found_in_files({"Xanthippe", "xanthippe", "Vorobyeva", "Lindqvist", "example.org"});
+  EXPECT_TRUE(left.empty()) << "still on disk: " << ::testing::PrintToString(left);
+  EXPECT_EQ(statistics_of(*log, "CALM-42"), statistics_before);
+  log.reset();
+  raw_db raw(file_);
+  EXPECT_EQ(raw.one("PRAGMA integrity_check"), "ok");
+}
+
+TEST_F(SqliteErasure, OnlyTheErasedWorkshopLosesItsNames) {
+  auto log = open_log();
+  ASSERT_TRUE(log);
+  const std::vector<person> other = {{"Philippa Gostelow", "pg@example.org"},
+                                     {"Barnaby Wrexham", ""},
+                                     {"Ignatius Pemberton", "ip@example.org"}};
+  run_day(*log, "CALM-42", day_, true);
+  run_day(*log, "KIND-7", other, true);
+  ASSERT_TRUE(log->erase_personal_data("CALM-42", 1'800'000'000'000).ok());
+  EXPECT_TRUE(found_in_files(spellings(day_)).empty());
+  const auto others = load(*log, "KIND-7");
+  ASSERT_GT(others.size(), 2U);
+  EXPECT_EQ(others[1].joined().display_name(), "Philippa Gostelow") << "another workshop was erased too";
+  EXPECT_EQ(others[1].joined().email(), "pg@example.org");
+}
+
+TEST_F(SqliteErasure, AnOpenOrUnknownWorkshopIsRefusedAndNothingChanges) {
+  auto log = open_log();
+  ASSERT_TRUE(log);
+  run_day(*log, "CALM-42", day_, false);  // feedback still open
+  const auto before = lines(load(*log, "CALM-42"));
+
+  auto refused = log->erase_personal_data("CALM-42", 1'800'000'000'000);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.err().code, errc::wrong_state) << refused.err().message;
+  EXPECT_NE(refused.err().message.find("close the workshop first"), std::string::npos) << refused.err().message;
+  EXPECT_EQ(lines(load(*log, "CALM-42")), before) << "a refused erasure changed the log";
+  EXPECT_FALSE(found_in_files({"Zebedee Quartermaine", "zq@example.org"}).empty());
+
+  auto unknown = log->erase_personal_data("NOPE-1", 1'800'000'000'000);
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.err().code, errc::not_found) << unknown.err().message;
+  EXPECT_TRUE(load(*log, "NOPE-1").empty()) << "refusing an unknown workshop created it";
+  auto empty = log->erase_personal_data("", 1'800'000'000'000);
+  ASSERT_FALSE(empty.ok());
+  EXPECT_EQ(empty.err().code, errc::invalid_argument);
+}
+
+TEST_F(SqliteErasure, ErasingTwiceIsFine) {
+  auto log = open_log();
+  ASSERT_TRUE(log);
+  run_day(*log, "CALM-42", day_, true);
+  ASSERT_TRUE(log->erase_personal_data("CALM-42", 1'800'000'000'000).ok());
+  const auto once = lines(load(*log, "CALM-42"));
+  auto again = log->erase_personal_data("CALM-42", 1'900'000'000'000);
+  ASSERT_TRUE(again.ok()) << again.err().message;
+  EXPECT_EQ(lines(load(*log, "CALM-42")), once) << "the second erasure wrote something";
+  EXPECT_TRUE(found_in_files(spellings(day_)).empty());
+}
+
+TEST_F(SqliteErasure, AReaderHoldingTheWalDelaysTheWipeUntilErasedAgain) {
+  auto log = open_log();
+  ASSERT_TRUE(log);
+  run_day(*log, "CALM-42", day_, true);
+  // Another connection (a backup, `dyad` reading beside the server) mid-read: its snapshot keeps
+  // the WAL from being emptied.
+  sqlite3* reader = nullptr;
+  ASSERT_EQ(sqlite3_open_v2(file_.c_str(), &reader, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(reader, "BEGIN; SELECT count(*) FROM events;", nullptr, nullptr, nullptr), SQLITE_OK);
+
+  auto held = log->erase_personal_data("CALM-42", 1'800'000'000'000);
+  ASSERT_FALSE(held.ok()) << "reported gone while the WAL could not be emptied";
+  EXPECT_EQ(held.err().code, errc::unavailable);
+  EXPECT_NE(held.err().message.find("Erase again"), std::string::npos) << held.err().message;
+
+  ASSERT_EQ(sqlite3_exec(reader, "COMMIT;", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close_v2(reader);
+  auto again = log->erase_personal_data("CALM-42", 1'900'000'000'000);
+  ASSERT_TRUE(again.ok()) << again.err().message;
+  const auto left = found_in_files(spellings(day_));
+  EXPECT_TRUE(left.empty()) << "still on disk: " << ::testing::PrintToString(left);
+  auto w = core::workshop::replay(clock_, load(*log, "CALM-42"), 11);
+  ASSERT_TRUE(w.ok()) << w.err().message;
+  EXPECT_EQ(w->personal_data_erased_ms(), 1'800'000'000'000) << "the first erasure was committed, and only once";
 }
 
 }  // namespace
