@@ -115,6 +115,61 @@ CREATE TABLE settings (
 INSERT INTO schema_version (version) VALUES (2);
 )sql";
 
+// The workspace: the plan library (each saved version kept, one draft per plan), the runs with
+// the plan version each ran, who leads them and who was given access, and when a run's names
+// were erased.
+constexpr const char* schema_v3 = R"sql(
+CREATE TABLE plans (
+  id         TEXT PRIMARY KEY CHECK (id <> ''),
+  name       TEXT NOT NULL,
+  template   INTEGER NOT NULL DEFAULT 0,
+  created_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE plan_versions (
+  plan_id  TEXT NOT NULL REFERENCES plans (id) ON DELETE CASCADE,
+  version  INTEGER NOT NULL CHECK (version > 0),
+  -- The dyad.v1.Plan, serialised.
+  plan     BLOB NOT NULL,
+  saved_ms INTEGER NOT NULL,
+  saved_by TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (plan_id, version)
+) WITHOUT ROWID;
+
+CREATE TABLE plan_drafts (
+  plan_id  TEXT PRIMARY KEY REFERENCES plans (id) ON DELETE CASCADE,
+  format   TEXT NOT NULL,
+  body     BLOB NOT NULL,
+  saved_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE runs (
+  code           TEXT PRIMARY KEY CHECK (code <> ''),
+  series         TEXT NOT NULL,
+  title          TEXT NOT NULL,
+  plan_id        TEXT NOT NULL DEFAULT '',
+  plan_version   INTEGER NOT NULL DEFAULT 0,
+  date           TEXT NOT NULL DEFAULT '',
+  start_time     TEXT NOT NULL DEFAULT '',
+  facilitator_id TEXT NOT NULL DEFAULT '',
+  created_ms     INTEGER NOT NULL,
+  closed_ms      INTEGER NOT NULL DEFAULT 0,
+  participants   INTEGER NOT NULL DEFAULT 0,
+  responses      INTEGER NOT NULL DEFAULT 0,
+  erased_ms      INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+CREATE INDEX runs_by_series ON runs (series);
+
+CREATE TABLE run_access (
+  code       TEXT NOT NULL REFERENCES runs (code) ON DELETE CASCADE,
+  account_id TEXT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+  PRIMARY KEY (code, account_id)
+) WITHOUT ROWID;
+CREATE INDEX run_access_by_account ON run_access (account_id);
+
+INSERT INTO schema_version (version) VALUES (3);
+)sql";
+
 // A prepared statement kept for the life of the connection.
 class statement {
 public:
@@ -417,6 +472,7 @@ status sqlite_event_log::create_schema() {
                                                "at another file.");
     if (auto s = exec(schema_v1, "create the schema"); !s) return s;
     if (auto s = exec(schema_v2, "create the schema"); !s) return s;
+    if (auto s = exec(schema_v3, "create the schema"); !s) return s;
   } else {
     auto version = count("SELECT max(version) FROM schema_version");
     if (!version) return version.err();
@@ -430,6 +486,8 @@ status sqlite_event_log::create_schema() {
     // Written by an older Dyad: its workshops are kept as they are, the newer tables added.
     if (*version < 2)
       if (auto s = exec(schema_v2, "add the accounts to the schema"); !s) return s;
+    if (*version < 3)
+      if (auto s = exec(schema_v3, "add the workspace to the schema"); !s) return s;
   }
   if (auto s = exec("COMMIT", "set up the schema"); !s) return s;
   tx.committed();

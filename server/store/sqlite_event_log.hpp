@@ -99,7 +99,7 @@ public:
   const std::filesystem::path& file() const noexcept { return file_; }
 
   /// The schema version this build reads and writes.
-  static constexpr int schema_version = 2;
+  static constexpr int schema_version = 3;
 
 private:
   struct statements;
