@@ -239,8 +239,12 @@ function excerptItem(t: Transcript, ti: number, ei: number): HTMLElement {
   const p = `transcripts[${ti}].excerpts[${ei}]`;
   const first = t.turns[e.firstTurn - 1];
   const last = t.turns[e.lastTurn - 1];
+  const opening = (turn: typeof first) => {
+    const text = turn.paragraphs[0] ?? '';
+    return text.length > 60 ? `${text.slice(0, 60).trimEnd()}…` : text;
+  };
   const span = first && last && e.firstTurn <= e.lastTurn
-    ? `Turns ${e.firstTurn} to ${e.lastTurn}: from ${first.speaker} (“${(first.paragraphs[0] ?? '').slice(0, 60)}…”) to ${last.speaker} (“${(last.paragraphs[0] ?? '').slice(0, 60)}…”).`
+    ? `Turns ${e.firstTurn} to ${e.lastTurn}: from ${first.speaker} (“${opening(first)}”) to ${last.speaker} (“${opening(last)}”).`
     : '';
   return item(p, `Excerpt: ${e.title || e.id || 'untitled'}`, `excerpt ${ei + 1} of transcript ${ti + 1}`, t.excerpts, ei, [
     h('div', { class: 'row' },

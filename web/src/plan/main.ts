@@ -84,6 +84,7 @@ class Editor {
   private status = '';
   private statusKind: 'ok' | 'alert' | '' = '';
   private readonly readOnly: boolean;
+  private summaryKey = '';
 
   private readonly previews = new Previews();
   private readonly formSlot = h('div', { class: 'form-slot' });
@@ -343,6 +344,10 @@ class Editor {
     const heading = h('h2', { id: 'problems-h' }, count
       ? `${plural(count, 'problem', 'problems')} to fix before this plan can be saved and run`
       : 'No problems');
+    // The lists are drawn again only when they change: a link being clicked must stay in place.
+    const key = JSON.stringify([this.view, current, this.problems.map((p) => [p.field, p.line, p.message, p.text])]);
+    if (key === this.summaryKey) return;
+    this.summaryKey = key;
     if (this.view === 'text') {
       render(this.summary);
       this.summary.hidden = true;
