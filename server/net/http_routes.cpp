@@ -170,7 +170,8 @@ void serve_static(const http_context& ctx, const http_request& req, std::string_
     if (parts[0] == "people") return "people.html";
     return {};
   }();
-  const bool page = (parts.size() == 2 && (parts[0] == "j" || parts[0] == "f" || parts[0] == "r")) || !fixed_page.empty();
+  const bool page = (parts.size() == 2 && (parts[0] == "j" || parts[0] == "f" || parts[0] == "r" || parts[0] == "plans")) ||
+                    !fixed_page.empty();
   if (page && path.ends_with('/')) {
     // The pages load their scripts and styles relative to their own address, which a trailing
     // slash would move one level down. The query (signin?next=…) goes along.
@@ -187,6 +188,7 @@ void serve_static(const http_context& ctx, const http_request& req, std::string_
   else if (parts.size() == 2 && parts[0] == "j") file = "join.html";
   else if (parts.size() == 2 && parts[0] == "f") file = "facilitate.html";
   else if (parts.size() == 2 && parts[0] == "r") file = "report.html";
+  else if (parts.size() == 2 && parts[0] == "plans") file = "plan.html";
   else {
     // The file is built from the checked segments only, never from the raw path: "//etc/passwd"
     // would otherwise become an absolute path that replaces the web root.
