@@ -18,6 +18,7 @@ import { Previews } from './preview';
 const app = byId('app');
 const CHECK_DELAY_MS = 400;
 const DRAFT_DELAY_MS = 2000;
+const PREVIEW_DELAY_MS = 150;
 
 /** "14:05": a time of day on a 24-hour clock. */
 function clock(ms: number): string {
@@ -77,6 +78,7 @@ class Editor {
   private checkTimer = 0;
   private checkAbort: AbortController | null = null;
   private draftTimer = 0;
+  private previewTimer = 0;
   /** Changes since the last saved version. */
   private dirty = false;
   private saving = false;
@@ -292,7 +294,8 @@ class Editor {
     this.checkTimer = window.setTimeout(() => void this.runCheck(), CHECK_DELAY_MS);
     window.clearTimeout(this.draftTimer);
     this.draftTimer = window.setTimeout(() => void this.keepDraftNow(false), DRAFT_DELAY_MS);
-    if (this.view === 'form') this.previews.update(this.plan);
+    window.clearTimeout(this.previewTimer);
+    if (this.view === 'form') this.previewTimer = window.setTimeout(() => this.previews.update(this.plan), PREVIEW_DELAY_MS);
     this.drawStatus();
   }
 
