@@ -99,15 +99,16 @@ test('Browser.PlanEditor: edit a copy of the demo in the form, a problem at its 
   await waitUntil('the conditional question to appear in the preview', () => addedPreview.isVisible());
   await shootBoth(shoot, org.page, 'plan-editor-saved', DESKTOP);
 
-  // The export holds what was saved.
+  // The export holds what was saved (the JSON file names fields as plan.proto does).
   const json = (await ok(org.page, 'GET', `/api/plans/${planId}/export?format=json`)).json();
   assert.equal(json.exercises[0].phases[0].minutes, 12, 'the saved plan has the 12-minute phase');
-  assert.equal(json.exercises[1].excerptId, 'confrontation-marker', 'the fixed excerpt is saved');
+  assert.equal(json.exercises[1].excerpt_id, 'confrontation-marker', 'the fixed excerpt is saved');
   const added = json.questionnaire.questions.find((q) => q.id === ADDED_QUESTION.id);
   assert.ok(added, 'the saved plan has the added question');
   assert.equal(added.text, ADDED_QUESTION.text);
-  assert.deepEqual(added.condition, ADDED_QUESTION.condition, 'with its condition');
-  assert.ok(added.textAnswer !== undefined, 'as a written question');
+  assert.deepEqual(added.condition, { question_id: ADDED_QUESTION.condition.questionId, option_ids: ADDED_QUESTION.condition.optionIds },
+    'with its condition');
+  assert.ok(added.text_answer !== undefined, 'as a written question');
 
   // Export -> import -> export: byte for byte, in both formats.
   const text = (await ok(org.page, 'GET', `/api/plans/${planId}/export?format=text`)).text;

@@ -251,9 +251,9 @@ function excerptItem(t: Transcript, ti: number, ei: number): HTMLElement {
       textField(`${p}.id`, 'Id', () => e.id, (v) => { e.id = v; }, { mono: true, redraw: true, hint: 'Exercises hand out an excerpt by this id.' }),
       textField(`${p}.title`, 'Title', () => e.title, (v) => { e.title = v; })),
     h('div', { class: 'row' },
-      numberField(`${p}.first_turn`, 'First turn', () => e.firstTurn || undefined, (v) => { e.firstTurn = v ?? 0; },
+      numberField(`${p}.first_turn`, 'First turn', () => e.firstTurn, (v) => { e.firstTurn = v ?? 0; },
         { min: 1, max: t.turns.length || undefined, cls: 'short', redraw: true }),
-      numberField(`${p}.last_turn`, 'Last turn', () => e.lastTurn || undefined, (v) => { e.lastTurn = v ?? 0; },
+      numberField(`${p}.last_turn`, 'Last turn', () => e.lastTurn, (v) => { e.lastTurn = v ?? 0; },
         { min: 1, max: t.turns.length || undefined, cls: 'short', redraw: true })),
     span ? h('p', { class: 'muted small excerpt-span' }, span) : h('p', { class: 'muted small excerpt-span' }, `The transcript has ${t.turns.length} turns, numbered from 1.`),
   ], { level: 'h4', cls: 'excerpt' });
@@ -357,7 +357,7 @@ function phaseItem(x: Exercise, xi: number, pi: number): HTMLElement {
   return item(p, `Phase ${pi + 1}: ${ph.name || 'unnamed'} (${ph.minutes} min)`, `phase ${pi + 1} of exercise ${xi + 1}`, x.phases, pi, [
     h('div', { class: 'row' },
       textField(`${p}.name`, 'Name', () => ph.name, (v) => { ph.name = v; }, { cls: 'short', hint: 'As the timer shows it.' }),
-      numberField(`${p}.minutes`, 'Minutes', () => ph.minutes || undefined, (v) => { ph.minutes = v ?? 0; }, { min: 1, max: 240, cls: 'short' })),
+      numberField(`${p}.minutes`, 'Minutes', () => ph.minutes, (v) => { ph.minutes = v ?? 0; }, { min: 1, max: 240, cls: 'short' })),
     checkField(`${p}.swap_roles`, 'Therapist and client swap roles at the start of this phase', () => ph.swapRoles, (v) => { ph.swapRoles = v; }),
     listGroup(`${p}.role_notes`, 'Notes for one role during this phase', 'h5', ph.roleNotes.map((n, ni) =>
       item(`${p}.role_notes[${ni}]`, `Note ${ni + 1}`, `note ${ni + 1} of phase ${pi + 1}`, ph.roleNotes, ni, [

@@ -83,6 +83,8 @@ class Editor {
   private dirty = false;
   private saving = false;
   private draftKeptMs = 0;
+  /** The source of the draft last kept on the server ('' when none since the last version). */
+  private keptBody = '';
   private status = '';
   private statusKind: 'ok' | 'alert' | '' = '';
   private readonly readOnly: boolean;
@@ -212,6 +214,8 @@ class Editor {
     this.drawForm();
     this.drawStatus();
     if (this.view === 'text') this.textArea.value = this.text;
+    // A draft carried on is the draft kept on the server until it changes.
+    if (this.dirty && this.draftKeptMs) this.keptBody = this.source().body;
     // A draft carried over is checked at once; a saved version has no problems to show but is
     // checked too, so the page states it.
     void this.runCheck();
@@ -264,9 +268,10 @@ class Editor {
   private drawStatus(): void {
     this.statusLine.textContent = this.status;
     this.statusLine.className = `save-status ${this.statusKind}`;
-    this.draftLine.textContent = this.draftKeptMs
-      ? `Draft kept at ${clock(this.draftKeptMs)}${this.dirty ? '; not yet saved as a version.' : '.'}`
-      : this.dirty ? 'Unsaved changes; a draft is kept a moment after you stop typing.' : 'No unsaved changes.';
+    const keptNow = this.keptBody !== '' && this.keptBody === this.source().body;
+    this.draftLine.textContent = !this.dirty ? 'No unsaved changes.'
+      : keptNow ? `Draft kept at ${clock(this.draftKeptMs)}; not yet saved as a version.`
+      : 'Unsaved changes; a draft is kept a moment after you stop typing.';
     const current = this.checkedBody === this.source().body;
     let why = '';
     if (!this.dirty && this.detail.versions.length) why = `Nothing to save: no changes since version ${this.detail.versions[0].version}.`;
@@ -431,6 +436,7 @@ class Editor {
     try {
       await keepDraft(this.planId, src);
       this.draftKeptMs = Date.now();
+      this.keptBody = src.body;
       if (asked) {
         this.status = `Draft saved at ${clock(this.draftKeptMs)}. It can be continued later; it is not a version and cannot be run.`;
         this.statusKind = 'ok';
@@ -462,6 +468,7 @@ class Editor {
       this.saving = false;
       this.dirty = src.body !== this.source().body;
       this.draftKeptMs = 0;
+      this.keptBody = '';
       this.status = `Saved as version ${saved.version} at ${clock(Number(saved.savedMs) || Date.now())}.`;
       this.statusKind = 'ok';
       try {
