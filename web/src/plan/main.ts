@@ -276,7 +276,7 @@ class Editor {
     let why = '';
     if (!this.dirty && this.detail.versions.length) why = `Nothing to save: no changes since version ${this.detail.versions[0].version}.`;
     else if (!current) why = 'Checking the plan…';
-    else if (this.problems.length) why = `Saving needs a plan without problems: fix the ${plural(this.problems.length, 'problem', 'problems')} listed above first, or save it as a draft.`;
+    else if (this.problems.length) why = `Saving needs a plan without problems: fix the ${plural(this.problems.length, 'problem', 'problems')} listed ${this.view === 'text' ? 'with the file' : 'above'} first, or save it as a draft.`;
     else if (this.saving) why = 'Saving…';
     this.saveButton.disabled = why !== '';
     this.saveWhy.textContent = why || 'The plan has no problems: it can be saved and run.';
