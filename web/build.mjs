@@ -34,6 +34,7 @@ const shells = [
   { name: 'signin', file: 'signin.html', up: '', title: 'Dyad — sign in', css: 'accounts.css' },
   { name: 'welcome', file: 'welcome.html', up: '', title: 'Dyad — set your password', css: 'accounts.css' },
   { name: 'people', file: 'people.html', up: '', title: 'Dyad — people', css: 'accounts.css' },
+  { name: 'plan', file: 'plan.html', up: '../', title: 'Dyad — plan', css: 'plan.css' },
 ];
 const pages = shells.map((s) => s.name);
 
