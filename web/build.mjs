@@ -24,8 +24,9 @@ const BUDGET_KB = 150;
 // under a path prefix (https://example.org/dyad/), so a shell names its files relative to where it
 // is served: `up` leads from the page's address to the app's base (index.html at <base>,
 // join.html at <base>j/CODE, facilitate.html at <base>f/CODE, report.html at <base>r/CODE;
-// signin.html, welcome.html and people.html at <base>signin, <base>welcome, <base>people). No
-// <base> element: the pages' Content-Security-Policy has base-uri 'none'.
+// signin.html, welcome.html, people.html and workspace.html at <base>signin, <base>welcome,
+// <base>people, <base>workspace). No <base> element: the pages' Content-Security-Policy has
+// base-uri 'none'.
 const shells = [
   { name: 'home', file: 'index.html', up: '', title: 'Dyad' },
   { name: 'participant', file: 'join.html', up: '../', title: 'Dyad — join the workshop', css: 'participant.css' },
@@ -34,6 +35,7 @@ const shells = [
   { name: 'signin', file: 'signin.html', up: '', title: 'Dyad — sign in', css: 'accounts.css' },
   { name: 'welcome', file: 'welcome.html', up: '', title: 'Dyad — set your password', css: 'accounts.css' },
   { name: 'people', file: 'people.html', up: '', title: 'Dyad — people', css: 'accounts.css' },
+  { name: 'workspace', file: 'workspace.html', up: '', title: 'Dyad — workspace', css: 'workspace.css' },
 ];
 const pages = shells.map((s) => s.name);
 
