@@ -185,7 +185,7 @@ export function runsSection(page: Page): { root: HTMLElement; update(): void } {
     const title = r.title || 'Untitled plan';
     return h('article', { class: `run stage-${r.stage}`, 'data-testid': 'run', 'data-code': r.code, 'aria-labelledby': `run-h-${r.code}` },
       h('div', { class: 'run-head' },
-        h('h4', { id: `run-h-${r.code}` }, dayOf(r.date) || 'No date yet', r.startTime ? `, ${r.startTime}` : '',
+        h('h4', { id: `run-h-${r.code}`, tabindex: -1 }, dayOf(r.date) || 'No date yet', r.startTime ? `, ${r.startTime}` : '',
           h('span', { class: 'visually-hidden' }, ` — ${title}`)),
         h('span', { class: 'pills' },
           h('span', { class: STAGE_PILL[r.stage] ?? 'pill', 'data-testid': 'run-stage' }, stageLabel(r.stage)),
@@ -201,34 +201,42 @@ export function runsSection(page: Page): { root: HTMLElement; update(): void } {
         : null,
       h('p', { class: 'run-note', role: 'status', 'data-testid': 'run-note' }, note),
       problem,
+      nextRunPart(r, problem),
       manage);
   }
 
-  // ---- a series -----------------------------------------------------------------------------
+  // ---- the next run of a series ---------------------------------------------------------------
 
-  /** Open "next run" forms by series, kept across redraws so what was typed stays. */
+  /** Open "next run" forms by the run they follow, kept across redraws so what was typed stays. */
   const nextForms = new Map<string, HTMLElement>();
 
-  function nextRunForm(s: Series, problem: HTMLElement): HTMLElement {
-    const kept = nextForms.get(s.key);
+  function closeNext(code: string): void {
+    state.planningNext.delete(code);
+    nextForms.delete(code);
+  }
+
+  /** The next run after `from`: the latest version of the same plan, on a new day. */
+  function nextRunForm(from: RunEntry, problem: HTMLElement): HTMLElement {
+    const kept = nextForms.get(from.code);
     if (kept) return kept;
-    const latest = s.all[0]!;
-    const prefix = `next-${latest.code}`;
+    const prefix = `next-${from.code}`;
     const { date, start, fields } = timeFields(prefix);
+    start.value = from.startTime;
     const facilitator = h('select', { id: `${prefix}-facilitator` },
-      personOptions(state, latest.facilitator?.accountId ?? state.me.accountId));
+      personOptions(state, from.facilitator?.accountId ?? state.me.accountId));
     const formProblem = h('p', { class: 'error-text', role: 'alert' });
-    const form = h('form', { class: 'next-run', novalidate: true, 'aria-label': `Next run of ${s.name || s.title}` },
+    const form = h('form', { class: 'next-run', novalidate: true, 'aria-labelledby': `${prefix}-h`, 'data-testid': 'next-run' },
+      h('h5', { id: `${prefix}-h` }, 'Next run of this series'),
+      h('p', { class: 'muted small' }, 'From the latest saved version of the same plan.'),
       fields,
       h('label', { for: `${prefix}-facilitator` }, 'Facilitator'), facilitator,
       formProblem,
       h('div', { class: 'actions' },
         h('button', { type: 'submit' }, 'Plan the next run'),
         h('button', { type: 'button', class: 'secondary', onclick: () => {
-          state.planningNext.delete(s.key);
-          nextForms.delete(s.key);
+          closeNext(from.code);
           page.redraw();
-          list.querySelector<HTMLElement>(`[data-focus="next:${CSS.escape(s.key)}"]`)?.focus();
+          list.querySelector<HTMLElement>(`[data-focus="next:${CSS.escape(from.code)}"]`)?.focus();
         } }, 'Cancel')));
     form.addEventListener('submit', async (e) => {
       e.preventDefault();
@@ -238,50 +246,48 @@ export function runsSection(page: Page): { root: HTMLElement; update(): void } {
         (date.value ? start : date).focus();
         return;
       }
-      const done = await page.act(async () => {
-        const run = await nextRun(latest.code, { date: date.value, startTime: start.value, facilitatorId: facilitator.value });
+      let made = '';
+      await page.act(async () => {
+        const run = await nextRun(from.code, { date: date.value, startTime: start.value, facilitatorId: facilitator.value });
         await page.reloadRuns();
-        state.planningNext.delete(s.key);
-        nextForms.delete(s.key);
-        state.notes.set(run.code, `Planned: the next run of the series, code ${run.code}.`);
+        closeNext(from.code);
+        made = run.code;
+        state.notes.set(run.code, `Planned just now, as the next run after ${from.code}.`);
       }, problem);
-      if (done) list.querySelector<HTMLElement>(`[data-testid=series][data-key="${CSS.escape(s.key)}"] h3`)?.focus();
+      if (made) document.getElementById(`run-h-${made}`)?.focus();
     });
-    nextForms.set(s.key, form);
+    nextForms.set(from.code, form);
     return form;
   }
 
+  function nextRunPart(r: RunEntry, problem: HTMLElement): HTMLElement | null {
+    if (!state.organiser) return null;
+    if (state.planningNext.has(r.code)) return nextRunForm(r, problem);
+    const open = h('button', { type: 'button', class: 'secondary', 'data-focus': `next:${r.code}` }, 'Next run of this series',
+      h('span', { class: 'visually-hidden' }, ` (after ${r.code})`));
+    open.addEventListener('click', () => {
+      state.planningNext.add(r.code);
+      page.redraw();
+      document.getElementById(`next-${r.code}-date`)?.focus();
+    });
+    return h('div', { class: 'actions' }, open);
+  }
+
+  // ---- a series -----------------------------------------------------------------------------
+
   function seriesBlock(s: Series): HTMLElement {
     const latest = s.all[0]!;
-    const problem = h('p', { class: 'error-text', role: 'alert' });
     const name = s.name || s.title || latest.code;
     const headingId = `series-h-${latest.code}`;
-    let next: HTMLElement | null = null;
-    if (state.organiser) {
-      if (state.planningNext.has(s.key)) {
-        next = nextRunForm(s, problem);
-      } else {
-        const open = h('button', { type: 'button', class: 'secondary', 'data-focus': `next:${s.key}` }, 'Next run of this series',
-          h('span', { class: 'visually-hidden' }, ` (${name})`));
-        open.addEventListener('click', () => {
-          state.planningNext.add(s.key);
-          page.redraw();
-          document.getElementById(`next-${latest.code}-date`)?.focus();
-        });
-        next = open;
-      }
-    }
     return h('section', { class: 'series', 'data-testid': 'series', 'data-key': s.key, 'data-series': s.name, 'aria-labelledby': headingId },
       h('div', { class: 'series-head' },
-        h('h3', { id: headingId, tabindex: -1 }, s.title || name),
+        h('h3', { id: headingId }, s.title || name),
         h('p', { class: 'muted small series-meta' },
           s.name ? ['Series ', h('span', { class: 'mono' }, s.name), ' · '] : null,
           count(s.all.length, 'run'),
           ' · ',
           h('a', { href: reportUrl(latest.code, '', true), 'data-testid': 'series-report' }, 'Series report',
             h('span', { class: 'visually-hidden' }, ` for ${name}`)))),
-      next ? h('div', { class: 'series-next' }, next) : null,
-      problem,
       h('div', { class: 'run-grid' }, s.shown.map(runCard)));
   }
 

@@ -27,7 +27,7 @@ export interface State {
   notes: Map<string, string>;
   /** Runs whose "Manage" panel is open, by code, so a redraw keeps it open. */
   managing: Set<string>;
-  /** The series (by key) whose "Next run" form is open. */
+  /** The runs (by code) whose "Next run of this series" form is open. */
   planningNext: Set<string>;
 }
 
