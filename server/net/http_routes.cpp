@@ -162,12 +162,14 @@ void serve_static(const http_context& ctx, const http_request& req, std::string_
                   const std::function<void(http_response)>& send) {
   std::string file;
   const auto parts = split_path(path);
-  // The pages at one fixed address: sign in, set a password with a one-time link, manage people.
+  // The pages at one fixed address: sign in, set a password with a one-time link, manage people,
+  // the workspace.
   const auto fixed_page = [&]() -> std::string {
     if (parts.size() != 1) return {};
     if (parts[0] == "signin") return "signin.html";
     if (parts[0] == "welcome") return "welcome.html";
     if (parts[0] == "people") return "people.html";
+    if (parts[0] == "workspace") return "workspace.html";
     return {};
   }();
   const bool page = (parts.size() == 2 && (parts[0] == "j" || parts[0] == "f" || parts[0] == "r")) || !fixed_page.empty();
