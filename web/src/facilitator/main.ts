@@ -63,12 +63,11 @@ function stopPage(message: string): void {
 
 /** No token in the address, and the session did not open the dashboard: not signed in, or
  *  signed in without access to this run. */
-function signInPage(message: string): void {
+function signInPage(): void {
   render(banners, h('div', { class: 'banner alert', role: 'alert', 'data-testid': 'not-signed-in' },
     h('h1', {}, 'Sign in to open this dashboard'),
     h('p', {}, `The dashboard of ${code} opens for organisers, and for the run's facilitators when they are signed in. `,
       'You are not signed in in this browser, or your account has no access to this run.'),
-    message ? h('p', { class: 'muted' }, `The server said: ${message}`) : null,
     h('div', { class: 'actions' },
       h('a', { class: 'button', href: signInUrl(`f/${code}`), 'data-testid': 'sign-in' }, 'Sign in'),
       h('a', { class: 'button secondary', href: workspaceUrl() }, 'Your workspace')),
@@ -290,7 +289,7 @@ if (!code) {
       }
       if (e.code === ErrorCode.UNAUTHORIZED || e.code === ErrorCode.NOT_FOUND || e.code === ErrorCode.FORBIDDEN) {
         if (token) stopPage(e.message);
-        else signInPage(e.message);
+        else signInPage(); // the server's sentence speaks of a token, and none was sent
         return false;
       }
       return true;

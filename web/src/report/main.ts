@@ -149,7 +149,9 @@ function renderTokenForm(refused?: string): void {
       }
       // Setting the fragment fires hashchange, which loads the report; the token stays out of
       // the address sent to the server.
-      const hash = `#${new URLSearchParams({ t: value }).toString()}`;
+      const wanted = new URLSearchParams({ t: value });
+      if (view === 'series') wanted.set('view', 'series');
+      const hash = `#${wanted.toString()}`;
       if (location.hash === hash) {
         // The same token again (say, after the server was restarted with it): no hashchange fires.
         token = value;
