@@ -1,6 +1,6 @@
 #include "transcript_command.hpp"
 
-#include <google/protobuf/text_format.h>
+
 
 #include <cerrno>
 #include <charconv>
@@ -14,6 +14,7 @@
 #include <string_view>
 #include <system_error>
 
+#include "core/plan_loader.hpp"
 #include "core/transcript_import.hpp"
 
 namespace dyad::cli {
@@ -192,36 +193,6 @@ std::string speaker_summary(const dyad::v1::Transcript& transcript) {
   return out + ".";
 }
 
-// Escapes only what text format requires (backslash, double quote, control characters), so that
-// apostrophes and letters outside ASCII stay as the transcript wrote them: protobuf's own
-// escaping turns every "don't" into "don\'t", which is noise in a file people edit by hand.
-class readable_string_printer final : public google::protobuf::TextFormat::FastFieldValuePrinter {
-public:
-  void PrintString(const std::string& value,
-                   google::protobuf::TextFormat::BaseTextGenerator* generator) const override {
-    std::string out = "\"";
-    for (const char c : value) {
-      const auto b = static_cast<unsigned char>(c);
-      if (c == '"' || c == '\\') {
-        out += '\\';
-        out += c;
-      } else if (c == '\n') {
-        out += "\\n";
-      } else if (c == '\t') {
-        out += "\\t";
-      } else if (b < 0x20U || b == 0x7FU) {
-        out += '\\';
-        out += static_cast<char>('0' + ((b >> 6U) & 7U));
-        out += static_cast<char>('0' + ((b >> 3U) & 7U));
-        out += static_cast<char>('0' + (b & 7U));
-      } else {
-        out += c;
-      }
-    }
-    out += '"';
-    generator->PrintString(out);
-  }
-};
 
 }  // namespace
 
@@ -247,13 +218,7 @@ int transcript_import(const std::vector<std::string>& args) {
     *transcript->add_excerpts() = std::move(*excerpt);
   }
 
-  google::protobuf::TextFormat::Printer printer;
-  printer.SetDefaultFieldValuePrinter(new readable_string_printer());  // the printer owns it
-  printer.SetInitialIndentLevel(1);
-  std::string body;
-  if (!printer.PrintToString(*transcript, &body)) {
-    return input_error("could not print the transcript in text format.");
-  }
+  const auto body = core::readable_text(*transcript, 1);
   std::cout << "transcripts {\n" << body << "}\n";
   std::cerr << command_name << ": " << speaker_summary(*transcript) << '\n';
   return 0;

@@ -374,6 +374,50 @@ plan_format plan_format_for_path(std::string_view path) {
   return lower_extension(path) == ".json" ? plan_format::json : plan_format::text;
 }
 
+namespace {
+
+// Escapes only what text format requires (backslash, double quote, control characters), so that
+// apostrophes and letters outside ASCII stay as the transcript wrote them: protobuf's own
+// escaping turns every "don't" into "don\'t", which is noise in a file people edit by hand.
+class readable_string_printer final : public google::protobuf::TextFormat::FastFieldValuePrinter {
+public:
+  void PrintString(const std::string& value,
+                   google::protobuf::TextFormat::BaseTextGenerator* generator) const override {
+    std::string out = "\"";
+    for (const char c : value) {
+      const auto b = static_cast<unsigned char>(c);
+      if (c == '"' || c == '\\') {
+        out += '\\';
+        out += c;
+      } else if (c == '\n') {
+        out += "\\n";
+      } else if (c == '\t') {
+        out += "\\t";
+      } else if (b < 0x20U || b == 0x7FU) {
+        out += '\\';
+        out += static_cast<char>('0' + ((b >> 6U) & 7U));
+        out += static_cast<char>('0' + ((b >> 3U) & 7U));
+        out += static_cast<char>('0' + (b & 7U));
+      } else {
+        out += c;
+      }
+    }
+    out += '"';
+    generator->PrintString(out);
+  }
+};
+
+}  // namespace
+
+std::string readable_text(const google::protobuf::Message& message, int indent) {
+  pb::TextFormat::Printer printer;
+  printer.SetDefaultFieldValuePrinter(new readable_string_printer());  // the printer owns it
+  printer.SetInitialIndentLevel(indent);
+  std::string body;
+  printer.PrintToString(message, &body);  // fails only for a message missing required fields: proto3 has none
+  return body;
+}
+
 plan_load_result parse_plan(std::string_view text, std::string_view file_name, plan_format format) {
   plan_load_result result;
   auto& out = result.diagnostics;
@@ -417,6 +461,7 @@ plan_load_result parse_plan(std::string_view text, std::string_view file_name, p
     }
     out = validate_plan(plan, file_name, nullptr);
   }
+  result.parsed = plan;
   if (out.empty()) result.plan = std::move(plan);
   return result;
 }

@@ -31,6 +31,9 @@ struct plan_load_result {
   /// Present only when `diagnostics` is empty.
   std::optional<dyad::v1::Plan> plan;
   std::vector<diagnostic> diagnostics;
+  /// The plan as parsed, problems and all: absent only when it did not parse (a syntax error,
+  /// an empty or oversized text). What the editor's text view hands back to the form.
+  std::optional<dyad::v1::Plan> parsed;
 
   /// True when the plan loaded.
   bool ok() const noexcept { return plan.has_value(); }
@@ -43,6 +46,12 @@ struct plan_load_result {
 /// parser's message when it allows, and validation diagnostics name the field path only.
 /// Keeps no state: safe to call from several threads at once.
 plan_load_result parse_plan(std::string_view text, std::string_view file_name, plan_format format);
+
+/// `message` in protobuf's text format, indented `indent` levels, with strings as people write
+/// them: only what the format requires is escaped (protobuf's own printer turns every "don't"
+/// into "don\'t" and every letter outside ASCII into octal, noise in a file people edit by hand).
+/// What the plan library exports; it parses back to the same message.
+std::string readable_text(const google::protobuf::Message& message, int indent = 0);
 
 /// Reads, parses and validates the plan file at `path`, choosing the format from its extension
 /// (see `plan_format_for_path`). A file that cannot be read gives one diagnostic saying why.

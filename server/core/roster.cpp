@@ -223,6 +223,17 @@ void roster::insert(std::string id, std::string display_name, std::string email,
   participants_.push_back(std::move(p));
 }
 
+void roster::erase_personal_data() {
+  for (std::size_t i = 0; i < participants_.size(); ++i) {
+    auto& p = participants_[i];
+    p.display_name = erased_name(i + 1);
+    p.shown_name = p.display_name;
+    p.email.clear();
+  }
+}
+
+std::string roster::erased_name(std::size_t join_number) { return "Participant " + std::to_string(join_number); }
+
 std::string roster::unique_shown_name(const std::string& display_name) const {
   const auto taken = [this](const std::string& candidate) {
     const std::string key = folded(candidate);

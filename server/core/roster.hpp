@@ -63,6 +63,13 @@ public:
   /// that keeps `since`. PRESENCE_UNSPECIFIED and unknown values are refused.
   status set_presence(std::string_view id, dyad::v1::Presence presence, millis now);
 
+  /// Replaces every participant's names by "Participant 1", "Participant 2", … in join order
+  /// (the name `erased_name` gives) and empties their e-mails: what the roster holds once the
+  /// workshop's personal data is erased. Ids, presences and times stay.
+  void erase_personal_data();
+  /// The name a participant has after erasure: "Participant N" for the Nth to join (1-based).
+  static std::string erased_name(std::size_t join_number);
+
   /// Marks that breakout rounds have begun: anyone joining from now on has `joined_late`.
   /// Only the first call counts.
   void mark_rounds_started(millis now);

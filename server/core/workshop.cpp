@@ -786,9 +786,57 @@ status workshop::apply(const v1::WorkshopEvent& event) {
       facilitator_token_sha256_ = r.facilitator_token_sha256();
       return ok();
     }
+    case v1::WorkshopEvent::kPersonalDataErased:
+      if (lifecycle_ != v1::LIFECYCLE_CLOSED)
+        return make_error(errc::wrong_state, "Personal data can be erased only once the workshop has closed; the log "
+                                             "erases it earlier.");
+      // The log before this event was rewritten already; a workshop held live since the day has
+      // the names in memory, and drops them here too.
+      roster_.erase_personal_data();
+      participant_by_resume_hash_.clear();
+      if (!personal_data_erased_ms_) personal_data_erased_ms_ = event.personal_data_erased().at_ms();
+      return ok();
     case v1::WorkshopEvent::KIND_NOT_SET: break;
   }
   return make_error(errc::invalid_argument, "An empty or unknown event; this server may be older than the log.");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Erasing personal data after the day
+
+result<event_list> erase_personal_data(std::span<const v1::WorkshopEvent> events, millis at_ms) {
+  if (events.empty() || !events.front().has_created())
+    return make_error(errc::invalid_argument,
+                      "A workshop's event log must start with its creation; this one does not, so nothing was erased.");
+  const auto& code = events.front().created().code();
+  v1::Lifecycle lifecycle = v1::LIFECYCLE_LOBBY;
+  bool erased = false;
+  for (const auto& e : events) {
+    if (e.has_lifecycle()) lifecycle = e.lifecycle().lifecycle();
+    erased = erased || e.has_personal_data_erased();
+  }
+  if (lifecycle != v1::LIFECYCLE_CLOSED)
+    return make_error(errc::wrong_state, "Workshop " + code +
+                                             " has not closed yet, so its participants' names and e-mails are kept; "
+                                             "close the workshop first, then erase them.");
+  event_list out(events.begin(), events.end());
+  std::size_t joins = 0;
+  for (auto& e : out) {
+    switch (e.kind_case()) {
+      case v1::WorkshopEvent::kJoined: {
+        auto* j = e.mutable_joined();
+        j->set_display_name(roster::erased_name(++joins));
+        j->clear_email();
+        j->clear_resume_token_sha256();
+        break;
+      }
+      case v1::WorkshopEvent::kRoomStatus: e.mutable_room_status()->clear_note(); break;
+      case v1::WorkshopEvent::kBroadcastSent: e.mutable_broadcast_sent()->clear_text(); break;
+      default: break;
+    }
+  }
+  if (!erased) out.emplace_back().mutable_personal_data_erased()->set_at_ms(at_ms);
+  return out;
 }
 
 }  // namespace dyad::core

@@ -214,6 +214,8 @@ public:
   /// Whether the facilitator sees who is connected: not once feedback has opened, since a page
   /// closed right after sending would say who just sent theirs. Then nothing of the day needs it.
   bool presence_shown() const noexcept { return lifecycle_ != dyad::v1::LIFECYCLE_FEEDBACK && lifecycle_ != dyad::v1::LIFECYCLE_CLOSED; }
+  /// When the participants' names and e-mails were erased (see `erase_personal_data`), if they were.
+  std::optional<millis> personal_data_erased_ms() const noexcept { return personal_data_erased_ms_; }
   /// How many responses the figures count (released).
   std::size_t responses_shown() const noexcept { return feedback_.released().size(); }
   /// How many have submitted feedback, released or not (for the server's operator).
@@ -262,7 +264,27 @@ private:
   std::vector<round_state> rounds_;
   feedback_box feedback_;
   std::optional<dyad::v1::BroadcastSent> broadcast_;
+  std::optional<millis> personal_data_erased_ms_;
 };
+
+/// A closed workshop's stored events with its participants' personal data taken out, for the
+/// store to write back in place of the old ones (see `store::event_log::erase_personal_data`).
+///
+/// `events` are the workshop's events as stored, in order, starting with its creation. Comes back
+/// one for one, in the same order, then a `PersonalDataErased` at `at_ms` unless the log already
+/// holds one (erasing twice changes nothing). What is rewritten:
+/// - `ParticipantJoined`: the name becomes "Participant N", N counting the joins in log order
+///   (the ids' order, "p1", "p2", …); the e-mail and the resume token's hash are emptied;
+/// - `RoomStatusChanged`: the help request's note, typed by a participant, is emptied;
+/// - `BroadcastSent`: the facilitator's message, which may name people, is emptied.
+/// Every other field and event is kept as it was, ids included, so a replay of the result gives
+/// the same roster size, presences, groups, rounds, clocks, feedback, tallies and statistics;
+/// only the names read differently. Feedback responses are anonymous and stay as they are.
+///
+/// Refused, with nothing to rewrite: errc::invalid_argument when the events do not start with a
+/// creation; errc::wrong_state while the workshop is not closed (its people may still need their
+/// names on the day).
+result<event_list> erase_personal_data(std::span<const dyad::v1::WorkshopEvent> events, millis at_ms);
 
 /// Converts between the core's groups and their stored form, naming roles by the exercise's ids.
 /// The wire carries groups in the same form (a preview, a launch, the round's groups).

@@ -17,6 +17,7 @@
 #include "net/public_url.hpp"
 #include "net/secrets.hpp"
 #include "net/trusted_proxies.hpp"
+#include "net/workspace_routes.hpp"
 
 namespace dyad::net {
 
@@ -59,8 +60,10 @@ std::string printable(std::string_view text) {
   return out;
 }
 
+}  // namespace
+
 /// The value of one cookie in the request's Cookie headers; empty when absent.
-std::string cookie_of(const http_request& req, std::string_view name) {
+static std::string cookie_of(const http_request& req, std::string_view name) {
   for (const auto& field : req) {
     if (field.name() != http::field::cookie) continue;
     std::string_view rest = field.value();
@@ -77,7 +80,7 @@ std::string cookie_of(const http_request& req, std::string_view name) {
   return {};
 }
 
-}  // namespace
+std::string session_cookie_value(const http_request& req) { return cookie_of(req, session_cookie); }
 
 struct account_routes::impl {
   impl(std::unique_ptr<store::account_store> s, const core::clock& c, const public_links& l, std::vector<std::string> o)
@@ -92,6 +95,7 @@ struct account_routes::impl {
   std::mutex stopping;
   bool stopped = false;
   std::atomic<std::size_t> pending{0};
+  workspace_routes* workspace = nullptr;
 
   bool secure() const { return links.base.starts_with("https://"); }
   std::string cookie_path() const { return links.path_prefix.empty() ? "/" : links.path_prefix + "/"; }
@@ -303,6 +307,7 @@ struct account_routes::impl {
       return res;
     }
     if (path == "/api/accounts" || path.starts_with("/api/accounts/")) return organisers_only(req, path, me, address);
+    if (workspace != nullptr && workspace_routes::owns(path)) return workspace->answer(req, path, me, address);
     return error_response(req, v1::ERROR_CODE_NOT_FOUND, "No such API endpoint.");
   }
 };
@@ -316,7 +321,43 @@ account_routes::~account_routes() { stop(); }
 bool account_routes::owns(std::string_view path) {
   return path == "/api/session" || path == "/api/session/everywhere" || path == "/api/me" ||
          path == "/api/links/check" || path == "/api/links/redeem" || path == "/api/accounts" ||
-         path.starts_with("/api/accounts/");
+         path.starts_with("/api/accounts/") || workspace_routes::owns(path);
+}
+
+store::account_store& account_routes::store() { return *impl_->store; }
+
+void account_routes::set_workspace(workspace_routes* workspace) { impl_->workspace = workspace; }
+
+void account_routes::post(std::function<void()> job) {
+  {
+    std::lock_guard lock(impl_->stopping);
+    if (impl_->stopped) return;
+  }
+  boost::asio::post(*impl_->pool, [job = std::move(job)] {
+    try {
+      job();
+    } catch (const std::exception& e) {
+      spdlog::error("accounts: {}", e.what());
+    }
+  });
+}
+
+void account_routes::access_for(std::string token, std::function<void(std::optional<run_access>)> done) {
+  post([this, token = std::move(token), done = std::move(done)] {
+    std::optional<run_access> out;
+    if (!token.empty()) {
+      auto session = impl_->store->session_account(sha256(token), impl_->clock.now());
+      if (session && *session) {
+        if (impl_->workspace != nullptr) {
+          out = impl_->workspace->access_of(**session);
+        } else {
+          out.emplace();
+          out->every_run = (*session)->role == core::account_role::organiser;
+        }
+      }
+    }
+    done(std::move(out));
+  });
 }
 
 void account_routes::handle(http_request req, std::string path, std::string client_address,

@@ -24,9 +24,14 @@ class thread_pool;
 namespace dyad::net {
 
 struct public_links;
+struct run_access;
+class workspace_routes;
 
 /// The session cookie's name.
 inline constexpr std::string_view session_cookie = "dyad_session";
+
+/// The session cookie's value in the request; empty when there is none.
+std::string session_cookie_value(const http_request& req);
 
 /// A one-time link to set a password for `account_id`, valid for core::link_lifetime_ms: its
 /// token (256 random bits) is stored only as a hash, replacing the account's earlier link.
@@ -51,6 +56,20 @@ public:
 
   /// Whether `path` (without the public URL's prefix) is one of these routes.
   static bool owns(std::string_view path);
+
+  /// The workspace's routes, answered on the same thread for the same signed-in people. Set
+  /// before the server accepts connections; outlives this.
+  void set_workspace(workspace_routes* workspace);
+
+  /// Which runs the holder of session `token` may open; nothing when the session does not hold.
+  /// `done` runs on the accounts' thread.
+  void access_for(std::string token, std::function<void(std::optional<run_access>)> done);
+
+  /// The accounts' store (thread-safe), for the workspace's routes.
+  store::account_store& store();
+
+  /// Runs `job` on the accounts' thread (the workspace's start-up and sweeps).
+  void post(std::function<void()> job);
 
   /// Answers one request; `send` is called once, on the accounts' thread.
   void handle(http_request req, std::string path, std::string client_address, std::function<void(http_response)> send);

@@ -140,12 +140,14 @@ std::string tallies_csv(const v1::Tallies& tallies, const std::string& prefix) {
 
 /// Every run of `series` in the log, replayed. Reads every workshop's log: fine for the
 /// hundreds of runs one server sees; an index by series is the step after that.
-core::result<std::vector<core::series_run>> series_runs(store::event_log& log, const std::string& series) {
+core::result<std::vector<core::series_run>> series_runs(store::event_log& log, const std::string& series,
+                                                        const std::optional<std::set<std::string>>& only) {
   auto codes = log.workshop_codes(false);
   if (!codes) return codes.err();
   std::vector<core::series_run> runs;
   static const core::system_clock wall;
   for (const auto& code : *codes) {
+    if (only && !only->contains(code)) continue;
     auto events = log.load(code);
     if (!events) return events.err();
     if (events->empty() || !events->front().has_created() || events->front().created().plan().series() != series) continue;
@@ -172,7 +174,8 @@ void serve_static(const http_context& ctx, const http_request& req, std::string_
     if (parts[0] == "workspace") return "workspace.html";
     return {};
   }();
-  const bool page = (parts.size() == 2 && (parts[0] == "j" || parts[0] == "f" || parts[0] == "r")) || !fixed_page.empty();
+  const bool page =
+      (parts.size() == 2 && (parts[0] == "j" || parts[0] == "f" || parts[0] == "r" || parts[0] == "plans")) || !fixed_page.empty();
   if (page && path.ends_with('/')) {
     // The pages load their scripts and styles relative to their own address, which a trailing
     // slash would move one level down. The query (signin?next=…) goes along.
@@ -189,6 +192,7 @@ void serve_static(const http_context& ctx, const http_request& req, std::string_
   else if (parts.size() == 2 && parts[0] == "j") file = "join.html";
   else if (parts.size() == 2 && parts[0] == "f") file = "facilitate.html";
   else if (parts.size() == 2 && parts[0] == "r") file = "report.html";
+  else if (parts.size() == 2 && parts[0] == "plans") file = "plan.html";
   else {
     // The file is built from the checked segments only, never from the raw path: "//etc/passwd"
     // would otherwise become an absolute path that replaces the web root.
@@ -285,15 +289,21 @@ void workshop_status(const http_context& ctx, const http_request& req, const std
 
 /// Exports read the durable log on the store's thread: what they show is what was acknowledged.
 void export_from_log(const http_context& ctx, http_request req, std::string code, std::vector<std::string> rest,
-                     std::function<void(http_response)> send) {
+                     std::function<void(http_response)> send, std::optional<run_access> signed_in) {
   const auto token = bearer_token(req);
-  const bool admin = is_admin(ctx, token);
+  // Signed in with access to the run: as good as a token for it. A facilitator's series figures
+  // then hold only the runs they may open.
+  const bool by_session = token.empty() && signed_in && signed_in->may_open(code);
+  const bool admin = is_admin(ctx, token) || by_session;
+  std::optional<std::set<std::string>> only;
+  if (by_session && !signed_in->every_run) only = signed_in->runs;
   static const std::string unauthorized =
-      "Exports need this workshop's facilitator token or the admin token as 'Authorization: Bearer <token>'.";
+      "Exports need this workshop's facilitator token or the admin token as 'Authorization: Bearer <token>', "
+      "or signing in as someone with access to the run.";
   // No token: refused here, without a read of the log that would hold up the store's thread.
   if (!admin && token.empty()) return send(error_response(req, v1::ERROR_CODE_UNAUTHORIZED, unauthorized));
   ctx.store.run([req = std::move(req), code = std::move(code), rest = std::move(rest), send = std::move(send), token,
-                 admin](store::event_log& log) {
+                 admin, only = std::move(only)](store::event_log& log) {
     auto events = log.load(code);
     if (!events) return send(error_response(req, v1::ERROR_CODE_UNAVAILABLE, events.err().message));
     const bool exists = !events->empty() && events->front().has_created();
@@ -332,7 +342,7 @@ void export_from_log(const http_context& ctx, http_request req, std::string code
       const auto format = format_param(req);
       if (format != "json" && format != "csv" && format != "summary")
         return send(error_response(req, v1::ERROR_CODE_INVALID_ARGUMENT, "format must be csv, json or summary."));
-      auto runs = series_runs(log, w->plan().series());
+      auto runs = series_runs(log, w->plan().series(), only);
       if (!runs) return send(error_response(req, v1::ERROR_CODE_UNAVAILABLE, runs.err().message));
       const auto stats = core::series_statistics(w->plan().series(), *runs);
       if (format == "json") return send(make_response(req, http::status::ok, to_json(stats) + "\n", "application/json"));
@@ -416,7 +426,16 @@ bool is_api_path(const public_links& links, std::string_view path) {
   return !parts.empty() && parts[0] == "api";
 }
 
-void handle_http(const http_context& ctx, http_request req, std::function<void(http_response)> send) {
+bool wants_signed_in_export(const public_links& links, const http_request& request) {
+  if (request.method() != http::verb::get && request.method() != http::verb::head) return false;
+  if (!bearer_token(request).empty() || request[http::field::cookie].empty()) return false;
+  const std::string_view target = request.target();
+  const auto parts = split_path(route_path(links, target.substr(0, target.find('?'))));
+  return parts.size() >= 4 && parts[0] == "api" && parts[1] == "workshops";
+}
+
+void handle_http(const http_context& ctx, http_request req, std::function<void(http_response)> send,
+                 std::optional<run_access> signed_in) {
   ctx.counters.http_requests_total.fetch_add(1, std::memory_order_relaxed);
   const std::string target(req.target());
   const auto q = target.find('?');
@@ -452,7 +471,7 @@ void handle_http(const http_context& ctx, http_request req, std::function<void(h
     if (parts.size() == 3 && parts[1] == "workshops" && get) return workshop_status(ctx, req, normalize_code(parts[2]), send);
     if (parts.size() >= 4 && parts[1] == "workshops" && get) {
       std::vector<std::string> rest(parts.begin() + 3, parts.end());
-      return export_from_log(ctx, std::move(req), normalize_code(parts[2]), std::move(rest), std::move(send));
+      return export_from_log(ctx, std::move(req), normalize_code(parts[2]), std::move(rest), std::move(send), std::move(signed_in));
     }
     return send(error_response(req, v1::ERROR_CODE_NOT_FOUND, "No such API endpoint; see dyad-server --help."));
   }

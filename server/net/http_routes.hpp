@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -38,9 +40,25 @@ struct http_context {
   const std::atomic<bool>& draining;
 };
 
+/// Which runs a signed-in person may open (dashboard, report, exports): what their session
+/// cookie is worth, found on the accounts' thread.
+struct run_access {
+  /// An organiser: every run.
+  bool every_run = false;
+  /// Otherwise the runs they lead or were given.
+  std::set<std::string> runs;
+  bool may_open(const std::string& code) const { return every_run || runs.contains(code); }
+};
+
 /// Answers one request (not a WebSocket upgrade). `send` may be called on another thread, later
-/// (store work runs on the store's thread); it is called exactly once.
-void handle_http(const http_context& ctx, http_request request, std::function<void(http_response)> send);
+/// (store work runs on the store's thread); it is called exactly once. `signed_in`: what the
+/// request's session cookie opens, when it carries one that holds (exports without a token).
+void handle_http(const http_context& ctx, http_request request, std::function<void(http_response)> send,
+                 std::optional<run_access> signed_in = std::nullopt);
+
+/// Whether the request reads a run's exports (/api/workshops/CODE/…) without a token, so that
+/// its session cookie is worth looking up first.
+bool wants_signed_in_export(const public_links& links, const http_request& request);
 
 /// A request path as the routes see it: without the public URL's path prefix when it carries
 /// one (a proxy that keeps the path), unchanged otherwise (a proxy that strips it, or a visitor

@@ -107,6 +107,15 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
   };
   if (const auto route = std::string(route_path(ctx_.http.links, raw_path)); ctx_.accounts && account_routes::owns(route))
     return ctx_.accounts->handle(parser_->release(), route, client.address, std::move(answered));
+  if (ctx_.accounts && wants_signed_in_export(ctx_.http.links, head)) {
+    // An export read by someone signed in: what their session opens is looked up first.
+    auto req = parser_->release();
+    auto token = session_cookie_value(req);
+    const http_context* http = &ctx_.http;
+    return ctx_.accounts->access_for(std::move(token), [http, req = std::move(req), answered](std::optional<run_access> access) {
+      handle_http(*http, req, answered, std::move(access));
+    });
+  }
   handle_http(ctx_.http, parser_->release(), std::move(answered));
 }
 
@@ -145,7 +154,21 @@ void http_session::upgrade(const client_info& client) {
       query.remove_prefix(amp + 1);
     }
   }
-  const auto normalized = normalize_code(code);
+  auto token = ctx_.accounts != nullptr ? session_cookie_value(req) : std::string{};
+  if (token.empty()) return open_websocket(std::move(req), client, normalize_code(code), code, false);
+  // Signed in: whether the session opens this run is looked up first (on the accounts' thread),
+  // then the socket is handed over on this connection's own executor.
+  ctx_.accounts->access_for(std::move(token), [self = shared_from_this(), req = std::move(req), client, code](std::optional<run_access> access) {
+    const auto normalized = normalize_code(code);
+    const bool facilitates = access && access->may_open(normalized);
+    asio::post(self->stream_.get_executor(), [self, req, client, normalized, code, facilitates]() mutable {
+      self->open_websocket(std::move(req), client, normalized, code, facilitates);
+    });
+  });
+}
+
+void http_session::open_websocket(http_request req, const client_info& client, const std::string& normalized,
+                                  const std::string& code, bool signed_in_facilitator) {
   auto host = ctx_.http.registry.find(normalized);
   if (!host) {
     // Answered in the protocol the page speaks, so that it can say so and stop retrying. (A
@@ -163,9 +186,10 @@ void http_session::upgrade(const client_info& client) {
                             "your facilitator for the link.",
                             client.address);
   }
-  std::make_shared<websocket_session>(std::move(stream_), std::move(host), ctx_.http.counters, ctx_.ws_idle_timeout,
-                                      client.address)
-      ->run(std::move(req));
+  auto session = std::make_shared<websocket_session>(std::move(stream_), std::move(host), ctx_.http.counters,
+                                                     ctx_.ws_idle_timeout, client.address);
+  if (signed_in_facilitator) session->let_in_as_facilitator();
+  session->run(std::move(req));
 }
 
 void http_session::send(http_response response) {

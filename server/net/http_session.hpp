@@ -24,6 +24,8 @@ private:
   void do_read();
   void on_read(boost::beast::error_code ec, std::size_t bytes);
   void upgrade(const client_info& client);
+  void open_websocket(http_request req, const client_info& client, const std::string& normalized, const std::string& code,
+                      bool signed_in_facilitator);
   void send(http_response response);
   void on_write(bool keep_alive, boost::beast::error_code ec, std::size_t bytes);
   void do_close();

@@ -20,6 +20,10 @@ public:
   virtual void close_after(std::shared_ptr<const std::string> last_frame) = 0;
   /// Unique for the process's lifetime.
   virtual std::uint64_t id() const noexcept = 0;
+  /// Whether whoever opened it is signed in with access to this workshop's run (its facilitator,
+  /// a co-facilitator or an organiser), found from their session cookie when it opened: such a
+  /// connection attaches as the facilitator without the token.
+  virtual bool signed_in_facilitator() const noexcept { return false; }
 };
 
 }  // namespace dyad::net

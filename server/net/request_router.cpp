@@ -175,10 +175,15 @@ void request_router::welcome_participant(std::uint64_t peer_id, std::uint64_t ri
 void request_router::greet_attach(std::uint64_t peer_id, std::uint64_t rid, const v1::AttachFacilitator& attach) {
   const auto& w = actor_.workshop();
   const auto& expected = w.facilitator_token_sha256();
-  if (expected.empty() || !constant_time_equal(sha256(attach.facilitator_token()), expected)) {
+  const auto* c = audience_.find(peer_id);
+  const auto link = c != nullptr ? c->link.lock() : nullptr;
+  const bool by_session = attach.facilitator_token().empty() && link && link->signed_in_facilitator();
+  if (!by_session && (expected.empty() || !constant_time_equal(sha256(attach.facilitator_token()), expected))) {
     spdlog::warn("workshop {}: facilitator attach refused (wrong token)", w.code());
     return reply_error(peer_id, rid, v1::ERROR_CODE_UNAUTHORIZED,
-                       "That facilitator token is not right for this workshop; open the facilitator link you were given.");
+                       attach.facilitator_token().empty()
+                           ? "Sign in as this run's facilitator (or someone given access to it), or open the facilitator link you were given."
+                           : "That facilitator token is not right for this workshop; open the facilitator link you were given.");
   }
   audience_.bind_facilitator(peer_id);
   v1::ServerMessage answer;

@@ -22,6 +22,7 @@
 #include "core/clock.hpp"
 #include "core/plan_loader.hpp"
 #include "net/account_routes.hpp"
+#include "net/workspace_routes.hpp"
 #include "net/control_socket.hpp"
 #include "net/data_dir_lock.hpp"
 #include "net/listener.hpp"
@@ -33,6 +34,7 @@
 #include "net/workshop_host.hpp"
 #include "net/workshop_registry.hpp"
 #include "store/sqlite_account_store.hpp"
+#include "store/sqlite_library_store.hpp"
 #include "store/sqlite_event_log.hpp"
 
 namespace dyad::net {
@@ -41,6 +43,8 @@ namespace asio = boost::asio;
 
 namespace {
 constexpr auto tick_interval = std::chrono::seconds(1);
+/// The workspace is swept every half minute: a closed workshop leaves memory within that.
+constexpr int sweep_every_ticks = 30;
 constexpr auto stop_deadline = std::chrono::seconds(3);
 
 /// This executable as a person would type it: its full path (run.sh users have no dyad-server
@@ -66,8 +70,12 @@ struct server::impl {
   std::unique_ptr<workshop_registry> registry;
   std::atomic<bool> draining{false};
   std::unique_ptr<session_context> ctx;
+  // Before account_api: its routes run on that one's thread, which must have stopped first.
+  std::unique_ptr<workspace_routes> workspace;
   // After ioc and ctx: its thread posts answers to sessions, so it stops first.
   std::unique_ptr<account_routes> account_api;
+  // Ticks until the workspace's next sweep (closed runs recorded and let go, retention).
+  int ticks_to_sweep = 0;
   std::shared_ptr<listener> accept;
   // After ioc: its acceptor must go before the io_context does. Empty when the data folder
   // cannot hold a socket (the server then runs without it, and says so).
@@ -96,6 +104,10 @@ struct server::impl {
     tick_timer.async_wait([this](const boost::system::error_code& ec) {
       if (ec || draining) return;
       for (const auto& h : registry->all()) h->tick();
+      if (--ticks_to_sweep <= 0 && workspace) {
+        ticks_to_sweep = sweep_every_ticks;
+        account_api->post([w = workspace.get()] { w->sweep(); });
+      }
       schedule_tick();
     });
   }
@@ -241,6 +253,12 @@ server::server(server_config config) : impl_(std::make_unique<impl>(std::move(co
   if (!account_store) throw std::runtime_error(account_store.err().message);
   s.account_api = std::make_unique<account_routes>(std::move(*account_store), s.clock, s.links, origins);
   s.ctx->accounts = s.account_api.get();
+  auto library = store::sqlite_library_store::open(file);
+  if (!library) throw std::runtime_error(library.err().message);
+  s.workspace = std::make_unique<workspace_routes>(std::move(*library), s.account_api->store(), *s.registry, *s.store,
+                                                   s.clock, s.links);
+  s.workspace->first_start();
+  s.account_api->set_workspace(s.workspace.get());
   // Links that name this computer but another port than the one it listens on lead nowhere:
   // say so where the links are printed (a proxy in front may rightly use another port).
   if (s.config.public_address && s.config.proxies.empty()) {

@@ -37,6 +37,9 @@ public:
   void deliver(std::shared_ptr<const std::string> frame) override;
   void close_after(std::shared_ptr<const std::string> last_frame) override;
   std::uint64_t id() const noexcept override { return id_; }
+  bool signed_in_facilitator() const noexcept override { return signed_in_facilitator_; }
+  /// Before run(): the connection's session opens this workshop's run.
+  void let_in_as_facilitator() noexcept { signed_in_facilitator_ = true; }
 
   /// Limits, public for tests and documentation.
   static constexpr std::size_t max_message_bytes = 64 * 1024;
@@ -67,6 +70,7 @@ private:
   const std::uint64_t id_;
   const std::chrono::seconds idle_timeout_;
   const std::string client_;
+  bool signed_in_facilitator_ = false;
   boost::beast::flat_buffer buffer_;
   std::deque<std::shared_ptr<const std::string>> queue_;
   std::size_t queued_bytes_ = 0;

@@ -126,6 +126,22 @@ bool workshop_registry::known(const std::string& code) const {
   return known_codes_.contains(code);
 }
 
+void workshop_registry::forget_closed() {
+  std::vector<std::shared_ptr<workshop_host>> leaving;  // released outside the lock
+  {
+    std::lock_guard lock(mutex_);
+    for (auto it = hosts_.begin(); it != hosts_.end();) {
+      if (it->second->closed()) {
+        leaving.push_back(std::move(it->second));
+        it = hosts_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (const auto& h : leaving) spdlog::info("workshop {}: closed, and no longer held in memory", h->code());
+}
+
 bool workshop_registry::has_open_series(const std::string& series) const {
   std::lock_guard lock(mutex_);
   for (const auto& [code, h] : hosts_)

@@ -54,6 +54,9 @@ public:
   std::vector<std::shared_ptr<workshop_host>> all() const;
   /// Whether this code was ever used on this server (open, closed, or closed before a restart).
   bool known(const std::string& code) const;
+  /// Lets go of the workshops that have closed: they leave memory (pages still connected keep
+  /// theirs until they go), and a new connection to one is told it has ended.
+  void forget_closed();
   /// Whether an open workshop of this series is hosted.
   bool has_open_series(const std::string& series) const;
 

@@ -75,6 +75,24 @@ public:
   /// lifecycle change is not to LIFECYCLE_CLOSED (the ones a restarting server must bring back).
   virtual result<std::vector<std::string>> workshop_codes(bool open_only) = 0;
 
+  /// Erases the participants' names and e-mails of a closed workshop, after the day, in one
+  /// transaction: every stored event holding them is rewritten as `core::erase_personal_data`
+  /// says (names become "Participant 1", "Participant 2", … in join order; e-mails, resume-token
+  /// hashes, help notes and broadcast texts emptied) and a `PersonalDataErased` at `at_ms` is
+  /// appended. Replaying the log afterwards gives the same roster size, rounds, groups, feedback,
+  /// tallies and statistics. Feedback responses are anonymous already and are left as they are.
+  ///
+  /// When it returns ok, no name or e-mail of that workshop is left in the storage's bytes: not in
+  /// the rewritten rows' old places, not in freed pages, not in a write-ahead or rollback journal.
+  /// (Backups taken before are copies of their own; the caller deals with them.)
+  ///
+  /// Refuses, writing nothing: errc::invalid_argument for an empty code; errc::not_found for a
+  /// workshop the log does not hold; errc::wrong_state while the workshop is not closed.
+  /// Idempotent: erasing an erased workshop writes nothing and returns ok. errc::unavailable when
+  /// the storage fails, or when the erasure was committed but the old bytes could not be wiped
+  /// yet (another reader held the journal): calling again finishes the job.
+  virtual status erase_personal_data(const std::string& workshop_code, std::int64_t at_ms) = 0;
+
   /// A cheap check that the log can serve now, for the readiness probe: errc::unavailable with
   /// the reason when not.
   virtual status healthy() = 0;

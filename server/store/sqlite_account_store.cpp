@@ -1,5 +1,7 @@
 #include "store/sqlite_account_store.hpp"
 
+#include "store/sqlite_query.hpp"
+
 #include <sqlite3.h>
 #include <sys/random.h>
 
@@ -13,76 +15,10 @@ namespace dyad::store {
 
 using core::errc;
 using core::make_error;
-
-namespace {
-
-constexpr int busy_timeout_ms = 5000;
-
-status sqlite_failure(sqlite3* db, const std::string& doing, int rc) {
-  const std::string detail = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
-  return make_error(errc::unavailable, "Could not " + doing + " (" + detail +
-                                           "); check the data folder's disk and permissions, then try again.");
-}
-
-result<std::string> random_id() {
-  unsigned char bytes[12];
-  std::size_t got = 0;
-  while (got < sizeof bytes) {
-    const ssize_t n = ::getrandom(bytes + got, sizeof bytes - got, 0);
-    if (n < 0) return make_error(errc::unavailable, "The system's random source failed; try again.");
-    got += static_cast<std::size_t>(n);
-  }
-  std::string out = "u-";
-  char hex[3];
-  for (const auto b : bytes) {
-    std::snprintf(hex, sizeof hex, "%02x", b);
-    out += hex;
-  }
-  return out;
-}
-
-}  // namespace
-
-// One statement, prepared for one use: accounts change seldom, so nothing is kept prepared.
-class sqlite_account_store::query {
-public:
-  query(sqlite3* db, const char* sql) : db_(db) { rc_ = sqlite3_prepare_v2(db, sql, -1, &s_, nullptr); }
-  ~query() { sqlite3_finalize(s_); }
-  query(const query&) = delete;
-  query& operator=(const query&) = delete;
-
-  query& bind(int i, std::int64_t v) {
-    keep(sqlite3_bind_int64(s_, i, v));
-    return *this;
-  }
-  query& text(int i, std::string_view v) {
-    keep(v.size() > INT_MAX ? SQLITE_TOOBIG : sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT));
-    return *this;
-  }
-  query& blob(int i, std::string_view v) {
-    keep(v.size() > INT_MAX ? SQLITE_TOOBIG : sqlite3_bind_blob(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT));
-    return *this;
-  }
-  /// SQLITE_ROW, SQLITE_DONE, or the first error met while preparing, binding or stepping.
-  int step() {
-    if (rc_ != SQLITE_OK) return rc_;
-    return sqlite3_step(s_);
-  }
-  std::int64_t int64(int i) const { return sqlite3_column_int64(s_, i); }
-  std::string str(int i) const {
-    const auto* p = static_cast<const char*>(sqlite3_column_blob(s_, i));
-    return p == nullptr ? std::string{} : std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(s_, i)));
-  }
-  int changes() const { return sqlite3_changes(db_); }
-
-private:
-  void keep(int rc) {
-    if (rc_ == SQLITE_OK) rc_ = rc;
-  }
-  sqlite3* db_;
-  sqlite3_stmt* s_ = nullptr;
-  int rc_ = SQLITE_OK;
-};
+using detail::query;
+using detail::random_id;
+using detail::sqlite_failure;
+constexpr int busy_timeout_ms = detail::busy_timeout_ms;
 
 namespace {
 
@@ -124,24 +60,12 @@ sqlite_account_store::sqlite_account_store(sqlite3* db, std::filesystem::path fi
 sqlite_account_store::~sqlite_account_store() { sqlite3_close(db_); }
 
 status sqlite_account_store::run(const char* doing, const std::function<status()>& body) {
-  std::lock_guard lock(mutex_);
-  if (const int rc = sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr); rc != SQLITE_OK)
-    return sqlite_failure(db_, doing, rc);
-  auto outcome = body();
-  if (!outcome) {
-    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-    return outcome;
-  }
-  if (const int rc = sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr); rc != SQLITE_OK) {
-    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-    return sqlite_failure(db_, doing, rc);
-  }
-  return core::ok();
+  return detail::transaction(db_, mutex_, doing, body);
 }
 
 result<account_row> sqlite_account_store::add_account(const std::string& email, core::account_role role,
                                                       std::int64_t now_ms) {
-  auto id = random_id();
+  auto id = random_id("u-");
   if (!id) return id.err();
   account_row row{*id, email, role, {}, now_ms};
   auto done = run("add an account", [&]() -> status {

@@ -43,7 +43,6 @@ public:
 
 private:
   sqlite_account_store(sqlite3* db, std::filesystem::path file);
-  class query;
   status run(const char* doing, const std::function<status()>& body);
   result<std::optional<account_row>> find_one(const char* sql, const std::string& value);
 

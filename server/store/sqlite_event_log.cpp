@@ -5,13 +5,17 @@
 
 #include <cerrno>
 #include <charconv>
+#include <chrono>
 #include <climits>
 #include <cstring>
 #include <limits>
 #include <optional>
 #include <string_view>
 #include <system_error>
+#include <thread>
 #include <utility>
+
+#include "core/workshop.hpp"
 
 namespace dyad::store {
 
@@ -109,6 +113,61 @@ CREATE TABLE settings (
 ) WITHOUT ROWID;
 
 INSERT INTO schema_version (version) VALUES (2);
+)sql";
+
+// The workspace: the plan library (each saved version kept, one draft per plan), the runs with
+// the plan version each ran, who leads them and who was given access, and when a run's names
+// were erased.
+constexpr const char* schema_v3 = R"sql(
+CREATE TABLE plans (
+  id         TEXT PRIMARY KEY CHECK (id <> ''),
+  name       TEXT NOT NULL,
+  template   INTEGER NOT NULL DEFAULT 0,
+  created_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE plan_versions (
+  plan_id  TEXT NOT NULL REFERENCES plans (id) ON DELETE CASCADE,
+  version  INTEGER NOT NULL CHECK (version > 0),
+  -- The dyad.v1.Plan, serialised.
+  plan     BLOB NOT NULL,
+  saved_ms INTEGER NOT NULL,
+  saved_by TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (plan_id, version)
+) WITHOUT ROWID;
+
+CREATE TABLE plan_drafts (
+  plan_id  TEXT PRIMARY KEY REFERENCES plans (id) ON DELETE CASCADE,
+  format   TEXT NOT NULL,
+  body     BLOB NOT NULL,
+  saved_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE runs (
+  code           TEXT PRIMARY KEY CHECK (code <> ''),
+  series         TEXT NOT NULL,
+  title          TEXT NOT NULL,
+  plan_id        TEXT NOT NULL DEFAULT '',
+  plan_version   INTEGER NOT NULL DEFAULT 0,
+  date           TEXT NOT NULL DEFAULT '',
+  start_time     TEXT NOT NULL DEFAULT '',
+  facilitator_id TEXT NOT NULL DEFAULT '',
+  created_ms     INTEGER NOT NULL,
+  closed_ms      INTEGER NOT NULL DEFAULT 0,
+  participants   INTEGER NOT NULL DEFAULT 0,
+  responses      INTEGER NOT NULL DEFAULT 0,
+  erased_ms      INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+CREATE INDEX runs_by_series ON runs (series);
+
+CREATE TABLE run_access (
+  code       TEXT NOT NULL REFERENCES runs (code) ON DELETE CASCADE,
+  account_id TEXT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+  PRIMARY KEY (code, account_id)
+) WITHOUT ROWID;
+CREATE INDEX run_access_by_account ON run_access (account_id);
+
+INSERT INTO schema_version (version) VALUES (3);
 )sql";
 
 // A prepared statement kept for the life of the connection.
@@ -243,6 +302,7 @@ struct sqlite_event_log::statements {
   statement insert_workshop;
   statement update_workshop;
   statement insert_event;
+  statement update_event;
   statement insert_response;
   statement insert_submitter;
   statement select_events;
@@ -412,6 +472,7 @@ status sqlite_event_log::create_schema() {
                                                "at another file.");
     if (auto s = exec(schema_v1, "create the schema"); !s) return s;
     if (auto s = exec(schema_v2, "create the schema"); !s) return s;
+    if (auto s = exec(schema_v3, "create the schema"); !s) return s;
   } else {
     auto version = count("SELECT max(version) FROM schema_version");
     if (!version) return version.err();
@@ -425,6 +486,8 @@ status sqlite_event_log::create_schema() {
     // Written by an older Dyad: its workshops are kept as they are, the newer tables added.
     if (*version < 2)
       if (auto s = exec(schema_v2, "add the accounts to the schema"); !s) return s;
+    if (*version < 3)
+      if (auto s = exec(schema_v3, "add the workspace to the schema"); !s) return s;
   }
   if (auto s = exec("COMMIT", "set up the schema"); !s) return s;
   tx.committed();
@@ -442,6 +505,7 @@ status sqlite_event_log::prepare_all() {
       {&s.insert_workshop, "INSERT INTO workshops (code) VALUES (?1)"},
       {&s.update_workshop, "UPDATE workshops SET last_seq = ?2, lifecycle = ?3 WHERE id = ?1"},
       {&s.insert_event, "INSERT INTO events (workshop_id, seq, kind, payload) VALUES (?1, ?2, ?3, ?4)"},
+      {&s.update_event, "UPDATE events SET payload = ?3 WHERE workshop_id = ?1 AND seq = ?2"},
       {&s.insert_response, "INSERT INTO feedback_responses (workshop_id, shuffle_key, response) VALUES (?1, ?2, ?3)"},
       {&s.insert_submitter,
        "INSERT INTO feedback_submitters (workshop_id, participant_id, submission_id) VALUES (?1, ?2, ?3)"},
@@ -662,6 +726,118 @@ status sqlite_event_log::checkpoint_and_truncate_wal() {
   return core::ok();
 }
 
+status sqlite_event_log::erase_personal_data(const std::string& workshop_code, std::int64_t at_ms) {
+  if (workshop_code.empty())
+    return make_error(errc::invalid_argument, "Say which workshop's personal data to erase; nothing was erased.");
+  std::lock_guard lock(mutex_);
+  const auto doing = "erase the personal data of workshop " + quoted(workshop_code);
+  const auto& s = *stmt_;
+  {
+    if (const int rc = use(s.begin_write).step(); rc != SQLITE_DONE) return sqlite_error(doing, rc);
+    transaction tx(db_, s.rollback);
+
+    std::int64_t workshop_id = 0;
+    std::int64_t last_seq = 0;
+    std::int64_t lifecycle = 0;
+    {
+      use find(s.find_workshop);
+      find.bind_text(1, workshop_code);
+      const int rc = find.step();
+      if (rc == SQLITE_DONE)
+        return make_error(errc::not_found, "The event log holds no workshop " + quoted(workshop_code) +
+                                               "; check the code. Nothing was erased.");
+      if (rc != SQLITE_ROW) return sqlite_error(doing, rc);
+      workshop_id = find.int64(0);
+      last_seq = find.int64(1);
+      lifecycle = find.int64(2);
+    }
+    // The core decides from the events too; this spares reading them for an open workshop.
+    if (lifecycle != static_cast<std::int64_t>(v1::LIFECYCLE_CLOSED))
+      return make_error(errc::wrong_state, "Workshop " + quoted(workshop_code) +
+                                               " has not closed yet, so its participants' names and e-mails are "
+                                               "kept; close the workshop first, then erase them.");
+
+    struct stored {
+      std::int64_t seq;
+      v1::WorkshopEvent event;
+    };
+    std::vector<stored> rows;
+    {
+      use select(s.select_events);
+      select.bind(1, workshop_id);
+      int rc = 0;
+      while ((rc = select.step()) == SQLITE_ROW) {
+        const auto bytes = select.blob(1);
+        stored row{select.int64(0), {}};
+        if (!row.event.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
+          return make_error(errc::unavailable, "Event " + std::to_string(row.seq) + " of workshop " +
+                                                   quoted(workshop_code) + " in the event log " + file_.string() +
+                                                   " cannot be read, so nothing was erased: the file is damaged or "
+                                                   "was written by a newer Dyad. Restore it from a backup, or run the "
+                                                   "newer Dyad.");
+        rows.push_back(std::move(row));
+      }
+      if (rc != SQLITE_DONE) return sqlite_error(doing, rc);
+    }
+    std::vector<v1::WorkshopEvent> events;
+    events.reserve(rows.size());
+    for (const auto& r : rows) events.push_back(r.event);
+    auto erased = core::erase_personal_data(events, at_ms);
+    if (!erased) return make_error(erased.err().code, erased.err().message + " Nothing was erased.");
+
+    // Only the rows that change are written, in place: secure_delete zeroes what they held.
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      const auto after = (*erased)[i].SerializeAsString();
+      if (after == rows[i].event.SerializeAsString()) continue;
+      use update(s.update_event);
+      update.bind(1, workshop_id).bind(2, rows[i].seq).bind_blob(3, after);
+      if (const int rc = update.step(); rc != SQLITE_DONE) return sqlite_error(doing, rc);
+    }
+    if (erased->size() > rows.size()) {
+      const auto& mark = erased->back();
+      const auto bytes = mark.SerializeAsString();
+      {
+        use insert(s.insert_event);
+        insert.bind(1, workshop_id).bind(2, last_seq + 1).bind(3, static_cast<int>(mark.kind_case())).bind_blob(4, bytes);
+        if (const int rc = insert.step(); rc != SQLITE_DONE) return sqlite_error(doing, rc);
+      }
+      use update(s.update_workshop);
+      update.bind(1, workshop_id).bind(2, last_seq + 1).bind(3, lifecycle);
+      if (const int rc = update.step(); rc != SQLITE_DONE) return sqlite_error(doing, rc);
+    }
+    if (const int rc = use(s.commit).step(); rc != SQLITE_DONE) return sqlite_error(doing, rc);
+    tx.committed();
+  }
+  // Erased in the tables now; the WAL still holds the old page images of earlier commits.
+  auto wiped = wipe_wal(doing);
+  wal_needs_truncate_ = !wiped.ok();
+  return wiped;
+}
+
+status sqlite_event_log::wipe_wal(const std::string& doing) {
+  // Unlike after a feedback commit, this is worth waiting for: the organiser asked for the data
+  // to be gone. But every workshop's commits queue behind this thread, so not for long: a second
+  // per try (the busy handler waits that long for readers to move on), three tries.
+  constexpr int tries = 3;
+  constexpr int wait_ms = 1000;
+  sqlite3_busy_timeout(db_, wait_ms);
+  int rc = SQLITE_OK;
+  for (int attempt = 0; attempt < tries; ++attempt) {
+    if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(100 * attempt));
+    rc = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+    if (rc == SQLITE_OK || ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)) break;
+  }
+  sqlite3_busy_timeout(db_, busy_timeout_ms);
+  if (rc == SQLITE_OK) return core::ok();
+  auto e = sqlite_error(doing, rc);
+  if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
+    e.message = "The personal data of the workshop is erased in the event log " + file_.string() +
+                ", but its write-ahead log could not be emptied because another reader kept it open (a backup, or "
+                "`dyad` reading beside the server); old copies of the names may remain there until it is. Erase "
+                "again once that reader has finished.";
+  return e;
+}
+
 result<std::uint64_t> sqlite_event_log::last_sequence(const std::string& workshop_code) {
   use find(stmt_->find_workshop);
   find.bind_text(1, workshop_code);
@@ -794,6 +970,9 @@ result<sqlite_event_log::durability_settings> sqlite_event_log::durability() {
   if (!sync) return sync.err();
   auto fk = query("PRAGMA foreign_keys");
   if (!fk) return fk.err();
+  auto secure = query("PRAGMA secure_delete");
+  if (!secure) return secure.err();
+  out.secure_delete = *secure == "1";
   out.journal_mode = *mode;
   // SQLite reports the level as a number; from_chars because nothing in the store throws.
   const auto& level = *sync;

@@ -74,6 +74,14 @@ public:
   result<std::vector<dyad::v1::WorkshopEvent>> load(const std::string& workshop_code) override;
   result<std::vector<std::string>> workshop_codes(bool open_only) override;
 
+  /// See `event_log::erase_personal_data`. Rows are rewritten in place with secure_delete on, so
+  /// SQLite zeroes the old cells and any page it frees; the WAL, which then holds both the new
+  /// page images and (from earlier commits) old ones, is checkpointed into the main file and
+  /// truncated to nothing. That truncation waits for readers (a backup, `dyad` reading beside the
+  /// server, the account store) up to the busy timeout, a few times over, before it gives up
+  /// with errc::unavailable.
+  status erase_personal_data(const std::string& workshop_code, std::int64_t at_ms) override;
+
   /// Ready when the file is still at its path (a deleted data folder would otherwise swallow
   /// writes that vanish at restart), the schema can be read, and the disk has some room left.
   status healthy() override;
@@ -83,6 +91,7 @@ public:
     std::string journal_mode;  ///< "wal"
     int synchronous = 0;       ///< 2 is FULL
     bool foreign_keys = false;
+    bool secure_delete = false;  ///< deleted content is overwritten with zeros
   };
   result<durability_settings> durability();
 
@@ -90,7 +99,7 @@ public:
   const std::filesystem::path& file() const noexcept { return file_; }
 
   /// The schema version this build reads and writes.
-  static constexpr int schema_version = 2;
+  static constexpr int schema_version = 3;
 
 private:
   struct statements;
@@ -104,6 +113,7 @@ private:
   status exec(const char* sql, const std::string& doing);
   status relayout_feedback(std::int64_t workshop_id, const std::string& doing);
   status checkpoint_and_truncate_wal();
+  status wipe_wal(const std::string& doing);
   result<std::uint64_t> last_sequence(const std::string& workshop_code);
 
   std::filesystem::path file_;

@@ -76,6 +76,16 @@ public:
     return codes;
   }
 
+  store::status erase_personal_data(const std::string& code, std::int64_t at_ms) override {
+    std::lock_guard lock(mutex_);
+    const auto it = logs_.find(code);
+    if (it == logs_.end()) return core::make_error(core::errc::not_found, "The test's log holds no workshop " + code + ".");
+    auto erased = core::erase_personal_data(it->second, at_ms);
+    if (!erased) return erased.err();
+    it->second = std::move(*erased);
+    return core::ok();
+  }
+
   store::status healthy() override { return core::ok(); }
 
   void fail_next_append() {
