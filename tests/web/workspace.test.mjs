@@ -218,7 +218,7 @@ test('Browser.Workspace: a plan from the template, runs for invited facilitators
   const facLink = await cardB.getByLabel(`New facilitator link for ${runB}`).inputValue();
   assert.match(facLink, new RegExp(`/f/${runB}#t=\\S+$`), `the new facilitator link: ${facLink}`);
   await cardB.getByRole('button', { name: 'Copy facilitator link' }).click();
-  await waitForText(cardB.locator('.copy-status'), /Copied|press/);
+  await waitForText(cardB.getByTestId('facilitator-link').locator('.copy-status'), /Copied|press/);
   const byLink = await stranger.context.newPage();
   await byLink.goto(facLink);
   await waitForText(byLink.getByTestId('join-code'), runB);
