@@ -20,12 +20,13 @@ const out = resolve(outIndex >= 0 ? args[outIndex + 1] : join(here, 'dist'));
 const BUDGET_KB = 150;
 
 // The pages: each an HTML shell (written below) that loads the shared stylesheet, its own if it
-// has one, and its bundle <base>assets/<name>.js built from src/<name>/main.ts. Dyad may be served
-// under a path prefix (https://example.org/dyad/), so a shell names its files relative to where it
-// is served: `up` leads from the page's address to the app's base (index.html at <base>,
-// join.html at <base>j/CODE, facilitate.html at <base>f/CODE, report.html at <base>r/CODE;
-// signin.html, welcome.html and people.html at <base>signin, <base>welcome, <base>people). No
-// <base> element: the pages' Content-Security-Policy has base-uri 'none'.
+// has one (or a list of them), and its bundle <base>assets/<name>.js built from
+// src/<name>/main.ts. Dyad may be served under a path prefix (https://example.org/dyad/), so a
+// shell names its files relative to where it is served: `up` leads from the page's address to
+// the app's base (index.html at <base>, join.html at <base>j/CODE, facilitate.html at
+// <base>f/CODE, report.html at <base>r/CODE; signin.html, welcome.html, people.html and
+// workspace.html at <base>signin, <base>welcome, <base>people, <base>workspace). No <base>
+// element: the pages' Content-Security-Policy has base-uri 'none'.
 const shells = [
   { name: 'home', file: 'index.html', up: '', title: 'Dyad' },
   { name: 'participant', file: 'join.html', up: '../', title: 'Dyad — join the workshop', css: 'participant.css' },
@@ -35,6 +36,8 @@ const shells = [
   { name: 'welcome', file: 'welcome.html', up: '', title: 'Dyad — set your password', css: 'accounts.css' },
   { name: 'people', file: 'people.html', up: '', title: 'Dyad — people', css: 'accounts.css' },
   { name: 'plan', file: 'plan.html', up: '../', title: 'Dyad — plan', css: 'plan.css' },
+  // The workspace builds on the signed-in pages' styles (header, links to copy, questions).
+  { name: 'workspace', file: 'workspace.html', up: '', title: 'Dyad — workspace', css: ['accounts.css', 'workspace.css'] },
 ];
 const pages = shells.map((s) => s.name);
 
@@ -47,7 +50,7 @@ function shell({ name, up, title, css }) {
 <meta name="referrer" content="no-referrer">
 <title>${title}</title>
 <link rel="stylesheet" href="${up}dyad.css">
-${css ? `<link rel="stylesheet" href="${up}${css}">\n` : ''}<link rel="icon" href="${up}favicon.svg" type="image/svg+xml">
+${[css ?? []].flat().map((c) => `<link rel="stylesheet" href="${up}${c}">\n`).join('')}<link rel="icon" href="${up}favicon.svg" type="image/svg+xml">
 <script type="module" src="${up}assets/${name}.js"></script>
 </head>
 <body>

@@ -164,7 +164,8 @@ void serve_static(const http_context& ctx, const http_request& req, std::string_
                   const std::function<void(http_response)>& send) {
   std::string file;
   const auto parts = split_path(path);
-  // The pages at one fixed address: sign in, set a password with a one-time link, manage people.
+  // The pages at one fixed address: sign in, set a password with a one-time link, manage people,
+  // the workspace.
   const auto fixed_page = [&]() -> std::string {
     if (parts.size() != 1) return {};
     if (parts[0] == "signin") return "signin.html";

@@ -1,6 +1,9 @@
 // The facilitator's dashboard, at <base>f/CODE#t=TOKEN: beside the video call, it shows who is here,
 // plans and runs the breakout rounds, keeps the clock, broadcasts, and follows feedback.
 // main.ts wires the connection to the panels: it owns the state, panels only read it.
+// Opened from the workspace as <base>f/CODE, with no token, it attaches with an empty one: the
+// server lets in a signed-in organiser, or the run's facilitator or co-facilitator, by the
+// session cookie the browser sends with the WebSocket's upgrade.
 import { create } from '@bufbuild/protobuf';
 import type { ClockAction, Group } from '@gen/dyad/v1/events_pb';
 import { Lifecycle } from '@gen/dyad/v1/events_pb';
@@ -20,7 +23,7 @@ import {
   type ServerMessage,
 } from '@gen/dyad/v1/wire_pb';
 import { byId, fragmentParam, h, render } from '../lib/dom';
-import { codeFromPath, homeUrl, joinUrl, reportUrl } from '../lib/urls';
+import { codeFromPath, homeUrl, joinUrl, reportUrl, signInUrl, workspaceUrl } from '../lib/urls';
 import { Connection, WireError, type ClientKind, type ConnectionState } from '../lib/wire';
 import { agendaPanel } from './agenda';
 import { broadcastPanel } from './broadcast';
@@ -55,6 +58,20 @@ function stopPage(message: string): void {
     h('p', {}, message),
     h('p', {}, 'Use the facilitator link that was printed when the workshop was created (it ends with “#t=” and a long secret). ',
       'Participants join at ', h('a', { href: joinUrl(code) }, joinUrl(code)), '.')));
+  columns.hidden = true;
+}
+
+/** No token in the address, and the session did not open the dashboard: not signed in, or
+ *  signed in without access to this run. */
+function signInPage(): void {
+  render(banners, h('div', { class: 'banner alert', role: 'alert', 'data-testid': 'not-signed-in' },
+    h('h1', {}, 'Sign in to open this dashboard'),
+    h('p', {}, `The dashboard of ${code} opens for organisers, and for the run's facilitators when they are signed in. `,
+      'You are not signed in in this browser, or your account has no access to this run.'),
+    h('div', { class: 'actions' },
+      h('a', { class: 'button', href: signInUrl(`f/${code}`), 'data-testid': 'sign-in' }, 'Sign in'),
+      h('a', { class: 'button secondary', href: workspaceUrl() }, 'Your workspace')),
+    h('p', { class: 'muted small' }, 'With a facilitator link (it ends with “#t=” and a long secret), open that link instead.')));
   columns.hidden = true;
 }
 
@@ -249,9 +266,9 @@ function showState(s: ConnectionState): void {
   }
 }
 
-if (!code || !token) {
-  showState({ kind: 'stopped', reason: 'No facilitator token in the link.' });
-  stopPage(!code ? 'The link has no workshop code.' : 'The link has no facilitator token.');
+if (!code) {
+  showState({ kind: 'stopped', reason: 'No workshop code in the link.' });
+  stopPage('The link has no workshop code.');
 } else {
   conn = new Connection({
     code,
@@ -271,7 +288,8 @@ if (!code || !token) {
         return false;
       }
       if (e.code === ErrorCode.UNAUTHORIZED || e.code === ErrorCode.NOT_FOUND || e.code === ErrorCode.FORBIDDEN) {
-        stopPage(e.message);
+        if (token) stopPage(e.message);
+        else signInPage(); // the server's sentence speaks of a token, and none was sent
         return false;
       }
       return true;

@@ -15,7 +15,7 @@ const UNREACHABLE = 'The Dyad server could not be reached; check your network co
 
 /** Sends one request and reads its answer with `schema`. A refusal is an HttpError carrying the
  *  server's sentence; a network failure is an HttpError with status 0. */
-async function call<D extends DescMessage>(schema: D, method: string, path: string, body?: object): Promise<MessageShape<D>> {
+export async function call<D extends DescMessage>(schema: D, method: string, path: string, body?: object): Promise<MessageShape<D>> {
   let res: Response;
   try {
     res = await fetch(apiUrl(path), {

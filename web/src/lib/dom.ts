@@ -70,11 +70,12 @@ export class HttpError extends Error {
   }
 }
 
-/** A GET to the HTTP API (`url` from apiUrl() in urls.ts) with the token as a bearer; an error
- *  answer becomes an HttpError with the server's sentence (a network failure stays the browser's
- *  TypeError). */
+/** A GET to the HTTP API (`url` from apiUrl() in urls.ts) with the token as a bearer, or with no
+ *  token, by the session cookie alone (a page opened from the workspace); an error answer becomes
+ *  an HttpError with the server's sentence (a network failure stays the browser's TypeError). */
 export async function apiGet(url: string, token: string): Promise<Response> {
-  const res = await fetch(url, { headers: { Authorization: `Bearer ${token}` }, cache: 'no-store' });
+  const headers: Record<string, string> = token ? { Authorization: `Bearer ${token}` } : {};
+  const res = await fetch(url, { headers, cache: 'no-store', credentials: 'same-origin' });
   if (!res.ok) {
     let message = `${res.status} ${res.statusText}`;
     try {

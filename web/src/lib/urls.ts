@@ -36,9 +36,28 @@ export function joinUrl(code: string): string {
   return appUrl(`j/${encodeURIComponent(code)}`);
 }
 
-/** The organiser's report, with the token in the fragment only (never sent to any server). */
-export function reportUrl(code: string, token: string): string {
-  return `${appUrl(`r/${encodeURIComponent(code)}`)}#t=${encodeURIComponent(token)}`;
+/** The organisers' and facilitators' workspace: runs, the plan library, personal data. */
+export function workspaceUrl(): string {
+  return appUrl('workspace');
+}
+
+/** A plan of the library in the plan editor: <base>plans/ID. */
+export function planUrl(planId: string): string {
+  return appUrl(`plans/${encodeURIComponent(planId)}`);
+}
+
+/** The facilitator's dashboard without a token: <base>f/CODE, opened by the signed-in person's
+ *  session (the server lets in organisers and those given access to the run). */
+export function dashboardUrl(code: string): string {
+  return appUrl(`f/${encodeURIComponent(code)}`);
+}
+
+/** The organiser's report, with the token in the fragment only (never sent to any server); with
+ *  no token, the plain address, which the signed-in person's session opens. `series` opens the
+ *  view of every run of the series. */
+export function reportUrl(code: string, token: string, series = false): string {
+  const parts = [token ? `t=${encodeURIComponent(token)}` : '', series ? 'view=series' : ''].filter(Boolean);
+  return `${appUrl(`r/${encodeURIComponent(code)}`)}${parts.length ? `#${parts.join('&')}` : ''}`;
 }
 
 /** An HTTP API path under <base>api/: apiUrl(`workshops/${code}/statistics?format=csv`). */

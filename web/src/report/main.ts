@@ -2,10 +2,13 @@
 // its series, read over HTTP with the facilitator's or the admin's token. The token stays in the
 // fragment, which browsers never send to a server, so it does not land in access logs; the
 // chosen view lives there too (#t=…&view=series), so a reload or a shared link opens the same view.
+// Opened from the workspace as <base>r/CODE, with no token, the report is read by the session
+// cookie alone (no Authorization header): organisers, and the run's facilitators when signed in.
+// When that is refused, the token form is offered as before, with a way to sign in.
 import { fromJson, type JsonValue } from '@bufbuild/protobuf';
 import { RunStatisticsSchema, SeriesStatisticsSchema, type RunStatistics, type SeriesStatistics } from '@gen/dyad/v1/feedback_pb';
 import { HttpError, apiGet, byId, download, fragmentParam, h, render } from '../lib/dom';
-import { apiUrl, appUrl, codeFromPath, homeUrl } from '../lib/urls';
+import { apiUrl, appUrl, codeFromPath, homeUrl, reportUrl, signInUrl } from '../lib/urls';
 import { cssString, dateRange, longDate, share, today } from './format';
 import { questionSections } from './questions';
 import { defaultFollowed, followable, trendCard } from './series';
@@ -36,9 +39,10 @@ function readFragment(): void {
 /** Writes the view into the fragment without a hashchange (nothing needs reloading). */
 function writeFragment(): void {
   const p = new URLSearchParams();
-  p.set('t', token);
+  if (token) p.set('t', token);
   if (view === 'series') p.set('view', 'series');
-  history.replaceState(history.state, '', `#${p.toString()}`);
+  const fragment = p.toString();
+  history.replaceState(history.state, '', fragment ? `#${fragment}` : `${location.pathname}${location.search}`);
 }
 
 function apiPath(kind: 'statistics' | 'series-statistics', format: 'json' | 'csv'): string {
@@ -90,8 +94,9 @@ async function loadRun(): Promise<void> {
     draw();
   } catch (e) {
     if (g !== generation) return;
-    // A refused token is best answered where a new one can be typed.
-    if (e instanceof HttpError && (e.status === 401 || e.status === 403)) renderTokenForm(e.message);
+    // A refused token is best answered where a new one can be typed; without a token, the
+    // session did not open it: the same form, with a way to sign in, and no alarm.
+    if (e instanceof HttpError && (e.status === 401 || e.status === 403)) renderTokenForm(token ? e.message : undefined);
     else renderError(e);
   }
 }
@@ -144,7 +149,9 @@ function renderTokenForm(refused?: string): void {
       }
       // Setting the fragment fires hashchange, which loads the report; the token stays out of
       // the address sent to the server.
-      const hash = `#${new URLSearchParams({ t: value }).toString()}`;
+      const wanted = new URLSearchParams({ t: value });
+      if (view === 'series') wanted.set('view', 'series');
+      const hash = `#${wanted.toString()}`;
       if (location.hash === hash) {
         // The same token again (say, after the server was restarted with it): no hashchange fires.
         token = value;
@@ -156,6 +163,9 @@ function renderTokenForm(refused?: string): void {
   },
   h('h1', {}, 'Feedback report'),
   h('p', { class: 'muted' }, 'Workshop ', h('span', { class: 'mono' }, code), '. Reports are open to the workshop\'s facilitator and to the server\'s administrator.'),
+  token ? null : h('p', { 'data-testid': 'sign-in-note' }, 'Organisers and the run\'s facilitators with an account: ',
+    h('a', { href: signInUrl(`r/${code}${view === 'series' ? '#view=series' : ''}`), 'data-testid': 'sign-in' }, 'sign in'),
+    ' and the report opens without a token. Or enter the token:'),
   h('label', { for: 'token' }, 'Access token', h('span', { class: 'hint', id: 'token-hint' }, TOKEN_HINT)),
   input,
   problem,
@@ -181,7 +191,12 @@ function renderError(e: unknown): void {
       h('button', { type: 'button', 'data-testid': 'retry', onclick: () => void loadRun() }, 'Try again'),
       h('button', {
         type: 'button', class: 'secondary', 'data-testid': 'other-token',
-        onclick: () => { location.hash = ''; },
+        onclick: () => {
+          // Out of the address without a hashchange: the form, not another try by the session.
+          token = '';
+          history.replaceState(history.state, '', `${location.pathname}${location.search}`);
+          renderTokenForm();
+        },
       }, 'Use another token'))));
 }
 
@@ -238,7 +253,10 @@ function seriesPanel(): Node[] {
     ? `Runs with fewer than ${threshold} responses are withheld and not counted in the combined figures; every run here is counted.`
     : `${withheld.length === 1 ? 'One run' : `${withheld.length} runs`} below the anonymity threshold of ${threshold} responses (${withheld.map((r) => r.workshopCode).join(', ')}) ${withheld.length === 1 ? 'is' : 'are'} withheld and not counted in the combined figures.`;
 
-  const trend = trendCard(s, code, followed, (id) => {
+  // Each run links to its own report; this one keeps its token, the others open by the session
+  // (a facilitator's token opens only its own run).
+  const linkOf = (runCode: string) => reportUrl(runCode, runCode === code ? token : '');
+  const trend = trendCard(s, code, linkOf, followed, (id) => {
     followed = id;
     draw();
     byId<HTMLSelectElement>('trend-question').focus();
@@ -371,7 +389,6 @@ function draw(): void {
 function start(): void {
   readFragment();
   if (!code) return renderNoCode();
-  if (!token) return renderTokenForm();
   void loadRun();
 }
 
@@ -380,7 +397,6 @@ window.addEventListener('hashchange', () => {
   const before = token;
   readFragment();
   if (!code) return renderNoCode();
-  if (!token) return renderTokenForm();
   if (token !== before || !run) {
     void loadRun();
   } else {

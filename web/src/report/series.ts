@@ -73,7 +73,8 @@ function metricName(f: Followed): string {
 }
 
 /** The trend card: a question chooser, the table of runs, the chart. Redraws itself on a new choice. */
-export function trendCard(s: SeriesStatistics, currentCode: string, chosen: string, onChoose: (id: string) => void): HTMLElement {
+export function trendCard(s: SeriesStatistics, currentCode: string, linkOf: (code: string) => string, chosen: string,
+  onChoose: (id: string) => void): HTMLElement {
   const list = followable(s);
   const card = h('section', { class: 'card trend', 'aria-labelledby': 'trend-h' });
   const f = list.find((x) => x.id === chosen) ?? list.find((x) => x.id === defaultFollowed(list));
@@ -99,12 +100,13 @@ export function trendCard(s: SeriesStatistics, currentCode: string, chosen: stri
     chooser,
     h('p', { class: 'muted small trend-explain', 'data-testid': 'trend-explain' }, explain),
     // On a phone the table scrolls sideways: focusable, so the keyboard can scroll it too.
-    h('div', { class: 'table-scroll', tabindex: 0, role: 'region', 'aria-label': 'Runs of the series' }, runsTable(points, s.runs, f, currentCode)),
+    h('div', { class: 'table-scroll', tabindex: 0, role: 'region', 'aria-label': 'Runs of the series' }, runsTable(points, s.runs, f, currentCode, linkOf)),
     f && points.some((p) => p.value !== null) ? trendChart(f, points) : null);
   return card;
 }
 
-function runsTable(points: Point[], runs: RunStatistics[], f: Followed | undefined, currentCode: string): HTMLElement {
+function runsTable(points: Point[], runs: RunStatistics[], f: Followed | undefined, currentCode: string,
+  linkOf: (code: string) => string): HTMLElement {
   return h('table', { class: 'runs', 'data-testid': 'runs-table' },
     h('caption', { class: 'visually-hidden' }, 'Every run of the series, in date order'),
     h('thead', {}, h('tr', {},
@@ -119,7 +121,8 @@ function runsTable(points: Point[], runs: RunStatistics[], f: Followed | undefin
       const here = r.workshopCode === currentCode;
       return h('tr', { 'data-testid': `run-${r.workshopCode}`, class: `${withheld ? 'withheld-row' : ''}${here ? ' this-run-row' : ''}` },
         h('td', { class: 'nowrap' }, mediumDate(r.date)),
-        h('th', { scope: 'row', class: 'mono nowrap' }, r.workshopCode,
+        h('th', { scope: 'row', class: 'mono nowrap' },
+          h('a', { href: linkOf(r.workshopCode), 'data-testid': 'run-report-link' }, r.workshopCode),
           here ? h('span', { class: 'pill this-run' }, 'this run') : null),
         h('td', { class: 'num' }, r.participants),
         h('td', { class: 'num' }, r.tallies?.responses ?? 0),

@@ -6,7 +6,7 @@ import { HttpError, byId, fragmentParam, h, render } from '../lib/dom';
 import { accountBar } from '../lib/account-bar';
 import { type Me, checkLink, isOrganiser, redeemLink, roleWithArticle, sentenceOf } from '../lib/accounts';
 import { passwordInput, showPasswordsBox } from '../lib/password';
-import { homeUrl, peopleUrl, signInUrl } from '../lib/urls';
+import { homeUrl, peopleUrl, signInUrl, workspaceUrl } from '../lib/urls';
 
 const app = byId('app');
 const token = fragmentParam('t').trim();
@@ -99,8 +99,9 @@ function done(me: Me): void {
     h('p', { role: 'status' }, 'You are signed in as ', h('strong', {}, me.email), `, ${roleWithArticle(me.role)}.`),
     h('p', { class: 'muted' }, 'Next time, sign in with this e-mail address and password. The link you used no longer works.'),
     h('div', { class: 'actions' },
-      isOrganiser(me) ? h('a', { class: 'button', href: peopleUrl() }, 'Manage people') : null,
-      h('a', { class: isOrganiser(me) ? 'button secondary' : 'button', href: homeUrl() }, 'Go to the front page'))));
+      h('a', { class: 'button', href: workspaceUrl() }, 'Open your workspace'),
+      isOrganiser(me) ? h('a', { class: 'button secondary', href: peopleUrl() }, 'Manage people') : null,
+      h('a', { class: 'button secondary', href: homeUrl() }, 'Go to the front page'))));
 }
 
 async function start(): Promise<void> {
