@@ -339,8 +339,9 @@ struct connection::impl : std::enable_shared_from_this<connection::impl> {
     timeouts.idle_timeout = options_.idle_timeout;
     timeouts.keep_alive_pings = true;
     ws_.set_option(timeouts);
-    ws_.set_option(websocket::stream_base::decorator([origin = address_.origin](websocket::request_type& request) {
+    ws_.set_option(websocket::stream_base::decorator([origin = address_.origin, cookie = address_.cookie](websocket::request_type& request) {
       request.set(beast::http::field::origin, origin);
+      if (!cookie.empty()) request.set(beast::http::field::cookie, cookie);
       request.set(beast::http::field::user_agent, "dyad-client/0.1");
     }));
     ws_.read_message_max(max_message_bytes);

@@ -35,6 +35,9 @@ struct server_address {
   /// Sent as the Origin header on the WebSocket upgrade (the server checks it against its
   /// allowlist). Empty: "http://HOST:PORT".
   std::string origin;
+  /// Sent as the Cookie header on the WebSocket upgrade when not empty, e.g.
+  /// "dyad_session=…": a signed-in person's dashboard opens without the facilitator token.
+  std::string cookie;
 };
 
 /// How a connection watches a server that has nothing to say.

@@ -294,5 +294,189 @@ TEST_F(AccountsOverHttp, ANewAdminTokenIsRefusedWhileTheServerTakesItsTokenFromI
       << "the configured token stopped working: " << error.message;
 }
 
+
+// ---------------------------------------------------------------------------------------------
+// The workspace: runs and who may reach them.
+
+class WorkspaceOverHttp : public AccountsOverHttp {
+protected:
+  std::string organiser;
+
+  void start_with_organiser() {
+    start({"--first-organiser", "boss@example.org"});
+    organiser = organiser_signed_in();
+  }
+
+  /// Invites a facilitator, who sets a password: their account id and session.
+  std::pair<std::string, std::string> facilitator(const std::string& email) {
+    const auto invited = post("/api/accounts", R"({"email":")" + email + R"(","role":"facilitator"})", organiser);
+    if (invited.status != 200) throw std::runtime_error("invite failed: " + invited.body);
+    const auto set = post("/api/links/redeem", R"({"token":")" + token_of(invited.body) + R"(","password":"listening first, then reflecting"})");
+    if (set.status != 200) throw std::runtime_error("redeem failed: " + set.body);
+    return {field(invited.body, "accountId"), set.session()};
+  }
+
+  std::string template_plan() {
+    const auto plans = call("GET", "/api/plans", organiser);
+    if (plans.status != 200) throw std::runtime_error("plans: " + plans.body);
+    return field(plans.body, "planId");
+  }
+
+  /// A run of `plan` led by `facilitator_id`: its code.
+  std::string new_run(const std::string& plan, const std::string& facilitator_id, const std::string& date = "2026-12-03") {
+    const auto r = call("POST", "/api/runs", organiser,
+                        R"({"planId":")" + plan + R"(","date":")" + date + R"(","startTime":"09:30","facilitatorId":")" + facilitator_id + R"("})");
+    if (r.status != 201) throw std::runtime_error("create run: " + std::to_string(r.status) + " " + r.body);
+    return field(r.body, "code");
+  }
+
+  /// The dashboard's WebSocket opened by a signed-in browser, attaching without a token.
+  v1::ServerMessage attach_by_session(const std::string& code, const std::string& session) {
+    auto address = address_;
+    if (!session.empty()) address.cookie = "dyad_session=" + session;
+    auto link = await(connection::open(runtime_, address, code), "open");
+    return await(link->attach_facilitator(""), "attach");
+  }
+
+  static int number(const std::string& json, const std::string& name) {
+    const std::regex f("\"" + name + "\":\\s*\"?([0-9]+)");
+    std::smatch m;
+    return std::regex_search(json, m, f) ? std::stoi(m[1].str()) : 0;
+  }
+};
+
+TEST_F(WorkspaceOverHttp, AFacilitatorNeitherSeesNorActsOnAnotherFacilitatorsRun) {
+  start_with_organiser();
+  const auto [ana, ana_session] = facilitator("ana@example.org");
+  const auto [ben, ben_session] = facilitator("ben@example.org");
+  const auto plan = template_plan();
+  ASSERT_FALSE(plan.empty());
+  const auto anas = new_run(plan, ana);
+  const auto bens = new_run(plan, ben);
+
+  // Listed: only her own.
+  const auto list = call("GET", "/api/runs", ana_session);
+  ASSERT_EQ(list.status, 200) << list.body;
+  EXPECT_NE(list.body.find(anas), std::string::npos) << list.body;
+  EXPECT_EQ(list.body.find(bens), std::string::npos) << "Ana sees Ben's run: " << list.body;
+
+  // Over HTTP: Ben's run answers like one that does not exist, whatever she tries.
+  EXPECT_EQ(call("GET", "/api/runs/" + bens, ana_session).status, 404);
+  EXPECT_EQ(call("POST", "/api/runs/" + bens + "/access", ana_session, R"({"accountId":")" + ana + R"("})").status, 404);
+  EXPECT_EQ(call("POST", "/api/runs/" + bens + "/facilitator-link", ana_session).status, 404);
+  EXPECT_EQ(call("POST", "/api/runs/" + bens + "/erase", ana_session).status, 404);
+  EXPECT_EQ(call("POST", "/api/runs/" + bens + "/next", ana_session, R"({"date":"2026-12-10","startTime":"09:30"})").status, 404);
+  EXPECT_EQ(call("GET", "/api/workshops/" + bens + "/statistics", ana_session).status, 401);
+  EXPECT_EQ(call("GET", "/api/workshops/" + bens + "/series-statistics", ana_session).status, 401);
+  EXPECT_EQ(call("GET", "/api/workshops/" + anas + "/statistics", ana_session).status, 200);
+  // Her series figures hold only her runs, though Ben's is of the same series.
+  const auto series = call("GET", "/api/workshops/" + anas + "/series-statistics", ana_session);
+  ASSERT_EQ(series.status, 200) << series.body;
+  EXPECT_EQ(series.body.find(bens), std::string::npos) << series.body;
+  // Nor may she plan runs or change plans.
+  EXPECT_EQ(call("POST", "/api/runs", ana_session, R"({"planId":")" + plan + R"(","date":"2026-12-03","startTime":"09:30"})").status, 403);
+  EXPECT_EQ(call("POST", "/api/plans", ana_session, R"({"fromPlanId":")" + plan + R"("})").status, 403);
+
+  // Over the WebSocket: her session opens her dashboard and not his; no session opens neither.
+  EXPECT_TRUE(attach_by_session(anas, ana_session).has_facilitator_snapshot());
+  const auto refused = attach_by_session(bens, ana_session);
+  ASSERT_TRUE(refused.has_error()) << refused.DebugString();
+  EXPECT_EQ(refused.error().code(), v1::ERROR_CODE_UNAUTHORIZED);
+  EXPECT_TRUE(attach_by_session(anas, "").has_error());
+  EXPECT_TRUE(attach_by_session(anas, std::string(64, 'a')).has_error()) << "a made-up session opened the dashboard";
+  EXPECT_TRUE(attach_by_session(bens, organiser).has_facilitator_snapshot()) << "organisers open every run";
+
+  // From another site, nothing changes, even with the organiser's cookie.
+  const auto foreign = exchange(server_->port(), "POST", "/api/runs",
+                                R"({"planId":")" + plan + R"(","date":"2026-12-03","startTime":"09:30"})",
+                                "Origin: https://evil.example\r\nCookie: dyad_session=" + organiser + "\r\n");
+  EXPECT_EQ(foreign.status, 403) << foreign.body;
+
+  // Given access by an organiser, Ben opens Ana's run; taken back, he no longer can.
+  ASSERT_EQ(call("POST", "/api/runs/" + anas + "/access", organiser, R"({"accountId":")" + ben + R"("})").status, 200);
+  EXPECT_NE(call("GET", "/api/runs", ben_session).body.find(anas), std::string::npos);
+  EXPECT_TRUE(attach_by_session(anas, ben_session).has_facilitator_snapshot());
+  // A co-facilitator does not hand access on.
+  EXPECT_EQ(call("POST", "/api/runs/" + anas + "/facilitator-link", ben_session).status, 403);
+  ASSERT_EQ(call("DELETE", "/api/runs/" + anas + "/access/" + ben, organiser).status, 200);
+  EXPECT_TRUE(attach_by_session(anas, ben_session).has_error());
+  EXPECT_EQ(call("GET", "/api/workshops/" + anas + "/statistics", ben_session).status, 401);
+
+  // Her new facilitator link works; the one before it does not.
+  const auto first = call("POST", "/api/runs/" + anas + "/facilitator-link", ana_session);
+  const auto second = call("POST", "/api/runs/" + anas + "/facilitator-link", ana_session);
+  ASSERT_EQ(second.status, 200) << second.body;
+  const auto token_in = [](const std::string& body) {
+    const std::regex t(R"(#t=([0-9a-f]+))");
+    std::smatch m;
+    return std::regex_search(body, m, t) ? m[1].str() : std::string{};
+  };
+  auto link = open(anas);
+  EXPECT_TRUE(await(link->attach_facilitator(token_in(second.body)), "attach").has_facilitator_snapshot());
+  auto old = open(anas);
+  EXPECT_TRUE(await(old->attach_facilitator(token_in(first.body)), "attach").has_error());
+  // No session id or link token in the logs.
+  for (const auto& secret : {ana_session, ben_session, organiser, token_in(second.body)})
+    EXPECT_EQ(server_->logs().find(secret), std::string::npos) << "a secret reached the logs";
+}
+
+TEST_F(WorkspaceOverHttp, ARestartKeepsPlansWithTheirVersionsAndRunsAndErasingKeepsTheFigures) {
+  start_with_organiser();
+  const auto [ana, ana_session] = facilitator("ana@example.org");
+  // A copy of the template, saved again with a shorter title: version 2.
+  const auto copy = call("POST", "/api/plans", organiser, R"({"fromPlanId":")" + template_plan() + R"(","name":"Ruptures, December"})");
+  ASSERT_EQ(copy.status, 201) << copy.body;
+  const auto plan = field(copy.body, "planId");
+  auto text = call("GET", "/api/plans/" + plan + "/export?format=text", organiser).body;
+  const auto title_at = text.find("title: \"");
+  ASSERT_NE(title_at, std::string::npos);
+  text.insert(title_at + 8, "December: ");
+  std::string escaped;
+  for (const char c : text) {
+    if (c == '"' || c == '\\') escaped += '\\';
+    if (c == '\n') escaped += "\\n";
+    else escaped += c;
+  }
+  const auto saved = call("POST", "/api/plans/" + plan + "/versions", organiser, R"({"format":"text","body":")" + escaped + R"("})");
+  ASSERT_EQ(saved.status, 200) << saved.body;
+  EXPECT_EQ(number(saved.body, "version"), 2);
+  // A draft with a mistake is kept, and can never be run.
+  const auto draft = call("PUT", "/api/plans/" + plan + "/draft", organiser, R"({"format":"text","body":"title: \"Half"})");
+  EXPECT_EQ(draft.status, 200) << draft.body;
+  const auto code = new_run(plan, ana);
+  const auto exported = call("GET", "/api/plans/" + plan + "/export?format=json", organiser).body;
+
+  stop_cleanly();
+  start();
+  const auto detail = call("GET", "/api/plans/" + plan, organiser);
+  ASSERT_EQ(detail.status, 200) << "the session or the plan did not survive the restart: " << detail.body;
+  EXPECT_NE(detail.body.find("December: "), std::string::npos);
+  EXPECT_NE(detail.body.find("\"draft\""), std::string::npos) << "the draft was lost: " << detail.body;
+  EXPECT_EQ(call("GET", "/api/plans/" + plan + "/export?format=json", organiser).body, exported);
+  EXPECT_EQ(call("GET", "/api/plans/" + plan + "/export?format=json&version=1", organiser).body.find("December: "), std::string::npos);
+  const auto run = call("GET", "/api/runs/" + code, ana_session);
+  ASSERT_EQ(run.status, 200) << run.body;
+  EXPECT_EQ(number(run.body, "planVersion"), 2);
+  EXPECT_EQ(field(run.body, "date"), "2026-12-03");
+
+  // The day: two people join; the run cannot be erased while open; closed, it can, and its
+  // figures stay.
+  auto zeb = join(code, "Zebedee Quartermaine", "zq@example.org");
+  auto sor = join(code, "Soren Aero", "sa@example.org");
+  EXPECT_EQ(call("POST", "/api/runs/" + code + "/erase", organiser).status, 409);
+  auto dashboard_address = address_;
+  dashboard_address.cookie = "dyad_session=" + ana_session;
+  auto dashboard = await(connection::open(runtime_, dashboard_address, code), "open");
+  ASSERT_TRUE(await(dashboard->attach_facilitator(""), "attach").has_facilitator_snapshot());
+  ASSERT_TRUE(ask(*dashboard, close_workshop()).has_ack());
+  const auto before = call("GET", "/api/workshops/" + code + "/statistics", organiser).body;
+  const auto erased = call("POST", "/api/runs/" + code + "/erase", organiser);
+  ASSERT_EQ(erased.status, 200) << erased.body;
+  EXPECT_GT(number(erased.body, "erasedMs"), 0);
+  EXPECT_EQ(number(erased.body, "participants"), 2);
+  EXPECT_EQ(field(erased.body, "stage"), "closed");
+  EXPECT_EQ(call("GET", "/api/workshops/" + code + "/statistics", organiser).body, before);
+}
+
 }  // namespace
 }  // namespace dyad::test

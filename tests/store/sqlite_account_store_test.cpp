@@ -1,4 +1,5 @@
 #include "store/sqlite_account_store.hpp"
+#include "store/sqlite_library_store.hpp"
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
@@ -148,8 +149,9 @@ TEST_F(SqliteAccountStore, AnOlderFileGainsTheAccountsAndKeepsItsWorkshops) {
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(file_.c_str(), &db), SQLITE_OK);
   ASSERT_EQ(sqlite3_exec(db,
-                         "DROP TABLE accounts; DROP TABLE sessions; DROP TABLE one_time_links; DROP TABLE settings; "
-                         "DELETE FROM schema_version WHERE version = 2;",
+                         "DROP TABLE run_access; DROP TABLE runs; DROP TABLE plan_drafts; DROP TABLE plan_versions; "
+                         "DROP TABLE plans; DROP TABLE accounts; DROP TABLE sessions; DROP TABLE one_time_links; "
+                         "DROP TABLE settings; DELETE FROM schema_version WHERE version >= 2;",
                          nullptr, nullptr, nullptr),
             SQLITE_OK)
       << sqlite3_errmsg(db);
@@ -162,6 +164,10 @@ TEST_F(SqliteAccountStore, AnOlderFileGainsTheAccountsAndKeepsItsWorkshops) {
   store_ = open();
   ASSERT_NE(store_, nullptr);
   EXPECT_TRUE(store_->add_account("ana@example.org", core::account_role::organiser, t0));
+  // And the workspace's tables (schema 3) came with them.
+  auto library = sqlite_library_store::open(file_);
+  ASSERT_TRUE(library) << library.err().message;
+  EXPECT_TRUE((*library)->add_plan("A plan", false, t0));
 }
 
 }  // namespace
