@@ -338,10 +338,10 @@ protected:
     return await(link->attach_facilitator(""), "attach");
   }
 
-  static int number(const std::string& json, const std::string& name) {
+  static long long number(const std::string& json, const std::string& name) {
     const std::regex f("\"" + name + "\":\\s*\"?([0-9]+)");
     std::smatch m;
-    return std::regex_search(json, m, f) ? std::stoi(m[1].str()) : 0;
+    return std::regex_search(json, m, f) ? std::stoll(m[1].str()) : 0;
   }
 };
 
@@ -378,7 +378,8 @@ TEST_F(WorkspaceOverHttp, AFacilitatorNeitherSeesNorActsOnAnotherFacilitatorsRun
   EXPECT_EQ(call("POST", "/api/plans", ana_session, R"({"fromPlanId":")" + plan + R"("})").status, 403);
 
   // Over the WebSocket: her session opens her dashboard and not his; no session opens neither.
-  EXPECT_TRUE(attach_by_session(anas, ana_session).has_facilitator_snapshot());
+  const auto mine = attach_by_session(anas, ana_session);
+  EXPECT_TRUE(mine.has_facilitator_snapshot()) << mine.DebugString();
   const auto refused = attach_by_session(bens, ana_session);
   ASSERT_TRUE(refused.has_error()) << refused.DebugString();
   EXPECT_EQ(refused.error().code(), v1::ERROR_CODE_UNAUTHORIZED);
