@@ -13,6 +13,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "net/public_url.hpp"
 #include "net/secrets.hpp"
@@ -55,6 +56,12 @@ struct run_access {
 /// request's session cookie opens, when it carries one that holds (exports without a token).
 void handle_http(const http_context& ctx, http_request request, std::function<void(http_response)> send,
                  std::optional<run_access> signed_in = std::nullopt);
+
+/// The segments of a path, without empty ones ("//a/b/" gives a, b).
+std::vector<std::string_view> split_path(std::string_view path);
+
+/// The value of `name` in a query string ("a=1&b=2"), as written; empty when absent.
+std::string query_param(std::string_view query, std::string_view name);
 
 /// Whether the request reads a run's exports (/api/workshops/CODE/…) without a token, so that
 /// its session cookie is worth looking up first.

@@ -86,29 +86,9 @@ std::string_view query_of(const http_request& req) {
   return q == std::string_view::npos ? std::string_view{} : target.substr(q + 1);
 }
 
-std::string query_value(std::string_view query, std::string_view name) {
-  while (!query.empty()) {
-    const auto amp = query.find('&');
-    const auto pair = query.substr(0, amp);
-    const auto eq = pair.find('=');
-    if (pair.substr(0, eq) == name) return eq == std::string_view::npos ? std::string{} : std::string(pair.substr(eq + 1));
-    if (amp == std::string_view::npos) break;
-    query.remove_prefix(amp + 1);
-  }
-  return {};
-}
-
 std::vector<std::string> split(std::string_view path) {
-  std::vector<std::string> parts;
-  while (!path.empty()) {
-    while (path.starts_with('/')) path.remove_prefix(1);
-    if (path.empty()) break;
-    const auto slash = path.find('/');
-    parts.emplace_back(path.substr(0, slash));
-    if (slash == std::string_view::npos) break;
-    path.remove_prefix(slash);
-  }
-  return parts;
+  const auto views = split_path(path);
+  return {views.begin(), views.end()};
 }
 
 v1::PlanProblem problem_of(const core::diagnostic& d) {
@@ -316,11 +296,11 @@ struct workspace_routes::impl {
 
   http_response export_plan(const http_request& req, const std::string& id) {
     const auto query = query_of(req);
-    const auto format = query_value(query, "format").empty() ? std::string("text") : query_value(query, "format");
+    const auto format = query_param(query, "format").empty() ? std::string("text") : query_param(query, "format");
     if (format != "text" && format != "json")
       return error_response(req, v1::ERROR_CODE_INVALID_ARGUMENT, "format must be text or json.");
     int wanted = 0;
-    if (const auto v = query_value(query, "version"); !v.empty()) {
+    if (const auto v = query_param(query, "version"); !v.empty()) {
       const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), wanted);
       if (ec != std::errc{} || end != v.data() + v.size() || wanted < 1)
         return error_response(req, v1::ERROR_CODE_INVALID_ARGUMENT, "The version is a number from 1.");

@@ -15,7 +15,7 @@ const UNREACHABLE = 'The Dyad server could not be reached; check your network co
 
 /** Sends one request and reads its answer with `schema`. A refusal is an HttpError carrying the
  *  server's sentence; a network failure is an HttpError with status 0. */
-export async function call<D extends DescMessage>(schema: D, method: string, path: string, body?: object): Promise<MessageShape<D>> {
+export async function call<D extends DescMessage>(schema: D, method: string, path: string, body?: object, signal?: AbortSignal): Promise<MessageShape<D>> {
   let res: Response;
   try {
     res = await fetch(apiUrl(path), {
@@ -24,8 +24,11 @@ export async function call<D extends DescMessage>(schema: D, method: string, pat
       credentials: 'same-origin',
       headers: body ? { 'Content-Type': 'application/json' } : {},
       body: body ? JSON.stringify(body) : undefined,
+      signal,
     });
-  } catch {
+  } catch (e) {
+    // A request the page called off (a newer check replaces it) stays an abort.
+    if (e instanceof DOMException && e.name === 'AbortError') throw e;
     throw new HttpError(0, UNREACHABLE);
   }
   let json: JsonValue = null;
