@@ -55,6 +55,11 @@ std::string date_of(core::millis at_ms) {
   return buf;
 }
 
+/// The day a run's reports give: the one it was planned for, or else the day it was created (UTC).
+std::string run_date(const v1::WorkshopCreated& created) {
+  return created.date().empty() ? date_of(created.at_ms()) : created.date();
+}
+
 bool is_admin(const http_context& ctx, const std::string& token) {
   return ctx.admin.matches(token);
 }
@@ -128,7 +133,7 @@ core::result<std::vector<core::series_run>> series_runs(store::event_log& log, c
     if (events->empty() || !events->front().has_created() || events->front().created().plan().series() != series) continue;
     auto w = core::workshop::replay(wall, *events, random_u64());
     if (!w) return w.err();
-    runs.push_back(w->as_series_run(date_of(events->front().created().at_ms())));
+    runs.push_back(w->as_series_run(run_date(events->front().created())));
   }
   return runs;
 }
@@ -301,7 +306,7 @@ void export_from_log(const http_context& ctx, http_request req, std::string code
 
     if (rest.size() == 1 && rest[0] == "statistics") {
       const auto format = format_param(req);
-      const auto stats = w->statistics(date_of(created.at_ms()));
+      const auto stats = w->statistics(run_date(created));
       if (format == "json") return send(make_response(req, http::status::ok, to_json(stats) + "\n", "application/json"));
       if (format == "summary") return send(make_response(req, http::status::ok, stats.summary() + "\n", "text/plain; charset=utf-8"));
       if (format == "csv") {

@@ -56,7 +56,7 @@ void workshop_registry::restore() {
   }
 }
 
-core::result<workshop_registry::prepared> workshop_registry::prepare(v1::Plan plan) {
+core::result<workshop_registry::prepared> workshop_registry::prepare(v1::Plan plan, const std::string& date) {
   std::string code;
   {
     std::lock_guard lock(mutex_);
@@ -75,12 +75,14 @@ core::result<workshop_registry::prepared> workshop_registry::prepare(v1::Plan pl
   prepared out;
   out.result = {code, token};
   out.events = std::move(events);
+  if (!out.events.empty() && out.events.front().has_created()) out.events.front().mutable_created()->set_date(date);
   out.host = std::make_shared<workshop_host>(ioc_, store_, metrics_, time_, std::move(w), time_.now(), links_);
   return out;
 }
 
-void workshop_registry::create(v1::Plan plan, std::function<void(core::result<created_workshop>)> done) {
-  auto p = prepare(std::move(plan));
+void workshop_registry::create(v1::Plan plan, std::function<void(core::result<created_workshop>)> done,
+                               const std::string& date) {
+  auto p = prepare(std::move(plan), date);
   if (!p) return done(p.err());
   auto shared = std::make_shared<prepared>(std::move(*p));
   auto events = shared->events;
@@ -93,7 +95,7 @@ void workshop_registry::create(v1::Plan plan, std::function<void(core::result<cr
 }
 
 core::result<created_workshop> workshop_registry::create_now(v1::Plan plan) {
-  auto p = prepare(std::move(plan));
+  auto p = prepare(std::move(plan), {});
   if (!p) return p.err();
   auto appended = store_.log().append(p->result.code, p->events);
   if (!appended) return appended.err();

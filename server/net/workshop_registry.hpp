@@ -45,8 +45,8 @@ public:
   void restore();
 
   /// Creates a workshop from a validated plan: stored first, then hosted. `done` runs on the
-  /// store's thread.
-  void create(dyad::v1::Plan plan, std::function<void(core::result<created_workshop>)> done);
+  /// store's thread. `date`: the day it is planned for, when an organiser gave one.
+  void create(dyad::v1::Plan plan, std::function<void(core::result<created_workshop>)> done, const std::string& date = {});
   /// The same, synchronously, for start-up (the demo plan).
   core::result<created_workshop> create_now(dyad::v1::Plan plan);
 
@@ -66,7 +66,7 @@ private:
     std::shared_ptr<workshop_host> host;
     std::vector<dyad::v1::WorkshopEvent> events;
   };
-  core::result<prepared> prepare(dyad::v1::Plan plan);
+  core::result<prepared> prepare(dyad::v1::Plan plan, const std::string& date);
   void add(std::shared_ptr<workshop_host> host);
 
   boost::asio::io_context& ioc_;

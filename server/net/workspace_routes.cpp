@@ -591,7 +591,7 @@ struct workspace_routes::impl {
       return error_response(req, v1::ERROR_CODE_INVALID_ARGUMENT, "That plan version has problems; fix them in the editor and save it again.");
     auto promise = std::make_shared<std::promise<core::result<created_workshop>>>();
     auto future = promise->get_future();
-    registry.create(*plan, [promise](core::result<created_workshop> r) { promise->set_value(std::move(r)); });
+    registry.create(*plan, [promise](core::result<created_workshop> r) { promise->set_value(std::move(r)); }, in.date());
     if (future.wait_for(wait_for_store) != std::future_status::ready)
       return error_response(req, v1::ERROR_CODE_UNAVAILABLE, "The store is busy; try again in a moment.");
     auto created = future.get();

@@ -471,6 +471,7 @@ TEST_F(WorkspaceOverHttp, ARestartKeepsPlansWithTheirVersionsAndRunsAndErasingKe
   ASSERT_TRUE(await(dashboard->attach_facilitator(""), "attach").has_facilitator_snapshot());
   ASSERT_TRUE(ask(*dashboard, close_workshop()).has_ack());
   const auto before = call("GET", "/api/workshops/" + code + "/statistics", organiser).body;
+  EXPECT_NE(before.find("\"2026-12-03\""), std::string::npos) << "the report does not give the day the run was planned for: " << before;
   const auto erased = call("POST", "/api/runs/" + code + "/erase", organiser);
   ASSERT_EQ(erased.status, 200) << erased.body;
   EXPECT_GT(number(erased.body, "erasedMs"), 0);
