@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DESKTOP, PHONE, checkedScreenshots, newPerson, useServerAndBrowser, waitForText, waitUntil } from './harness.mjs';
+import { shootBoth } from './pages.mjs';
 
 const env = useServerAndBrowser(['--first-organiser', 'first@example.org']);
 
@@ -22,15 +23,6 @@ function watched(page, errors) {
 /** The session cookie of a browser context, or undefined. */
 async function sessionCookie(context) {
   return (await context.cookies()).find((c) => c.name === 'dyad_session');
-}
-
-/** Screenshots of the page as it stands at both widths, back at `restore` after. */
-async function shootBoth(shoot, page, name, restore) {
-  await page.setViewportSize(DESKTOP);
-  await shoot(page, `${name}-desktop`);
-  await page.setViewportSize(PHONE);
-  await shoot(page, `${name}-phone`);
-  await page.setViewportSize(restore);
 }
 
 async function signInWith(page, email, password) {

@@ -1,6 +1,6 @@
 // How the tests operate the pages: by the labels and roles a person uses, and the data-testid
 // hooks the pages keep for the values a person reads.
-import { waitForText } from './harness.mjs';
+import { DESKTOP, PHONE, waitForText } from './harness.mjs';
 
 export async function joinAs(page, name, email) {
   await page.getByLabel('Your name').fill(name);
@@ -36,4 +36,22 @@ export async function answerFeedback(page, p) {
   await q(relevance).getByLabel(p.relevance, { exact: true }).check();
   if (p.pace) await q('How well did the pace of the day suit you?').getByLabel(String(p.pace), { exact: true }).check();
   if (p.useful) await page.getByLabel('What did you find most useful?').fill(p.useful);
+}
+
+/** Screenshots of the page as it stands at both widths (NAME-desktop, NAME-phone), back at `restore` after. */
+export async function shootBoth(shoot, page, name, restore) {
+  await page.setViewportSize(DESKTOP);
+  await shoot(page, `${name}-desktop`);
+  await page.setViewportSize(PHONE);
+  await shoot(page, `${name}-phone`);
+  await page.setViewportSize(restore);
+}
+
+/** Sets the password with a one-time link; the browser is signed in as `email` after. */
+export async function setPassword(page, link, email, password) {
+  await page.goto(link);
+  await page.getByLabel('New password').fill(password);
+  await page.getByLabel('Type it again').fill(password);
+  await page.getByRole('button', { name: 'Set password and sign in' }).click();
+  await waitForText(page.getByTestId('welcome-done'), `You are signed in as ${email}`);
 }

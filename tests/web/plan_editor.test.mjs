@@ -7,29 +7,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DESKTOP, PHONE, checkedScreenshots, newPerson, useServerAndBrowser, waitForText, waitUntil } from './harness.mjs';
+import { setPassword, shootBoth } from './pages.mjs';
 import { ADDED_QUESTION, editPlanAsInAcceptance, field, waitForChecked } from './plan_editor_steps.mjs';
 
 const env = useServerAndBrowser(['--first-organiser', 'first@example.org']);
 
 const ORGANISER = { email: 'first@example.org', password: 'calm river at dawn' };
 const FACILITATOR = { email: 'f@example.org', password: 'tea by the window' };
-
-async function shootBoth(shoot, page, name, restore) {
-  await page.setViewportSize(DESKTOP);
-  await shoot(page, `${name}-desktop`);
-  await page.setViewportSize(PHONE);
-  await shoot(page, `${name}-phone`);
-  await page.setViewportSize(restore);
-}
-
-/** Sets the password with a one-time link; the browser is signed in after. */
-async function setPassword(page, link, who) {
-  await page.goto(link);
-  await page.getByLabel('New password').fill(who.password);
-  await page.getByLabel('Type it again').fill(who.password);
-  await page.getByRole('button', { name: 'Set password and sign in' }).click();
-  await waitForText(page.getByTestId('welcome-done'), `You are signed in as ${who.email}`);
-}
 
 /** A request from the page itself, so that it carries the page's Origin and session cookie. */
 async function api(page, method, path, body) {
@@ -58,7 +42,7 @@ test('Browser.PlanEditor: edit a copy of the demo in the form, a problem at its 
   const base = env.server.base;
 
   const org = await newPerson(env.browser, DESKTOP);
-  await setPassword(org.page, await env.server.firstOrganiserLink(), ORGANISER);
+  await setPassword(org.page, await env.server.firstOrganiserLink(), ORGANISER.email, ORGANISER.password);
 
   // A copy of the demo template, through the API.
   const list = (await ok(org.page, 'GET', '/api/plans')).json();
@@ -175,7 +159,7 @@ test('Browser.PlanEditor: edit a copy of the demo in the form, a problem at its 
   // A facilitator sees the plan and cannot change it.
   const invite = (await ok(back, 'POST', '/api/accounts', { email: FACILITATOR.email, role: 'facilitator' })).json();
   const fac = await newPerson(env.browser, PHONE);
-  await setPassword(fac.page, invite.url, FACILITATOR);
+  await setPassword(fac.page, invite.url, FACILITATOR.email, FACILITATOR.password);
   await fac.page.goto(editorUrl);
   await waitForText(fac.page.getByTestId('read-only'), 'only organisers change plans');
   assert.equal(await field(fac.page, 'title').getByLabel('Title').getAttribute('readonly'), '', 'the title cannot be changed');

@@ -10,7 +10,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DESKTOP, PHONE, checkedScreenshots, newPerson, useServerAndBrowser, waitForText, waitUntil } from './harness.mjs';
-import { answerFeedback, joinAs, readAssignment } from './pages.mjs';
+import { answerFeedback, joinAs, readAssignment, setPassword, shootBoth } from './pages.mjs';
 import { editPlanAsInAcceptance } from './plan_editor_steps.mjs';
 
 const env = useServerAndBrowser(['--first-organiser', 'first@example.org']);
@@ -29,22 +29,6 @@ const people = [
 // Chromium logs every refused request as a console error; the pages expect and explain these
 // (401 before signing in, 403/404 where a person has no access). Nothing else may appear.
 const REFUSED = /^Failed to load resource: the server responded with a status of (401|403|404) /;
-
-async function shootBoth(shoot, page, name, restore) {
-  await page.setViewportSize(DESKTOP);
-  await shoot(page, `${name}-desktop`);
-  await page.setViewportSize(PHONE);
-  await shoot(page, `${name}-phone`);
-  await page.setViewportSize(restore);
-}
-
-async function setPassword(page, link, password) {
-  await page.goto(link);
-  await page.getByLabel('New password').fill(password);
-  await page.getByLabel('Type it again').fill(password);
-  await page.getByRole('button', { name: 'Set password and sign in' }).click();
-  await page.getByTestId('welcome-done').waitFor({ timeout: 15_000 });
-}
 
 /** Invites `email` as a facilitator on the People page; answers the one-time link. */
 async function invite(page, email) {
@@ -83,7 +67,7 @@ test('Browser.Workspace: a plan from the template, runs for invited facilitators
   // The first organiser sets a password; the front page now leads to the workspace.
   const org = await newPerson(env.browser, DESKTOP);
   await org.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
-  await setPassword(org.page, first, ORGANISER.password);
+  await setPassword(org.page, first, ORGANISER.email, ORGANISER.password);
   await org.page.goto(`${base}/`);
   const open = org.page.getByRole('link', { name: 'Open your workspace' });
   await open.waitFor({ timeout: 15_000 });
@@ -111,9 +95,9 @@ test('Browser.Workspace: a plan from the template, runs for invited facilitators
   const leadLink = await invite(org.page, LEAD.email);
   const otherLink = await invite(org.page, OTHER.email);
   const lead = await newPerson(env.browser, DESKTOP);
-  await setPassword(lead.page, leadLink, LEAD.password);
+  await setPassword(lead.page, leadLink, LEAD.email, LEAD.password);
   const other = await newPerson(env.browser, PHONE);
-  await setPassword(other.page, otherLink, OTHER.password);
+  await setPassword(other.page, otherLink, OTHER.email, OTHER.password);
 
   // Back in the workspace: the new plan has a saved version; a run of it for each facilitator.
   await org.page.goto(`${base}/workspace`);
