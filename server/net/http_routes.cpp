@@ -55,10 +55,6 @@ std::string date_of(core::millis at_ms) {
   return buf;
 }
 
-/// The day a run's reports give: the one it was planned for, or else the day it was created (UTC).
-std::string run_date(const v1::WorkshopCreated& created) {
-  return created.date().empty() ? date_of(created.at_ms()) : created.date();
-}
 
 bool is_admin(const http_context& ctx, const std::string& token) {
   return ctx.admin.matches(token);
@@ -384,6 +380,10 @@ void export_from_log(const http_context& ctx, http_request req, std::string code
 }
 
 }  // namespace
+
+std::string run_date(const v1::WorkshopCreated& created) {
+  return created.date().empty() ? date_of(created.at_ms()) : created.date();
+}
 
 std::vector<std::string_view> split_path(std::string_view path) {
   std::vector<std::string_view> parts;

@@ -18,6 +18,10 @@
 #include "net/public_url.hpp"
 #include "net/secrets.hpp"
 
+namespace dyad::v1 {
+class WorkshopCreated;
+}
+
 namespace dyad::net {
 
 class metrics;
@@ -56,6 +60,9 @@ struct run_access {
 /// request's session cookie opens, when it carries one that holds (exports without a token).
 void handle_http(const http_context& ctx, http_request request, std::function<void(http_response)> send,
                  std::optional<run_access> signed_in = std::nullopt);
+
+/// The day a run's reports give: the one it was planned for, or else the day it was created (UTC).
+std::string run_date(const dyad::v1::WorkshopCreated& created);
 
 /// The segments of a path, without empty ones ("//a/b/" gives a, b).
 std::vector<std::string_view> split_path(std::string_view path);
