@@ -149,10 +149,12 @@ void feedback_box::add(std::uint64_t key, dyad::v1::FeedbackResponse response) {
 }
 
 void feedback_box::put_released(dyad::v1::FeedbackResponse response) {
-  // Inserting each at a uniformly random position makes the order a uniformly random
-  // permutation, so position says nothing about who sent first or last.
-  const auto position = rng_.below(released_.size() + 1);
-  released_.insert(released_.begin() + static_cast<std::ptrdiff_t>(position), std::move(response));
+  // Put last, then swapped with a uniformly random place (the last one included): the order
+  // stays a uniformly random permutation, so position says nothing about who sent first or last,
+  // and taking one costs the same however many are in.
+  released_.push_back(std::move(response));
+  const auto position = rng_.below(released_.size());
+  std::swap(released_[position], released_.back());
 }
 
 }  // namespace dyad::core

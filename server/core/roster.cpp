@@ -177,7 +177,7 @@ error unknown_participant(std::string_view id) {
 
 }  // namespace
 
-result<std::string> roster::join(std::string display_name, std::string email, millis now) {
+result<roster::newcomer> roster::prepare_join(std::string display_name, std::string email) const {
   auto name = valid_display_name(std::move(display_name));
   if (!name) return name.err();
   auto address = valid_email(std::move(email));
@@ -189,8 +189,14 @@ result<std::string> roster::join(std::string display_name, std::string email, mi
     return make_error(errc::wrong_state,
                       "No free participant id is left on this roster; start a new workshop.");
   }
-  insert(id, std::move(name).value(), std::move(address).value(), now);
-  return id;
+  return newcomer{std::move(id), std::move(name).value(), std::move(address).value()};
+}
+
+result<std::string> roster::join(std::string display_name, std::string email, millis now) {
+  auto n = prepare_join(std::move(display_name), std::move(email));
+  if (!n) return n.err();
+  insert(n->id, std::move(n->display_name), std::move(n->email), now);
+  return std::move(n->id);
 }
 
 status roster::add(std::string id, std::string display_name, std::string email, millis now) {
@@ -224,28 +230,32 @@ void roster::insert(std::string id, std::string display_name, std::string email,
 }
 
 void roster::erase_personal_data() {
+  shown_folded_.clear();
+  next_suffix_.clear();
   for (std::size_t i = 0; i < participants_.size(); ++i) {
     auto& p = participants_[i];
     p.display_name = erased_name(i + 1);
     p.shown_name = p.display_name;
     p.email.clear();
+    shown_folded_.insert(folded(p.shown_name));
   }
 }
 
 std::string roster::erased_name(std::size_t join_number) { return "Participant " + std::to_string(join_number); }
 
-std::string roster::unique_shown_name(const std::string& display_name) const {
-  const auto taken = [this](const std::string& candidate) {
-    const std::string key = folded(candidate);
-    return std::any_of(participants_.begin(), participants_.end(),
-                       [&key](const participant& p) { return folded(p.shown_name) == key; });
-  };
-  if (!taken(display_name)) return display_name;
-  // Counting on from 2 until free also gets past someone who literally typed "Sam (2)".
-  for (std::size_t n = 2;; ++n) {
-    std::string candidate = display_name + " (" + std::to_string(n) + ")";
-    if (!taken(candidate)) return candidate;
+std::string roster::unique_shown_name(const std::string& display_name) {
+  const auto taken = [this](const std::string& candidate) { return shown_folded_.contains(folded(candidate)); };
+  std::string shown = display_name;
+  if (taken(shown)) {
+    // Counting on from 2 until free also gets past someone who literally typed "Sam (2)". The
+    // count resumes where the last person of this name stopped, so the hundredth Sam costs one try.
+    auto& n = next_suffix_.try_emplace(folded(display_name), 2).first->second;
+    do {
+      shown = display_name + " (" + std::to_string(n++) + ")";
+    } while (taken(shown));
   }
+  shown_folded_.insert(folded(shown));
+  return shown;
 }
 
 status roster::set_presence(std::string_view id, dyad::v1::Presence presence, millis now) {

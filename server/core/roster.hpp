@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 #include <map>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "core/clock.hpp"
@@ -52,6 +54,16 @@ public:
   /// trimmed and must be 1–40 characters of valid UTF-8 with no control characters; the email
   /// may be empty, else it must look like an address (one @, a dot in the domain, ≤ 254).
   result<std::string> join(std::string display_name, std::string email, millis now);
+
+  /// What `join` would add, without adding it: the id, the trimmed name and email. Refused alike.
+  /// A workshop records the join as an event and adds it when the event applies. Costs no more
+  /// with ten thousand on the roster than with ten.
+  struct newcomer {
+    std::string id;
+    std::string display_name;
+    std::string email;
+  };
+  result<newcomer> prepare_join(std::string display_name, std::string email) const;
 
   /// Adds a participant under an id already given, when rebuilding from stored events. The name
   /// and email are taken as stored (they passed `join`'s checks when first recorded, and a later
@@ -99,7 +111,7 @@ public:
 
 private:
   void insert(std::string id, std::string display_name, std::string email, millis now);
-  std::string unique_shown_name(const std::string& display_name) const;
+  std::string unique_shown_name(const std::string& display_name);
   participant* find_mutable(std::string_view id);
 
   std::vector<participant> participants_;
@@ -107,6 +119,10 @@ private:
   std::map<std::string, std::size_t, std::less<>> index_;
   std::uint64_t last_number_ = 0;
   std::optional<millis> rounds_started_at_;
+  // Every shown name, case-folded, so a join checks its name in constant time.
+  std::unordered_set<std::string> shown_folded_;
+  // By folded display name, the suffix to try first for the next person of that name.
+  std::unordered_map<std::string, std::size_t> next_suffix_;
 };
 
 }  // namespace dyad::core

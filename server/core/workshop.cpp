@@ -24,16 +24,6 @@ role_kind kind_of(v1::RoleKind kind) {
   }
 }
 
-bool contains(const pairing_group& g, const std::string& id) {
-  return std::any_of(g.members.begin(), g.members.end(),
-                     [&](const group_member& m) { return m.participant == id; });
-}
-
-const pairing_group* group_of(const std::vector<pairing_group>& groups, const std::string& id) {
-  for (const auto& g : groups)
-    if (contains(g, id)) return &g;
-  return nullptr;
-}
 
 /// How many swap-roles phases have begun by this one: an odd count swaps therapist and client.
 bool roles_swapped(const round_clock& clock, std::size_t phase_index) {
@@ -162,6 +152,19 @@ result<event_list> workshop::commit(event_list events) {
 
 const v1::Exercise* workshop::exercise_of(const round_state& r) const { return find_exercise(plan_, r.exercise_id); }
 
+void workshop::index_groups(round_state& r) {
+  r.group_index.clear();
+  for (std::size_t i = 0; i < r.groups.size(); ++i)
+    for (const auto& m : r.groups[i].members) r.group_index.emplace(m.participant, i);
+}
+
+const pairing_group* workshop::group_of(const std::string& participant_id) const {
+  if (rounds_.empty()) return nullptr;
+  const auto& r = rounds_.back();
+  const auto it = r.group_index.find(participant_id);
+  return it == r.group_index.end() ? nullptr : &r.groups[it->second];
+}
+
 const std::vector<pairing_group>& workshop::groups() const {
   static const std::vector<pairing_group> none;
   return rounds_.empty() ? none : rounds_.back().groups;
@@ -191,25 +194,21 @@ result<workshop::joined> workshop::join(std::string display_name, std::string em
   if (!resume_token_sha256.empty() && participant_by_resume_hash_.contains(resume_token_sha256))
     return make_error(errc::invalid_argument, "That resume token is already in use; the page should make a new one.");
   if (auto open = check_open("join"); !open) return open.err();
-  // Validate on a copy so that a refused join leaves the roster untouched.
-  roster trial = roster_;
-  auto id = trial.join(display_name, email, time_->now());
-  if (!id) return id.err();
-  v1::WorkshopEvent event;
-  auto* j = event.mutable_joined();
-  const auto* p = trial.find(*id);
-  j->set_participant_id(*id);
-  j->set_display_name(p->display_name);
-  j->set_email(p->email);
+  // Checked without adding, so that a refused join leaves the roster untouched; the event adds it.
+  auto n = roster_.prepare_join(std::move(display_name), std::move(email));
+  if (!n) return n.err();
+  event_list events(1);
+  auto* j = events[0].mutable_joined();
+  j->set_participant_id(n->id);
+  j->set_display_name(std::move(n->display_name));
+  j->set_email(std::move(n->email));
   j->set_at_ms(time_->now());
-  j->set_resume_token_sha256(resume_token_sha256);
-  event_list events{event};
-  auto applied = commit(events);
-  if (!applied) return applied.err();
+  j->set_resume_token_sha256(std::move(resume_token_sha256));
+  if (auto applied = apply(events[0]); !applied) return applied.err();
   // The join stands on its own; a regroup that could not apply (a bug) must not hide it.
   if (round_running())
-    if (auto change = regroup_event({}, *id); change && commit({*change})) events.push_back(*change);
-  return joined{*id, std::move(events)};
+    if (auto change = regroup_event({}, {n->id}); change && commit({*change})) events.push_back(std::move(*change));
+  return joined{std::move(n->id), std::move(events)};
 }
 
 result<event_list> workshop::set_presence(const std::string& participant_id, v1::Presence presence) {
@@ -229,13 +228,43 @@ result<event_list> workshop::set_presence(const std::string& participant_id, v1:
   if (!applied) return applied.err();
   if (round_running()) {
     std::optional<v1::WorkshopEvent> regroup;
-    const bool in_group = group_of(groups(), participant_id) != nullptr;
+    const bool in_group = group_of(participant_id) != nullptr;
     if ((presence == v1::PRESENCE_AWAY || presence == v1::PRESENCE_LEFT) && in_group) {
       regroup = regroup_event({participant_id}, {});
     } else if (presence == v1::PRESENCE_PRESENT && !in_group) {
-      regroup = regroup_event({}, participant_id);
+      regroup = regroup_event({}, {participant_id});
     }
     if (regroup && commit({*regroup})) events.push_back(*regroup);
+  }
+  return events;
+}
+
+result<event_list> workshop::set_presence_of(std::span<const std::string> participant_ids, v1::Presence presence) {
+  if (presence == v1::PRESENCE_UNSPECIFIED || !v1::Presence_IsValid(presence))
+    return make_error(errc::invalid_argument, "Say whether the participants are present, away, disconnected or have left.");
+  std::vector<std::string> changing;
+  std::unordered_set<std::string_view> seen;
+  for (const auto& id : participant_ids) {
+    const auto* p = roster_.find(id);
+    if (p != nullptr && p->presence != presence && seen.insert(id).second) changing.push_back(id);
+  }
+  if (changing.empty()) return event_list{};
+  if (changing.size() == 1) return set_presence(changing.front(), presence);
+  event_list events(1);
+  auto* change = events[0].mutable_presence();
+  change->set_presence(presence);
+  change->set_at_ms(time_->now());
+  for (const auto& id : changing) change->add_participant_ids(id);
+  if (auto applied = apply(events[0]); !applied) return applied.err();
+  if (round_running()) {
+    std::vector<std::string> gone, back;
+    for (const auto& id : changing) {
+      const bool in_group = group_of(id) != nullptr;
+      if ((presence == v1::PRESENCE_AWAY || presence == v1::PRESENCE_LEFT) && in_group) gone.push_back(id);
+      else if (presence == v1::PRESENCE_PRESENT && !in_group) back.push_back(id);
+    }
+    if (!gone.empty() || !back.empty())
+      if (auto regroup = regroup_event(gone, back); regroup && commit({*regroup})) events.push_back(std::move(*regroup));
   }
   return events;
 }
@@ -244,7 +273,7 @@ event_list workshop::tick() {
   if (!round_running()) return {};
   std::vector<std::string> gone;
   for (const auto& id : roster_.disconnected_longer_than(grace_period_ms(plan_), time_->now()))
-    if (group_of(groups(), id) != nullptr) gone.push_back(id);
+    if (group_of(id) != nullptr) gone.push_back(id);
   if (gone.empty()) return {};
   auto change = regroup_event(gone, {});
   if (!change) return {};
@@ -254,13 +283,13 @@ event_list workshop::tick() {
 }
 
 std::optional<v1::WorkshopEvent> workshop::regroup_event(const std::vector<std::string>& gone,
-                                                        const std::string& newcomer) {
+                                                        const std::vector<std::string>& newcomers) {
   const round_state& r = rounds_.back();
   const auto* exercise = exercise_of(r);
   if (exercise == nullptr) return std::nullopt;
   auto after = r.groups;
   if (!gone.empty()) remove_and_regroup(after, gone, history_, {});
-  if (!newcomer.empty()) slot_in(after, newcomer, history_, {});
+  for (const auto& newcomer : newcomers) slot_in(after, newcomer, history_, {});
   if (after == r.groups) return std::nullopt;
   v1::WorkshopEvent event;
   auto* change = event.mutable_groups_changed();
@@ -505,7 +534,7 @@ series_run workshop::as_series_run(const std::string& date) const {
 std::optional<assignment> workshop::assignment_of(const std::string& participant_id) const {
   if (rounds_.empty() || rounds_.back().ended) return std::nullopt;
   const round_state& r = rounds_.back();
-  const auto* g = group_of(r.groups, participant_id);
+  const auto* g = group_of(participant_id);
   const auto* exercise = exercise_of(r);
   if (g == nullptr || exercise == nullptr) return std::nullopt;
   assignment a;
@@ -577,7 +606,7 @@ result<const pairing_group*> workshop::room_of(const std::string& participant_id
   if (round != 0 && round != r.number)
     return make_error(errc::wrong_state, "That was meant for round " + std::to_string(round) +
                                              ", which has ended; nothing was changed.");
-  const auto* g = group_of(r.groups, participant_id);
+  const auto* g = group_of(participant_id);
   if (g == nullptr) return make_error(errc::wrong_state, "You are not in a group right now; wait for the next round.");
   return g;
 }
@@ -677,7 +706,13 @@ status workshop::apply(const v1::WorkshopEvent& event) {
     }
     case v1::WorkshopEvent::kPresence: {
       const auto& p = event.presence();
-      return roster_.set_presence(p.participant_id(), p.presence(), p.at_ms());
+      if (p.participant_ids_size() == 0) return roster_.set_presence(p.participant_id(), p.presence(), p.at_ms());
+      // Checked first, so that an event that cannot apply changes no one.
+      for (const auto& id : p.participant_ids())
+        if (roster_.find(id) == nullptr) return make_error(errc::not_found, "No participant '" + id + "' in this workshop.");
+      for (const auto& id : p.participant_ids())
+        if (auto changed = roster_.set_presence(id, p.presence(), p.at_ms()); !changed) return changed;
+      return ok();
     }
     case v1::WorkshopEvent::kRoundLaunched: {
       const auto& l = event.round_launched();
@@ -690,7 +725,8 @@ status workshop::apply(const v1::WorkshopEvent& event) {
       broadcast_.reset();  // a message for the time before this round
       history_.record(*groups);
       rounds_.push_back(round_state{l.round(), l.exercise_id(), std::move(*groups),
-                                    round_clock(phases_of(*exercise), l.at_ms()), false, {}});
+                                    round_clock(phases_of(*exercise), l.at_ms()), false, {}, {}});
+      index_groups(rounds_.back());
       return ok();
     }
     case v1::WorkshopEvent::kGroupsChanged: {
@@ -702,6 +738,7 @@ status workshop::apply(const v1::WorkshopEvent& event) {
       if (!after) return after.err();
       history_.record_change(r.groups, *after);
       r.groups = std::move(*after);
+      index_groups(r);
       return ok();
     }
     case v1::WorkshopEvent::kClock: {

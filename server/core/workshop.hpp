@@ -112,6 +112,12 @@ public:
   /// without a group is slotted in.
   result<event_list> set_presence(const std::string& participant_id, dyad::v1::Presence presence);
 
+  /// Several participants' presence at once, stored as one event: the connections a venue's
+  /// network dropped together, or those that came back together. Unknown ids, and those who have
+  /// this presence already, are left out; when no one is left, nothing is stored. The running
+  /// round is regrouped once for all of them, as `set_presence` does for one.
+  result<event_list> set_presence_of(std::span<const std::string> participant_ids, dyad::v1::Presence presence);
+
   /// Regroups partners of people disconnected longer than the grace period. Call it now and then
   /// (the server: every few seconds); returns no events when nothing changed.
   event_list tick();
@@ -233,7 +239,12 @@ private:
     round_clock clock;
     bool ended = false;
     std::map<std::string, room_status> statuses;
+    /// Each member's place in `groups`, so finding someone's group costs the same at any size.
+    std::unordered_map<std::string, std::size_t> group_index;
   };
+  static void index_groups(round_state& r);
+  /// The current round's group of this participant, or nullptr.
+  const pairing_group* group_of(const std::string& participant_id) const;
   /// The current round's group of a participant, after the checks every room request shares.
   result<const pairing_group*> room_of(const std::string& participant_id, std::uint32_t round) const;
   result<event_list> room_event(std::uint32_t round, const std::string& room, dyad::v1::RoomStatusChange change,
@@ -247,7 +258,7 @@ private:
   result<event_list> commit(event_list events);
   status check_open(const char* doing) const;
   std::optional<dyad::v1::WorkshopEvent> regroup_event(const std::vector<std::string>& gone,
-                                                      const std::string& newcomer);
+                                                      const std::vector<std::string>& newcomers);
   const dyad::v1::Exercise* exercise_of(const round_state& r) const;
 
   const clock* time_;

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
+#include <set>
+
 #include <string>
 #include <string_view>
 #include <vector>
@@ -161,6 +164,36 @@ TEST_F(Roster, ShownNamesStayUniqueWhenSomeoneTypesASuffix) {
   EXPECT_EQ(roster_.shown_name(literal).value(), "Sam (2)");
   EXPECT_EQ(roster_.shown_name(sam1).value(), "Sam");
   EXPECT_EQ(roster_.shown_name(sam2).value(), "Sam (3)");
+}
+
+TEST_F(Roster, ManyOfOneNameAreNumberedOnWithoutGapsOrRepeats) {
+  // A suffix typed by someone, then a hundred more of the name in two spellings: each gets the
+  // lowest number not taken, and no shown name is given twice.
+  join("Sam (5)");
+  std::set<std::string> shown;
+  for (int i = 0; i < 100; ++i) {
+    const auto id = join(i % 2 == 0 ? "Sam" : "SAM");
+    const auto name = roster_.shown_name(id).value();
+    std::string key = name;
+    for (auto& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    EXPECT_TRUE(shown.insert(key).second) << name << " given twice";
+  }
+  EXPECT_TRUE(shown.contains("sam"));
+  EXPECT_TRUE(shown.contains("sam (4)"));
+  EXPECT_FALSE(shown.contains("sam (5)")) << "the typed one keeps it";
+  EXPECT_TRUE(shown.contains("sam (6)"));
+  EXPECT_TRUE(shown.contains("sam (101)")) << "numbered on past the typed one, without gaps";
+}
+
+TEST_F(Roster, PrepareJoinChecksWithoutAdding) {
+  join("Ann");
+  const auto n = roster_.prepare_join("  Ben  ", " ben@example.org ");
+  ASSERT_TRUE(n.ok()) << n.err().message;
+  EXPECT_EQ(n->id, "p2");
+  EXPECT_EQ(n->display_name, "Ben");
+  EXPECT_EQ(n->email, "ben@example.org");
+  EXPECT_EQ(roster_.size(), 1U) << "preparing added someone";
+  EXPECT_FALSE(roster_.prepare_join("", "").ok());
 }
 
 TEST_F(Roster, NewParticipantIsPresentSinceJoining) {

@@ -201,6 +201,49 @@ TEST_F(WorkshopTest, PartnerOfADropOutIsRegroupedAfterTheGracePeriod) {
   expect_no_one_alone();
 }
 
+TEST_F(WorkshopTest, ManyDroppingTogetherAreOneEventAndComingBackRegroupsOnce) {
+  for (const auto* name : {"Ann", "Ben", "Cas", "Dee", "Eli", "Fay", "Gus", "Hal"}) join(name);
+  keep(*w_->launch_round("listening"));
+  const std::vector<std::string> dropped{"p1", "p3", "p5", "p9-unknown", "p3"};
+  auto gone = w_->set_presence_of(dropped, v1::PRESENCE_DISCONNECTED);
+  ASSERT_TRUE(gone.ok()) << gone.err().message;
+  ASSERT_EQ(gone->size(), 1U) << "one event for all of them, and no regroup within the grace period";
+  const auto& change = gone->front().presence();
+  EXPECT_EQ(std::vector<std::string>(change.participant_ids().begin(), change.participant_ids().end()),
+            (std::vector<std::string>{"p1", "p3", "p5"}))
+      << "unknown ids and repeats are left out";
+  keep(*gone);
+  EXPECT_EQ(w_->people().count(v1::PRESENCE_DISCONNECTED), 3U);
+  EXPECT_TRUE(w_->set_presence_of(dropped, v1::PRESENCE_DISCONNECTED)->empty()) << "nothing changes twice";
+
+  clock_.advance(60'000);
+  keep(w_->tick());
+  expect_no_one_alone();
+  auto back = w_->set_presence_of(std::vector<std::string>{"p1", "p3", "p5"}, v1::PRESENCE_PRESENT);
+  ASSERT_TRUE(back.ok()) << back.err().message;
+  ASSERT_EQ(back->size(), 2U) << "one presence event and one regroup for all three";
+  EXPECT_TRUE(back->back().has_groups_changed());
+  keep(*back);
+  for (const auto* id : {"p1", "p3", "p5"}) EXPECT_TRUE(w_->assignment_of(id).has_value()) << id;
+  expect_no_one_alone();
+
+  auto rebuilt = workshop::replay(clock_, log_, 99);
+  ASSERT_TRUE(rebuilt.ok()) << rebuilt.err().message;
+  EXPECT_EQ(rebuilt->people().participants(), w_->people().participants());
+  EXPECT_EQ(rebuilt->groups(), w_->groups());
+}
+
+TEST_F(WorkshopTest, ABatchNamingSomeoneUnknownChangesNoOneOnReplay) {
+  join("Ann");
+  join("Ben");
+  v1::WorkshopEvent bad;
+  bad.mutable_presence()->set_presence(v1::PRESENCE_DISCONNECTED);
+  bad.mutable_presence()->add_participant_ids("p1");
+  bad.mutable_presence()->add_participant_ids("p7");
+  EXPECT_FALSE(w_->apply(bad).ok());
+  EXPECT_EQ(w_->people().count(v1::PRESENCE_PRESENT), 2U) << "half an event applied";
+}
+
 TEST_F(WorkshopTest, MarkedAwayLeavesTheRoundAtOnce) {
   for (const auto* name : {"Ann", "Ben", "Cas", "Dee"}) join(name);
   keep(*w_->launch_round("listening"));
