@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <utility>
 
 #include "net/audience.hpp"
 #include "net/metrics.hpp"
@@ -57,8 +58,13 @@ core::result<round_request> read_round_request(const core::workshop& w, const st
 }  // namespace
 
 request_router::request_router(workshop_actor& actor, audience& people, metrics& counters, const public_links& links,
-                               publisher publish)
-    : actor_(actor), audience_(people), metrics_(counters), links_(links), publish_(std::move(publish)) {}
+                               publisher publish, scheduler later)
+    : actor_(actor),
+      audience_(people),
+      metrics_(counters),
+      links_(links),
+      publish_(std::move(publish)),
+      later_(std::move(later)) {}
 
 // ---------------------------------------------------------------------------------------------
 // Who may do what
@@ -147,23 +153,53 @@ void request_router::greet_resume(std::uint64_t peer_id, std::uint64_t rid, cons
   const auto* p = w.people().find(*pid);
   if (p != nullptr && p->presence == v1::PRESENCE_LEFT)
     return reply_error(peer_id, rid, v1::ERROR_CODE_WRONG_STATE, "You left this workshop; join again with your name to come back.");
-  // Someone away stays away when their page reconnects; anyone else is present again.
-  const bool away = p != nullptr && p->presence == v1::PRESENCE_AWAY;
-  auto changed = away ? core::result<core::event_list>(core::event_list{}) : w.set_presence(*pid, v1::PRESENCE_PRESENT);
-  if (!changed) return reply_error(peer_id, rid, changed.err());
-  auto events = std::move(*changed);
-  actor_.commit(events, [this, peer_id, rid, pid = *pid, token = resume.resume_token(), events](core::status s) {
+  // Someone away stays away when their page reconnects; anyone else is present again, stored
+  // together with the others coming back at the same time.
+  if (p != nullptr && p->presence != v1::PRESENCE_AWAY && p->presence != v1::PRESENCE_PRESENT) {
+    back_.push_back({peer_id, rid, *pid, resume.resume_token()});
+    if (!std::exchange(back_queued_, true)) later_([this] { store_back(); });
+    return;
+  }
+  actor_.commit({}, [this, peer_id, rid, pid = *pid, token = resume.resume_token()](core::status s) {
     if (!s) return reply_error(peer_id, rid, v1::ERROR_CODE_UNAVAILABLE,
                                "The server could not save your return; try again in a moment.");
     audience_.close_other_connection(pid, peer_id, "You opened this workshop in another window; this one is closed.");
     welcome_participant(peer_id, rid, pid, token);
-    publish_(events);
+  });
+}
+
+void request_router::store_back() {
+  back_queued_ = false;
+  if (actor_.stopping()) return;
+  auto waiting = std::move(back_);
+  back_.clear();
+  std::vector<std::string> ids;
+  ids.reserve(waiting.size());
+  for (const auto& r : waiting) ids.push_back(r.participant_id);
+  auto changed = actor_.workshop().set_presence_of(ids, v1::PRESENCE_PRESENT);
+  if (!changed) {
+    for (const auto& r : waiting) reply_error(r.peer_id, r.rid, changed.err());
+    return;
+  }
+  auto events = std::move(*changed);
+  actor_.commit(events, [this, waiting = std::move(waiting), events](core::status s) {
+    for (const auto& r : waiting) {
+      if (!s) {
+        reply_error(r.peer_id, r.rid, v1::ERROR_CODE_UNAVAILABLE, "The server could not save your return; try again in a moment.");
+        continue;
+      }
+      audience_.close_other_connection(r.participant_id, r.peer_id,
+                                       "You opened this workshop in another window; this one is closed.");
+      welcome_participant(r.peer_id, r.rid, r.participant_id, r.token);
+    }
+    if (s) publish_(events);
   });
 }
 
 void request_router::welcome_participant(std::uint64_t peer_id, std::uint64_t rid, const std::string& participant_id,
                                          const std::string& token) {
-  if (!audience_.bind_participant(peer_id, participant_id)) return;  // it closed while the change was stored
+  // It closed while the change was stored: the participant is here no more.
+  if (!audience_.bind_participant(peer_id, participant_id)) return note_gone(participant_id);
   v1::ServerMessage answer;
   answer.set_request_id(rid);
   *answer.mutable_participant_snapshot() = participant_snapshot(actor_.workshop(), participant_id);
@@ -185,11 +221,16 @@ void request_router::greet_attach(std::uint64_t peer_id, std::uint64_t rid, cons
                            ? "Sign in as this run's facilitator (or someone given access to it), or open the facilitator link you were given."
                            : "That facilitator token is not right for this workshop; open the facilitator link you were given.");
   }
-  audience_.bind_facilitator(peer_id);
-  v1::ServerMessage answer;
-  answer.set_request_id(rid);
-  *answer.mutable_facilitator_snapshot() = facilitator_snapshot(w, links_);
-  audience_.send(peer_id, std::move(answer));
+  // Shown once what was asked before is stored, like every answer.
+  actor_.commit({}, [this, peer_id, rid](core::status s) {
+    if (!s) return reply_error(peer_id, rid, v1::ERROR_CODE_UNAVAILABLE, "The server could not attach you just now; try again in a moment.");
+    if (audience_.find(peer_id) == nullptr) return;
+    audience_.bind_facilitator(peer_id);
+    v1::ServerMessage answer;
+    answer.set_request_id(rid);
+    *answer.mutable_facilitator_snapshot() = facilitator_snapshot(actor_.workshop(), links_);
+    audience_.send(peer_id, std::move(answer));
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -211,7 +252,14 @@ void request_router::participant_request(std::uint64_t peer_id, const std::strin
       const std::uint64_t key = (random_u64() >> 1) | 1;
       auto r = w.submit_feedback(pid, m.submit_feedback().submission_id(), m.submit_feedback().response(), key);
       if (!r) return reply_error(peer_id, rid, r.err());
-      if (r->events.empty()) return reply_ack(peer_id, rid);  // a retry, stored the first time
+      if (r->events.empty()) {
+        // A retry: acknowledged once the first send is stored, which may be in the commit under way.
+        return actor_.commit({}, [this, peer_id, rid](core::status s) {
+          if (!s) return reply_error(peer_id, rid, v1::ERROR_CODE_UNAVAILABLE,
+                                     "Your feedback could not be saved just now and was not counted; please send it again.");
+          reply_ack(peer_id, rid);
+        });
+      }
       auto events = std::move(r->events);
       actor_.commit(events, [this, peer_id, rid, pid, events](core::status s) {
         if (!s) return reply_error(peer_id, rid, v1::ERROR_CODE_UNAVAILABLE,
@@ -301,13 +349,27 @@ void request_router::launch_round(std::uint64_t peer_id, std::uint64_t rid, cons
 
 void request_router::on_detach(std::uint64_t peer_id) {
   if (actor_.stopping()) return;
-  const auto pid = audience_.remove(peer_id);
-  if (!pid) return;
+  if (const auto pid = audience_.remove(peer_id)) note_gone(*pid);
+}
+
+void request_router::note_gone(const std::string& participant_id) {
+  gone_.insert(participant_id);
+  if (!std::exchange(gone_queued_, true)) later_([this] { store_gone(); });
+}
+
+void request_router::store_gone() {
+  gone_queued_ = false;
+  if (actor_.stopping()) return;
   auto& w = actor_.workshop();
-  const auto* p = w.people().find(*pid);
-  if (p == nullptr || p->presence != v1::PRESENCE_PRESENT) return;  // away or left stays so
-  auto changed = w.set_presence(*pid, v1::PRESENCE_DISCONNECTED);
-  if (!changed) return;
+  std::vector<std::string> ids;
+  for (const auto& pid : gone_) {
+    if (audience_.connected(pid)) continue;  // back on another connection already
+    const auto* p = w.people().find(pid);
+    if (p != nullptr && p->presence == v1::PRESENCE_PRESENT) ids.push_back(pid);  // away or left stays so
+  }
+  gone_.clear();
+  auto changed = w.set_presence_of(ids, v1::PRESENCE_DISCONNECTED);
+  if (!changed || changed->empty()) return;
   auto events = std::move(*changed);
   actor_.commit(events, [this, events](core::status s) {
     if (s) publish_(events);

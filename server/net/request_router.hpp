@@ -9,7 +9,9 @@
 
 #include <cstdint>
 #include <functional>
+#include <set>
 #include <string>
+#include <vector>
 
 #include "core/result.hpp"
 #include "core/workshop.hpp"
@@ -26,17 +28,21 @@ struct public_links;
 class request_router {
 public:
   using publisher = std::function<void(const core::event_list&)>;
+  /// Queues a job on the workshop, keeping whatever owns the router alive until it has run.
+  using scheduler = std::function<void(std::function<void()>)>;
 
   /// `publish` tells everyone concerned what stored events changed; it runs after the requester
-  /// has been answered.
+  /// has been answered. `later` queues the router's own jobs (the gathered presence changes).
   request_router(workshop_actor& actor, audience& people, metrics& counters, const public_links& links,
-                 publisher publish);
+                 publisher publish, scheduler later);
 
   /// One request from a connection.
   void on_request(std::uint64_t peer_id, const dyad::v1::ClientMessage& request);
   /// Answers a request that found the queue full: ERROR_CODE_UNAVAILABLE, retry in a moment.
   void refuse_busy(std::uint64_t peer_id, std::uint64_t request_id);
-  /// A connection closed: the participant whose page it was is disconnected (away or gone stays so).
+  /// A connection closed: the participant whose page it was is disconnected (away or gone stays
+  /// so). Connections closing together (a venue's network dropping) are stored as one change, by
+  /// a job queued behind the requests already waiting; one that has resumed meanwhile is left out.
   void on_detach(std::uint64_t peer_id);
   /// Issues a new facilitator token: stored first, then dashboards attached with the old one are
   /// told and closed. `done` gets the token, or why not.
@@ -46,6 +52,11 @@ private:
   void greet_join(std::uint64_t peer_id, std::uint64_t rid, const dyad::v1::Join& join);
   void greet_resume(std::uint64_t peer_id, std::uint64_t rid, const dyad::v1::Resume& resume);
   void greet_attach(std::uint64_t peer_id, std::uint64_t rid, const dyad::v1::AttachFacilitator& attach);
+  /// The participant's connection is gone: they are disconnected with the others gone meanwhile.
+  void note_gone(const std::string& participant_id);
+  void store_gone();
+  /// Those resuming together are present again as one change, then each is welcomed.
+  void store_back();
   /// Makes the connection this participant's and answers with their snapshot and token.
   void welcome_participant(std::uint64_t peer_id, std::uint64_t rid, const std::string& participant_id,
                            const std::string& token);
@@ -67,6 +78,19 @@ private:
   metrics& metrics_;
   const public_links& links_;
   publisher publish_;
+  scheduler later_;
+  // Participants whose connection closed, not yet stored as disconnected.
+  std::set<std::string> gone_;
+  bool gone_queued_ = false;
+  // Resumes waiting for their presence to be stored, in arrival order.
+  struct resuming {
+    std::uint64_t peer_id;
+    std::uint64_t rid;
+    std::string participant_id;
+    std::string token;
+  };
+  std::vector<resuming> back_;
+  bool back_queued_ = false;
 };
 
 }  // namespace dyad::net

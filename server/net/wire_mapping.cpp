@@ -52,20 +52,23 @@ v1::PhaseState to_wire(std::uint32_t round, const core::round_clock::view& v) {
   return out;
 }
 
+v1::RosterEntry roster_entry(const core::workshop& w, const core::roster::participant& p) {
+  v1::RosterEntry e;
+  e.set_participant_id(p.id);
+  e.set_shown_name(p.shown_name);
+  if (w.presence_shown()) {
+    e.set_presence(p.presence);
+    e.set_since_ms(p.since);
+  }
+  e.set_joined_late(p.joined_late);
+  e.set_has_email(!p.email.empty());
+  return e;
+}
+
 v1::Roster roster_of(const core::workshop& w) {
   v1::Roster out;
-  const bool presence = w.presence_shown();
-  for (const auto& p : w.people().participants()) {
-    auto* e = out.add_entries();
-    e->set_participant_id(p.id);
-    e->set_shown_name(p.shown_name);
-    if (presence) {
-      e->set_presence(p.presence);
-      e->set_since_ms(p.since);
-    }
-    e->set_joined_late(p.joined_late);
-    e->set_has_email(!p.email.empty());
-  }
+  out.mutable_entries()->Reserve(static_cast<int>(w.people().size()));
+  for (const auto& p : w.people().participants()) *out.add_entries() = roster_entry(w, p);
   return out;
 }
 

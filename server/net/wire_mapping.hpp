@@ -22,6 +22,8 @@ dyad::v1::PhaseState to_wire(std::uint32_t round, const core::round_clock::view&
 /// The roster as the facilitator sees it; without presence once the workshop says it is not shown
 /// (core::workshop::presence_shown).
 dyad::v1::Roster roster_of(const core::workshop& w);
+/// One participant's line of that roster.
+dyad::v1::RosterEntry roster_entry(const core::workshop& w, const core::roster::participant& p);
 
 /// The current round's clock as the wire shows it; empty before the first round.
 dyad::v1::PhaseState phase_of(const core::workshop& w);

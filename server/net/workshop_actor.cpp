@@ -67,7 +67,7 @@ void workshop_actor::stop() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The queue: one job at a time; a job waiting on the store holds the rest back.
+// The queue, and the group commit: jobs run while a commit is written; their events go next.
 
 void workshop_actor::enqueue(job j) {
   jobs_.push_back(std::move(j));
@@ -75,39 +75,62 @@ void workshop_actor::enqueue(job j) {
 }
 
 void workshop_actor::pump() {
-  while (!busy_ && !jobs_.empty()) {
+  while (!rebuilding_ && !jobs_.empty() && gathering_.thens.size() < queue_limit_) {
     auto j = std::move(jobs_.front());
     jobs_.pop_front();
+    placed_ = nullptr;
     j();
-    if (busy_) holding_gate_ = std::move(j);
+    if (placed_ != nullptr) placed_->jobs.push_back(std::move(j));
+    placed_ = nullptr;
   }
-}
-
-void workshop_actor::open_gate() {
-  busy_ = false;
-  holding_gate_ = nullptr;
-  pump();
 }
 
 void workshop_actor::commit(core::event_list events, std::function<void(core::status)> then) {
   if (events.empty()) {
-    then(core::ok());
+    // After everything asked before: the last commit gathered, else the one being written.
+    batch* after = !gathering_.thens.empty() ? &gathering_ : writing_ ? &*writing_ : nullptr;
+    if (after == nullptr) return then(core::ok());
+    after->thens.push_back(std::move(then));
+    placed_ = after;
     return;
   }
-  busy_ = true;
-  store_.append(code_, std::move(events), [self = shared_from_this(), then = std::move(then)](core::status s) mutable {
-    asio::post(self->io_->strand, [self, s = std::move(s), then = std::move(then)] {
-      if (!s) {
-        spdlog::error("workshop {}: store commit failed: {}", self->code_, s.err().message);
-        then(s);
-        self->rebuild();  // the gate stays closed until memory matches the log again
-        return;
-      }
-      if (self->workshop_.lifecycle() == dyad::v1::LIFECYCLE_CLOSED) self->closed_.store(true, std::memory_order_release);
-      then(s);
-      self->open_gate();
-    });
+  for (auto& e : events) {
+    gathering_.closes = gathering_.closes || (e.has_lifecycle() && e.lifecycle().lifecycle() == dyad::v1::LIFECYCLE_CLOSED);
+    gathering_.events.push_back(std::move(e));
+  }
+  gathering_.thens.push_back(std::move(then));
+  placed_ = &gathering_;
+  if (!writing_) send();
+}
+
+void workshop_actor::send() {
+  writing_.emplace(std::move(gathering_));
+  gathering_ = batch{};
+  if (placed_ != nullptr) placed_ = &*writing_;
+  if (writing_->events.empty()) return stored(core::ok());  // only continuations: nothing to write
+  store_.append(code_, writing_->events, [self = shared_from_this()](core::status s) mutable {
+    asio::post(self->io_->strand, [self, s = std::move(s)]() mutable { self->stored(std::move(s)); });
   });
+}
+
+void workshop_actor::stored(core::status s) {
+  auto done = std::move(*writing_);
+  writing_.reset();
+  if (!s) {
+    spdlog::error("workshop {}: store commit failed: {}", code_, s.err().message);
+    // What was gathered meanwhile was decided on memory holding the failed changes: it fails too.
+    auto after = std::move(gathering_);
+    gathering_ = batch{};
+    rebuilding_ = true;
+    for (auto& then : done.thens) then(s);
+    for (auto& then : after.thens) then(s);
+    rebuild();  // no job runs until memory matches the log again
+    return;
+  }
+  if (done.closes) closed_.store(true, std::memory_order_release);
+  for (auto& then : done.thens) then(s);
+  if (!writing_ && !gathering_.thens.empty()) send();
+  pump();
 }
 
 void workshop_actor::rebuild() {
@@ -125,7 +148,7 @@ void workshop_actor::rebuild() {
     asio::post(self->io_->strand, [self, rebuilt = std::move(rebuilt), problem]() mutable {
       if (!rebuilt) {
         // Memory may hold a change the log lacks, so nothing may be answered from it: jobs wait
-        // (the gate stays closed) while the rebuild is retried with growing pauses.
+        // while the rebuild is retried with growing pauses.
         spdlog::error("workshop {}: cannot rebuild from the log: {}; retrying", self->code_, problem);
         return self->retry_rebuild();
       }
@@ -133,7 +156,8 @@ void workshop_actor::rebuild() {
       spdlog::warn("workshop {}: rebuilt from the log after a failed commit", self->code_);
       if (self->on_rebuilt_) self->on_rebuilt_();
       self->rebuild_backoff_ = std::chrono::milliseconds(250);
-      self->open_gate();
+      self->rebuilding_ = false;
+      self->pump();
     });
   });
 }

@@ -1,11 +1,13 @@
 #pragma once
 
 // The one owner of a live workshop: its strand, the queue of jobs that read or change it, and
-// the gate to the store. Jobs run one at a time, in arrival order. A job whose events must be
-// stored closes the gate; later jobs wait until the store has answered, so that no one is ever
-// answered from a state the log does not hold. A failed commit leaves memory ahead of the log,
-// so the workshop is rebuilt from the log before the next job runs. The host's only Asio: its
-// strand and timers live here.
+// the group commit to the store. Jobs run one at a time, in arrival order, and do not wait for
+// the disk: the events of the jobs that ran while one commit was being written go to the store
+// together as the next commit, one transaction for all of them. No one is acknowledged before
+// their events are durable: each job's continuation runs only once the commit holding its events
+// (and every commit before it) has been stored. A failed commit fails the commit after it too,
+// since those jobs saw its changes, and the workshop is rebuilt from the log before the next job
+// runs. The host's only Asio: its strand and timers live here.
 
 #include <atomic>
 #include <chrono>
@@ -13,7 +15,9 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "core/clock.hpp"
 #include "core/workshop.hpp"
@@ -36,7 +40,8 @@ class workshop_actor : public std::enable_shared_from_this<workshop_actor> {
 public:
   using job = std::function<void()>;
 
-  /// `queue_limit`: how many jobs may wait before offered ones are refused.
+  /// `queue_limit`: how many jobs may wait before offered ones are refused, and how many jobs'
+  /// changes one commit gathers at most.
   workshop_actor(boost::asio::io_context& ioc, store_worker& store, const core::clock& time, core::workshop workshop,
                  std::size_t queue_limit);
   ~workshop_actor();
@@ -48,7 +53,9 @@ public:
   void post(job fn);
   /// Any thread: queues `j`, or, when `queue_limit` jobs already wait, runs `refused` instead on
   /// the strand. For clients' requests: many connections behind a slow disk must not grow the
-  /// queue without bound, and a refused request is answered at once (the client retries).
+  /// queue without bound, and a refused request is answered at once (the client retries). Jobs
+  /// wait only while the commit being gathered is full (`queue_limit` jobs' changes, while the
+  /// one before is written) or after a failed commit.
   void offer(job j, job refused);
   /// Any thread: queues `j` whatever the queue's length (the server's own work: a connection
   /// gone, the grace period's tick, timers, inspections, admin commands).
@@ -57,14 +64,18 @@ public:
   /// is answered, so whoever heard "closed" and asks over HTTP hears it too.
   bool closed() const noexcept { return closed_.load(std::memory_order_acquire); }
 
-  /// The workshop as the log holds it, plus what the running job has changed.
+  /// The workshop as the log holds it, plus what the commits being written and gathered hold.
   core::workshop& workshop() noexcept { return workshop_; }
   const core::workshop& workshop() const noexcept { return workshop_; }
   const core::clock& time() const noexcept { return time_; }
 
-  /// Makes `events` durable, then runs `then` on the strand with the outcome. Until then later
-  /// jobs wait; after a failure, until the workshop is rebuilt from the log (retried with growing
-  /// pauses while the log cannot be read). Nothing to store: `then` runs at once.
+  /// Makes `events` durable, then runs `then` on the strand with the outcome, after the
+  /// continuations of every commit asked for before. The events join the commit being gathered,
+  /// which goes to the store as soon as the one being written is stored. Nothing to store: `then`
+  /// runs once everything asked before is stored (at once when nothing is pending), so that a
+  /// retried request is never acknowledged ahead of the first. After a failure, every commit
+  /// gathered meanwhile fails with it, and jobs wait until the workshop is rebuilt from the log
+  /// (retried with growing pauses while the log cannot be read).
   void commit(core::event_list events, std::function<void(core::status)> then);
   /// Runs after every rebuild from the log, before the next job: pages may have been told of a
   /// change the log lacks, and are shown the workshop as stored.
@@ -96,9 +107,19 @@ public:
 private:
   struct executor;
 
+  /// One commit: the events of the jobs gathered into it, their continuations in order, and the
+  /// jobs themselves, kept until they are answered.
+  struct batch {
+    core::event_list events;
+    std::vector<std::function<void(core::status)>> thens;
+    std::vector<job> jobs;
+    bool closes = false;
+  };
+
   void enqueue(job j);
   void pump();
-  void open_gate();
+  void send();
+  void stored(core::status s);
   void rebuild();
   void retry_rebuild();
 
@@ -111,10 +132,13 @@ private:
   std::atomic<bool> closed_{false};
 
   std::deque<job> jobs_;
-  // The gate: a commit (or a rebuild after a failed one) is in flight.
-  bool busy_ = false;
-  // The job that closed the gate, kept until it opens again.
-  job holding_gate_;
+  // The commit being written, and the one gathering what jobs change meanwhile.
+  std::optional<batch> writing_;
+  batch gathering_;
+  // Where the running job's last commit went, so the job is kept until it is answered.
+  batch* placed_ = nullptr;
+  // A commit failed: no job runs until the workshop is rebuilt from the log.
+  bool rebuilding_ = false;
   bool stopping_ = false;
   job on_rebuilt_;
   std::chrono::milliseconds rebuild_backoff_{250};

@@ -8,7 +8,7 @@
 //   - workshop_views   (workshop_views.hpp): what each page is shown, as the wire carries it;
 //   - audience         (audience.hpp): the connections, and the fan-out of what changed.
 // Every mutation runs on the workshop's strand (one owner), and every change is durable in the
-// store before anyone hears of it.
+// store before its requester is answered.
 
 #include <cstddef>
 #include <cstdint>
@@ -35,15 +35,17 @@ class store_worker;
 class workshop_actor;
 
 /// Hosts one workshop. Public functions are thread-safe: they post onto the workshop's strand.
-/// Requests are processed one at a time, in arrival order; a request whose events must be
-/// stored holds the next ones back until the store has answered, so no one ever sees a state
-/// the log does not hold.
+/// Requests are processed one at a time, in arrival order, without waiting for the disk; the
+/// events of those that arrive while a commit is being written are stored together in the next,
+/// and no one is answered before their change is stored (see workshop_actor).
 class workshop_host : public std::enable_shared_from_this<workshop_host> {
 public:
-  /// Jobs may wait while the store commits; each connection is rate limited, but many of them
-  /// together behind a slow disk could grow the queue without bound. Beyond this many, requests
-  /// are refused at once (the client retries) rather than held in memory.
-  static constexpr std::size_t max_queued_requests = 1000;
+  /// While the store writes one commit, the changes of this many requests are gathered for the
+  /// next, and this many more wait; each connection is rate limited, but many of them together
+  /// behind a slow disk could grow the queue without bound. Beyond that, requests are refused at
+  /// once (the client retries) rather than held in memory. Enough for a few thousand people
+  /// sending their feedback in the same second.
+  static constexpr std::size_t max_queued_requests = 2500;
 
   /// `links` outlives the host; it is filled in before the network runs. `queue_limit`: see
   /// max_queued_requests (tests give a small one).
@@ -95,6 +97,8 @@ private:
   void schedule_phase_timer();
   /// The count and tallies, shortly after a release.
   void schedule_tallies();
+  /// The roster's changes to the dashboards, soon and at most a few times a second.
+  void schedule_roster();
 
   const std::string code_;
   const std::string series_;

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "dyad_client.hpp"
+#include "net/net_test_support.hpp"
 #include "net/raw_ws_client.hpp"
 #include "net/server_fixture.hpp"
 
@@ -37,6 +38,7 @@ using dyad::test::answer_deadline;
 using dyad::test::await;
 using dyad::test::describe;
 using dyad::test::read_text;
+using dyad::test::roster_total;
 using dyad::test::server_process;
 namespace v1 = dyad::v1;
 
@@ -243,35 +245,38 @@ TEST_F(ClientConnection, AnswersMatchRequestsUnderConcurrentRequestsFromSeveralT
 TEST_F(ClientConnection, EventsReachTheHandlerInOrderAndWaitForEventConsumesUpToTheMatch) {
   const auto w = create_workshop();
   auto facilitator = attach(w);
-  // Each join sends the facilitator a Roster: one with Ada, then one with Ada and Bea.
+  // Each join changes the facilitator's roster: one change with Ada, then one with Bea (two on it).
   std::mutex mutex;
   std::vector<int> roster_sizes;
-  std::promise<void> saw_two;
+  std::promise<void> saw_one, saw_two;
   facilitator->on_event([&](const v1::ServerMessage& m) {
-    if (!m.has_roster()) return;
+    const int total = roster_total(m);
+    if (total < 0) return;
     const std::lock_guard lock(mutex);
-    roster_sizes.push_back(m.roster().entries_size());
-    if (m.roster().entries_size() == 2 && std::count(roster_sizes.begin(), roster_sizes.end(), 2) == 1)
-      saw_two.set_value();
+    roster_sizes.push_back(total);
+    if (std::count(roster_sizes.begin(), roster_sizes.end(), total) == 1) {
+      if (total == 1) saw_one.set_value();
+      if (total == 2) saw_two.set_value();
+    }
   });
   join(w.code(), "Ada");
+  ASSERT_EQ(saw_one.get_future().wait_for(answer_deadline), std::future_status::ready) << "no roster with Ada came";
   join(w.code(), "Bea");
   auto both = saw_two.get_future();
-  ASSERT_EQ(both.wait_for(answer_deadline), std::future_status::ready) << "no Roster with both came to the handler";
+  ASSERT_EQ(both.wait_for(answer_deadline), std::future_status::ready) << "no roster with both came to the handler";
   {
     const std::lock_guard lock(mutex);
     ASSERT_FALSE(roster_sizes.empty());
-    EXPECT_EQ(roster_sizes.front(), 1) << "the handler must see the Rosters in the order they came";
+    EXPECT_EQ(roster_sizes.front(), 1) << "the handler must see the rosters in the order they came";
     EXPECT_TRUE(std::is_sorted(roster_sizes.begin(), roster_sizes.end()));
   }
   // The handler ran, so the event is queued already: one that arrived before the call is found.
   const auto event = facilitator->wait_for_event(
-      [](const v1::ServerMessage& m) { return m.has_roster() && m.roster().entries_size() == 2; }, 0ms);
+      [](const v1::ServerMessage& m) { return roster_total(m) == 2; }, 0ms);
   ASSERT_TRUE(event) << "an event that arrived before the call must be found";
   EXPECT_EQ(event->request_id(), 0U);
   // Ada's Roster came before the match and was consumed with it.
-  EXPECT_FALSE(facilitator->wait_for_event(
-      [](const v1::ServerMessage& m) { return m.has_roster() && m.roster().entries_size() == 1; }, 0ms));
+  EXPECT_FALSE(facilitator->wait_for_event([](const v1::ServerMessage& m) { return roster_total(m) == 1; }, 0ms));
 }
 
 TEST_F(ClientConnection, WaitForEventWakesWhenTheEventArrives) {

@@ -64,8 +64,9 @@ TEST_F(HostileClient, ReconnectMidRoundResumesTheSameRoomPartnerRoleAndDeadline)
   const auto ada = a.snapshot.participant_id();
   auto noticed = facilitator->wait_for_event(
       [&ada](const v1::ServerMessage& m) {
-        if (!m.has_roster()) return false;
-        for (const auto& e : m.roster().entries())
+        const auto* entries = roster_entries(m);
+        if (entries == nullptr) return false;
+        for (const auto& e : *entries)
           if (e.participant_id() == ada) return e.presence() == v1::PRESENCE_DISCONNECTED;
         return false;
       },

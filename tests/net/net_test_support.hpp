@@ -27,6 +27,21 @@ T await(std::future<T> f, const std::string& what) {
 /// A message as one line, for assertion messages.
 inline std::string describe(const dyad::v1::ServerMessage& m) { return m.ShortDebugString(); }
 
+/// The roster entries a message carries, whole (Roster) or changed (RosterChanges); null for
+/// any other message.
+inline const google::protobuf::RepeatedPtrField<dyad::v1::RosterEntry>* roster_entries(const dyad::v1::ServerMessage& m) {
+  if (m.has_roster()) return &m.roster().entries();
+  if (m.has_roster_changes()) return &m.roster_changes().entries();
+  return nullptr;
+}
+
+/// How many are on the roster by a Roster or RosterChanges message; -1 for any other message.
+inline int roster_total(const dyad::v1::ServerMessage& m) {
+  if (m.has_roster()) return m.roster().entries_size();
+  if (m.has_roster_changes()) return static_cast<int>(m.roster_changes().total());
+  return -1;
+}
+
 /// The small valid plan of tests/data.
 inline std::string valid_plan() { return read_text(std::string(DYAD_TEST_DATA_DIR) + "/plans/valid.textproto"); }
 

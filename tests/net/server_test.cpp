@@ -309,7 +309,8 @@ TEST_F(ServerTest, NoResponseCanBeReadByDifferencingTheFigures) {
     const std::lock_guard lock(seen->mutex);
     if (m.has_tallies()) seen->figures.emplace_back("live tallies", m.tallies());
     if (m.has_feedback()) seen->counts.push_back(m.feedback().responses());
-    if (m.has_roster() && seen->feedback_open) seen->rosters.push_back(m.roster());
+    if (seen->feedback_open && m.has_roster()) seen->rosters.push_back(m.roster());
+    if (seen->feedback_open && m.has_roster_changes()) *seen->rosters.emplace_back().mutable_entries() = m.roster_changes().entries();
   });
   {
     const std::lock_guard lock(seen->mutex);

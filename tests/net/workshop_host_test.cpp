@@ -60,6 +60,7 @@ public:
     }
     auto& log = logs_[code];
     log.insert(log.end(), events.begin(), events.end());
+    ++appends_[code];
     changed_.notify_all();
     return static_cast<std::uint64_t>(log.size());
   }
@@ -114,11 +115,17 @@ public:
     std::lock_guard lock(mutex_);
     return failed_;
   }
+  /// How many appends stored this workshop's events.
+  unsigned appends(const std::string& code) {
+    std::lock_guard lock(mutex_);
+    return appends_[code];
+  }
 
 private:
   std::mutex mutex_;
   std::condition_variable changed_;
   std::map<std::string, std::vector<v1::WorkshopEvent>> logs_;
+  std::map<std::string, unsigned> appends_;
   bool fail_next_ = false;
   bool holding_ = false;
   int appends_waiting_ = 0;
@@ -332,14 +339,19 @@ protected:
   std::uint64_t last_peer_id_ = 0;
 };
 
+// The dashboard's roster says two are on it, whole or as the changes since the last.
+bool roster_of_two(const v1::ServerMessage& m) {
+  return (m.has_roster() && m.roster().entries_size() == 2) ||
+         (m.has_roster_changes() && m.roster_changes().total() == 2);
+}
+
 TEST_F(WorkshopHost, JoinAttachAndLaunchARoundAreAnsweredAndStored) {
   start();
   auto f = facilitator();
   auto ada = participant("Ada");
   auto ben = participant("Ben");
   // The dashboard hears of both.
-  f->wait_for([](const v1::ServerMessage& m) { return m.has_roster() && m.roster().entries_size() == 2; },
-              "a roster of Ada and Ben");
+  f->wait_for([](const v1::ServerMessage& m) { return roster_of_two(m); }, "a roster of Ada and Ben");
 
   host_->handle(f->id(), request(2, [](v1::ClientMessage& m) { m.mutable_preview_round()->set_exercise_id(the_exercise); }));
   const auto previewed = f->answer_to(2);
@@ -400,8 +412,7 @@ TEST_F(WorkshopHost, AFailedCommitIsRefusedPublishedToNoOneAndUndone) {
   auto f = facilitator();
   auto ada = participant("Ada");
   auto ben = participant("Ben");
-  f->wait_for([](const v1::ServerMessage& m) { return m.has_roster() && m.roster().entries_size() == 2; },
-              "a roster of Ada and Ben");
+  f->wait_for([](const v1::ServerMessage& m) { return roster_of_two(m); }, "a roster of Ada and Ben");
   const auto ada_from = ada->count();
   const auto ben_from = ben->count();
   const auto f_from = f->count();
@@ -452,15 +463,19 @@ TEST_F(WorkshopHost, AFullQueueRefusesTheExcessAtOnceAndAnswersTheRestInOrder) {
   start(limit);
   auto f = facilitator();
 
-  // A slow disk: the first broadcast's commit is held, so the requests behind it wait.
+  // A slow disk: the first broadcast's commit is held. The next `limit` are gathered for the
+  // commit after it, `limit` more wait in the queue, and the rest find it full.
+  const auto appends_before = log_->appends(code_);
   log_->hold_appends();
   host_->handle(f->id(), broadcast(100, "Message 0"));
   ASSERT_TRUE(log_->wait_for_held_append()) << "the first broadcast never reached the store";
   for (std::uint64_t i = 1; i <= sent; ++i) host_->handle(f->id(), broadcast(100 + i, "Message " + std::to_string(i)));
 
-  // The excess is refused while the store still holds the first: at once, not dropped.
-  f->wait_for_answers(1 + (sent - limit));
-  for (std::uint64_t rid = 101 + limit; rid <= 100 + sent; ++rid) {
+  // The excess is refused while the store still holds the first: at once, not dropped; and no
+  // one whose change is not stored yet has been acknowledged.
+  f->wait_for_answers(1 + (sent - 2 * limit));
+  for (const auto& m : f->messages()) EXPECT_FALSE(m.has_ack() && m.request_id() >= 100) << m.ShortDebugString();
+  for (std::uint64_t rid = 101 + 2 * limit; rid <= 100 + sent; ++rid) {
     const auto refused = f->answer_to(rid);
     ASSERT_TRUE(is_error(refused, v1::ERROR_CODE_UNAVAILABLE)) << refused.ShortDebugString();
     EXPECT_TRUE(plain_sentence(refused.error().message())) << refused.error().message();
@@ -475,20 +490,116 @@ TEST_F(WorkshopHost, AFullQueueRefusesTheExcessAtOnceAndAnswersTheRestInOrder) {
     if (m.has_ack()) acked.push_back(m.request_id());
   }
   for (std::uint64_t rid = 100; rid <= 100 + sent; ++rid) EXPECT_EQ(answers[rid], 1) << "request " << rid;
-  const std::vector<std::uint64_t> in_order{100, 101, 102, 103, 104};
+  const std::vector<std::uint64_t> in_order{100, 101, 102, 103, 104, 105, 106, 107, 108};
   EXPECT_EQ(acked, in_order) << "the accepted requests were not answered, in order, once each";
 
   std::vector<std::string> stored;
   for (const auto& e : log_->events(code_))
     if (e.has_broadcast_sent()) stored.push_back(e.broadcast_sent().text());
-  const std::vector<std::string> expected{"Message 0", "Message 1", "Message 2", "Message 3", "Message 4"};
+  std::vector<std::string> expected;
+  for (int i = 0; i <= 8; ++i) expected.push_back("Message " + std::to_string(i));
   EXPECT_EQ(stored, expected);
+  EXPECT_EQ(log_->appends(code_) - appends_before, 3u)
+      << "not stored as the first, then the four gathered while it was written, then the four that waited";
   inspect([](const core::workshop& w) {
     ASSERT_TRUE(w.current_broadcast().has_value());
-    EXPECT_EQ(w.current_broadcast()->text(), "Message 4");
+    EXPECT_EQ(w.current_broadcast()->text(), "Message 8");
   });
   const auto [memory, log] = memory_and_log();
   EXPECT_EQ(memory, log);
+}
+
+TEST_F(WorkshopHost, ConnectionsDroppingTogetherAreOneStoredChangeAndResumesAreNeverRefused) {
+  constexpr std::size_t limit = 4;
+  start(limit);
+  std::vector<std::shared_ptr<fake_peer>> people;
+  std::vector<std::string> tokens, ids;
+  for (int i = 0; i < 12; ++i) {
+    auto p = connect();
+    host_->handle(p->id(), join(1, "Person " + std::to_string(i)));
+    const auto answer = p->answer_to(1);
+    ASSERT_TRUE(answer.has_participant_snapshot()) << answer.ShortDebugString();
+    tokens.push_back(answer.participant_snapshot().resume_token());
+    ids.push_back(answer.participant_snapshot().participant_id());
+    people.push_back(std::move(p));
+  }
+  auto f = facilitator();
+  const auto presence_events = [&] { return count_kind(log_->events(code_), v1::WorkshopEvent::kPresence); };
+
+  // The venue's network drops while the disk is slow: every connection closes at once.
+  log_->hold_appends();
+  host_->handle(f->id(), broadcast(50, "Hold on"));
+  ASSERT_TRUE(log_->wait_for_held_append());
+  for (const auto& p : people) host_->detach(p->id());
+  // A Ping is answered while the commit is held, ahead of the queue.
+  host_->handle(f->id(), request(51, [](v1::ClientMessage& m) { m.mutable_ping()->set_client_ms(7); }));
+  EXPECT_TRUE(f->answer_to(51).has_pong());
+  log_->release_appends();
+  f->wait_for([&](const v1::ServerMessage& m) { return m.has_roster_changes() && m.roster_changes().entries_size() == 12; },
+              "one change naming the twelve who dropped");
+  inspect([&](const core::workshop& w) { EXPECT_EQ(w.people().count(v1::PRESENCE_DISCONNECTED), 12u); });
+  EXPECT_EQ(presence_events(), 1u) << "twelve disconnections were stored as more than one event";
+
+  // Everyone comes back at once, more than the queue holds: every resume is served.
+  std::vector<std::shared_ptr<fake_peer>> back;
+  for (std::size_t i = 0; i < people.size(); ++i) {
+    auto p = connect();
+    host_->handle(p->id(), request(2, [&](v1::ClientMessage& m) { m.mutable_resume()->set_resume_token(tokens[i]); }));
+    back.push_back(std::move(p));
+  }
+  for (std::size_t i = 0; i < back.size(); ++i) {
+    const auto answer = back[i]->answer_to(2);
+    ASSERT_TRUE(answer.has_participant_snapshot()) << answer.ShortDebugString();
+    EXPECT_EQ(answer.participant_snapshot().participant_id(), ids[i]);
+  }
+  inspect([&](const core::workshop& w) { EXPECT_EQ(w.people().count(v1::PRESENCE_PRESENT), 12u); });
+  EXPECT_LE(presence_events(), 1u + 4u) << "the returns were not stored together";
+  const auto [memory, log] = memory_and_log();
+  EXPECT_EQ(memory, log);
+}
+
+TEST_F(WorkshopHost, ARetriedFeedbackIsNotAcknowledgedBeforeTheFirstIsStored) {
+  start();
+  auto f = facilitator();
+  auto ada = participant("Ada");
+  host_->handle(f->id(), request(2, [](v1::ClientMessage& m) { m.mutable_open_feedback(); }));
+  ASSERT_TRUE(f->answer_to(2).has_ack());
+  const auto submit = [](std::uint64_t rid) {
+    return request(rid, [](v1::ClientMessage& m) {
+      m.mutable_submit_feedback()->set_submission_id("first-and-only");
+      auto* a = m.mutable_submit_feedback()->mutable_response()->add_answers();
+      a->set_question_id("overall");
+      a->set_option_id("good");
+    });
+  };
+  log_->hold_appends();
+  host_->handle(ada->id(), submit(10));
+  ASSERT_TRUE(log_->wait_for_held_append());
+  host_->handle(ada->id(), submit(11));  // the page resends, its first answer not yet come
+  host_->handle(ada->id(), request(12, [](v1::ClientMessage& m) { m.mutable_ping()->set_client_ms(1); }));
+  EXPECT_TRUE(ada->answer_to(12).has_pong()) << "the Ping waited for the disk";
+  for (const auto& m : ada->messages())
+    EXPECT_FALSE(m.has_ack()) << "acknowledged before anything was stored: " << m.ShortDebugString();
+  log_->release_appends();
+  EXPECT_TRUE(ada->answer_to(10).has_ack());
+  EXPECT_TRUE(ada->answer_to(11).has_ack());
+}
+
+TEST_F(WorkshopHost, NoRosterIsBuiltWithoutADashboardAndTheOneAttachingGetsItWhole) {
+  start();
+  std::vector<std::shared_ptr<fake_peer>> people;
+  for (int i = 0; i < 5; ++i) people.push_back(participant("Person " + std::to_string(i)));
+  for (const auto& p : people)
+    for (const auto& m : p->messages()) EXPECT_FALSE(m.has_roster() || m.has_roster_changes()) << m.ShortDebugString();
+  auto f = facilitator();
+  const auto snapshot = f->answer_to(1);
+  EXPECT_EQ(snapshot.facilitator_snapshot().roster().entries_size(), 5);
+  // Later changes come as changes: the newcomer alone, with the total.
+  auto late = participant("Late");
+  const auto change = f->wait_for([](const v1::ServerMessage& m) { return m.has_roster_changes(); }, "a roster change");
+  ASSERT_EQ(change.roster_changes().entries_size(), 1) << change.ShortDebugString();
+  EXPECT_EQ(change.roster_changes().entries(0).shown_name(), "Late");
+  EXPECT_EQ(change.roster_changes().total(), 6u);
 }
 
 TEST_F(WorkshopHost, TwoBroadcastsInTheSameMillisecondAreBothShown) {

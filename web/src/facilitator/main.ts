@@ -33,7 +33,7 @@ import { joinPanel } from './join-panel';
 import { plannerPanel } from './planner';
 import { rosterPanel } from './roster';
 import { roundView } from './round-view';
-import { applyRoundGroups, applySnapshot, emptyState, roundRunning, setStatuses } from './state';
+import { applyRosterChanges, applyRoundGroups, applySnapshot, emptyState, roundRunning, setStatuses } from './state';
 
 const code = codeFromPath();
 const token = fragmentParam('t');
@@ -204,6 +204,9 @@ function onEvent(m: ServerMessage): void {
   switch (k.case) {
     case 'roster':
       state.roster = k.value.entries;
+      break;
+    case 'rosterChanges':
+      applyRosterChanges(state, k.value.entries);
       break;
     case 'groupStatuses':
       // Sent after a launch and every regroup (a late joiner slotted in, an orphan re-paired),

@@ -83,6 +83,20 @@ export function applySnapshot(s: DashState, snap: FacilitatorSnapshot): void {
   s.joinUrlLocalOnly = snap.joinUrlLocalOnly;
 }
 
+/** The roster's changes since the last: each entry replaces the one with its id, or joins the end. */
+export function applyRosterChanges(s: DashState, entries: RosterEntry[]): void {
+  const at = new Map(s.roster.map((e, i) => [e.participantId, i]));
+  for (const e of entries) {
+    const i = at.get(e.participantId);
+    if (i === undefined) {
+      at.set(e.participantId, s.roster.length);
+      s.roster.push(e);
+    } else {
+      s.roster[i] = e;
+    }
+  }
+}
+
 export function setStatuses(s: DashState, round: number, groups: GroupStatus[]): void {
   s.statusRound = round;
   s.statuses = new Map(groups.map((g) => [g.room, g]));
