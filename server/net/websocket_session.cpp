@@ -216,27 +216,27 @@ void websocket_session::close_after(std::shared_ptr<const std::string> last_fram
     if (self->closed_ || self->close_requested_) return;
     self->queue(std::move(frame));
     self->close_requested_ = true;
-    if (self->queue_.empty()) self->do_close();
+    if (self->waiting() == 0) self->do_close();
   });
 }
 
 void websocket_session::queue(std::shared_ptr<const std::string> frame) {
   if (closed_ || close_requested_) return;
-  if (queue_.size() >= max_queued_frames || queued_bytes_ + frame->size() > max_queued_bytes) {
+  if (waiting() >= max_queued_frames || queued_bytes_ + frame->size() > max_queued_bytes) {
     // A client this far behind is dropped; its page reconnects and resumes from a snapshot.
     metrics_.slow_clients_dropped_total.fetch_add(1, std::memory_order_relaxed);
-    spdlog::warn("connection {}: send queue full ({} frames); dropped (client={})", id_, queue_.size(), client_);
+    spdlog::warn("connection {}: send queue full ({} frames); dropped (client={})", id_, waiting(), client_);
     closed_ = true;
     beast::get_lowest_layer(ws_).close();
     return;
   }
   queued_bytes_ += frame->size();
   queue_.push_back(std::move(frame));
-  if (queue_.size() == 1) do_write();
+  if (waiting() == 1) do_write();
 }
 
 void websocket_session::do_write() {
-  ws_.async_write(asio::buffer(*queue_.front()),
+  ws_.async_write(asio::buffer(*queue_[sent_]),
                   [self = shared_from_this()](beast::error_code ec, std::size_t n) { self->on_write(ec, n); });
 }
 
@@ -246,9 +246,16 @@ void websocket_session::on_write(beast::error_code ec, std::size_t) {
     return fail(ec, "write");
   }
   metrics_.messages_out_total.fetch_add(1, std::memory_order_relaxed);
-  queued_bytes_ -= queue_.front()->size();
-  queue_.pop_front();
-  if (!queue_.empty()) return do_write();
+  queued_bytes_ -= queue_[sent_]->size();
+  queue_[sent_++].reset();
+  if (sent_ >= 64 && 2 * sent_ >= queue_.size()) {  // a queue that never drains does not grow
+    queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(sent_));
+    sent_ = 0;
+  }
+  if (waiting() > 0) return do_write();
+  queue_.clear();
+  sent_ = 0;
+  if (queue_.capacity() > 8) queue_.shrink_to_fit();  // after a burst, an idle connection holds nothing
   if (close_requested_) do_close();
 }
 
@@ -256,7 +263,7 @@ void websocket_session::do_close() {
   if (closed_) return;
   // Beast allows one write at a time, and a close frame is a write: with a write in flight, mark
   // the close and let on_write send it when the queue drains.
-  if (!queue_.empty()) {
+  if (waiting() > 0) {
     close_requested_ = true;
     return;
   }
