@@ -253,6 +253,14 @@ std::set<std::string> audience::regrouped(const google::protobuf::RepeatedPtrFie
   return touched;
 }
 
+void audience::show_as_stored(const core::workshop& w) {
+  remember_rooms(w);
+  refresh_assignments(w);
+  send_phase(w);
+  last_roster_.clear();
+  send_roster(w);
+}
+
 void audience::refresh_assignment(const core::workshop& w, const std::string& participant_id, std::uint64_t peer_id) {
   v1::Assignment wire = assignment_for(w, participant_id).value_or(v1::Assignment{});
   auto bytes = wire.SerializeAsString();

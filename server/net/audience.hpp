@@ -87,6 +87,9 @@ public:
   /// Tells everyone concerned what the stored `events` changed in `w`.
   follow_up publish(const core::workshop& w, const core::event_list& events);
 
+  /// After a rebuild from the log: every page is shown the workshop as stored (assignments,
+  /// clock and the whole roster), whatever it was told before.
+  void show_as_stored(const core::workshop& w);
   /// The round's clock, to everyone.
   void send_phase(const core::workshop& w);
   /// The whole roster, to facilitators, unless it is what they were last sent.

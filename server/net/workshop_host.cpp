@@ -142,10 +142,7 @@ void workshop_host::on_tick() {
 }
 
 void workshop_host::on_rebuilt() {
-  const auto& w = actor_->workshop();
-  audience_->refresh_assignments(w);
-  audience_->send_phase(w);
-  audience_->send_roster(w);
+  audience_->show_as_stored(actor_->workshop());
   schedule_phase_timer();
 }
 
