@@ -42,8 +42,9 @@ using core::status;
 /// work. No function throws.
 ///
 /// Thread-safety: implementations serialise their calls internally, so any thread may call any
-/// function; the server calls them from one store thread so that a slow disk never blocks a
-/// workshop's strand.
+/// function; the server appends from one store thread, so that a slow disk never blocks a
+/// workshop's strand, and reads (exports, statistics, readiness) through read-only connections
+/// of their own beside it (see `store_worker`).
 class event_log {
 public:
   virtual ~event_log() = default;
