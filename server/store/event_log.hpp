@@ -19,9 +19,9 @@ using core::status;
 /// Storage-neutral: SQLite on one machine (`sqlite_event_log`), PostgreSQL when several nodes
 /// share the log. Every implementation keeps the same promises:
 ///
-/// - **Acknowledged means durable.** When `append` returns ok, the events survive the process
-///   being killed at any instant and the machine losing power; the server acknowledges a
-///   participant's submission only after that.
+/// - **Acknowledged means durable.** When `append` returns ok (or `append_many` an ok result for
+///   an append), the events survive the process being killed at any instant and the machine
+///   losing power; the server acknowledges a participant's submission only after that.
 /// - **All or nothing.** A refused or failed `append` writes nothing. In `append_many`, this holds
 ///   for each append on its own: a refused one writes nothing and the others are stored.
 /// - **Feedback is anonymous by construction.** A `FeedbackSubmitted` event is never stored as

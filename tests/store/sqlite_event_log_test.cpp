@@ -964,6 +964,32 @@ TEST_F(SqliteEventLog, AVersion3FileKeepsItsFeedback) {
   EXPECT_EQ(raw.one("PRAGMA integrity_check"), "ok");
 }
 
+// Exports read beside the writer: a reader mid-read neither holds up a feedback commit nor keeps
+// its trace in the WAL for longer than it reads; the next commit empties the WAL.
+TEST_F(SqliteEventLog, AReaderMidReadDelaysOnlyTheWalsEmptyingToTheNextCommit) {
+  auto log = open_log();
+  ASSERT_TRUE(log);
+  append(*log, "CALM-42", {created("CALM-42"), lifecycle(v1::LIFECYCLE_FEEDBACK)});
+  auto reader = sqlite_event_log::open_read_only(file_);
+  ASSERT_TRUE(reader.ok()) << reader.err().message;
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open_v2(file_.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(raw, "BEGIN; SELECT count(*) FROM events;", nullptr, nullptr, nullptr), SQLITE_OK);
+
+  append(*log, "CALM-42", {feedback("participant-mid-read", "s1", "comment-mid-read")});
+  fs::path wal = file_;
+  wal += "-wal";
+  std::error_code ec;
+  EXPECT_GT(fs::exists(wal, ec) ? fs::file_size(wal, ec) : 0U, 0U) << "the reader's snapshot should keep the WAL";
+  // Another reader sees the acknowledged submission at once.
+  EXPECT_EQ(loaded_comments(load(**reader, "CALM-42")), std::vector<std::string>{"comment-mid-read"});
+
+  ASSERT_EQ(sqlite3_exec(raw, "COMMIT;", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close_v2(raw);
+  append(*log, "CALM-42", {joined("p9", "Late")});
+  EXPECT_EQ(fs::exists(wal, ec) ? fs::file_size(wal, ec) : 0U, 0U) << "the next commit did not empty the WAL";
+}
+
 TEST_F(SqliteEventLog, CorruptFileIsUnavailableAndSaysWhatToDo) {
   fs::create_directories(file_.parent_path());
   {
