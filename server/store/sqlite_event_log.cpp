@@ -224,6 +224,7 @@ public:
   use(const use&) = delete;
   use& operator=(const use&) = delete;
   ~use() {
+    if (s_ == nullptr) return;  // a statement left unprepared (reading a version 3 file)
     sqlite3_reset(s_);
     sqlite3_clear_bindings(s_);
   }
@@ -246,7 +247,10 @@ public:
     return *this;
   }
 
-  int step() { return bind_error_ != SQLITE_OK ? bind_error_ : sqlite3_step(s_); }
+  int step() {
+    if (s_ == nullptr) return SQLITE_MISUSE;
+    return bind_error_ != SQLITE_OK ? bind_error_ : sqlite3_step(s_);
+  }
 
   std::int64_t int64(int column) const { return sqlite3_column_int64(s_, column); }
   std::string text(int column) const {
@@ -422,7 +426,7 @@ result<std::unique_ptr<sqlite_event_log>> sqlite_event_log::open_read_only(const
   if (opened != SQLITE_OK) return log->sqlite_error("open it to read", opened);
   sqlite3_busy_timeout(handle, busy_timeout_ms);
   {
-    // Reading needs this build's tables: a file written by another version says so plainly.
+    // A file written by a newer Dyad may keep feedback where this one does not look.
     sqlite3_stmt* raw = nullptr;
     int rc = sqlite3_prepare_v2(handle, "SELECT max(version) FROM schema_version", -1, &raw, nullptr);
     if (rc != SQLITE_OK) return log->sqlite_error("open it to read", rc);
@@ -430,12 +434,14 @@ result<std::unique_ptr<sqlite_event_log>> sqlite_event_log::open_read_only(const
     use u(version);
     rc = u.step();
     if (rc != SQLITE_ROW) return log->sqlite_error("open it to read", rc);
-    if (u.int64(0) != schema_version)
+    const auto found = u.int64(0);
+    if (found > schema_version)
       return make_error(errc::unavailable, "The event log " + file.string() + " has schema version " +
-                                               std::to_string(u.int64(0)) + "; this Dyad reads " +
-                                               std::to_string(schema_version) +
-                                               ". Start this version's dyad-server on it once (it upgrades the "
-                                               "file), or use the Dyad that wrote it.");
+                                               std::to_string(found) + ", written by a newer Dyad; this one reads " +
+                                               std::to_string(schema_version) + " and older. Run the newer Dyad.");
+    // A file the running (older) server has not upgraded yet: read as it is, without the
+    // held-back tables it does not have. Nothing here writes.
+    if (found < 4) log->has_held_tables_ = false;
   }
   if (auto s = log->prepare_all(); !s) return s.err();
   return log;
@@ -598,7 +604,17 @@ status sqlite_event_log::prepare_all() {
       {&s.select_open_codes, "SELECT code FROM workshops WHERE lifecycle <> ?1 ORDER BY code"},
       {&s.select_schema_version, "SELECT max(version) FROM schema_version"},
   };
-  for (const auto& [target, sql] : all) {
+  for (const auto& [target, raw_sql] : all) {
+    const char* sql = raw_sql;
+    if (!has_held_tables_) {
+      // Reading a version 3 file: everything is settled; the held-back statements stay unprepared.
+      if (target == &s.select_submitters)
+        sql = "SELECT participant_id, submission_id FROM feedback_submitters WHERE workshop_id = ?1 ORDER BY 1";
+      else if (target == &s.select_keyed_responses)
+        sql = "SELECT shuffle_key, response FROM feedback_responses WHERE workshop_id = ?1 ORDER BY 1";
+      else if (std::string_view(sql).find("feedback_held_") != std::string_view::npos)
+        continue;
+    }
     sqlite3_stmt* raw = nullptr;
     const int rc = sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &raw, nullptr);
     if (rc != SQLITE_OK) return sqlite_error("prepare its statements", rc);
@@ -698,6 +714,14 @@ std::vector<result<std::uint64_t>> sqlite_event_log::append_many(std::span<const
   }
 
   std::lock_guard lock(mutex_);
+  if (!has_held_tables_) {
+    const auto refused = make_error(errc::unavailable, "The event log " + file_.string() +
+                                                           " was opened to read a file of an older version; "
+                                                           "nothing was written.");
+    for (std::size_t i = 0; i < group.size(); ++i)
+      if (prepared[i]) out[i] = refused;
+    return out;
+  }
   if (!any_rows) {
     for (std::size_t i = 0; i < group.size(); ++i)
       if (prepared[i]) out[i] = last_sequence(group[i].workshop_code);

@@ -86,8 +86,9 @@ public:
   /// created, the file cannot be opened or written, it is not an SQLite database or is damaged,
   /// or it was written by a newer Dyad.
   static result<std::unique_ptr<sqlite_event_log>> open(const std::filesystem::path& file);
-  /// Opens an existing log to read only (`load`, `workshop_codes`), beside a server that writes
-  /// it: no schema set-up, no write lock, nothing written. `append` fails on it.
+  /// Opens an existing log to read only (`load`, `workshop_codes`, `healthy`), beside a server
+  /// that writes it: no schema set-up, no write lock, nothing written. `append` fails on it. Reads
+  /// this version's files and those of version 3 (a server not yet upgraded).
   static result<std::unique_ptr<sqlite_event_log>> open_read_only(const std::filesystem::path& file);
 
   ~sqlite_event_log() override;
@@ -158,6 +159,8 @@ private:
   /// A feedback commit's checkpoint could not truncate the WAL (a reader held it): retry.
   bool wal_needs_truncate_ = false;
   std::atomic<std::uint64_t> commits_{0};
+  /// False only when reading a version 3 file (`open_read_only`), which has no held-back tables.
+  bool has_held_tables_ = true;
 };
 
 }  // namespace dyad::store
