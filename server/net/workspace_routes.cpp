@@ -14,6 +14,7 @@
 #include "core/workshop.hpp"
 #include "dyad/v1/api.pb.h"
 #include "dyad/v1/wire.pb.h"
+#include "net/closed_run_cache.hpp"
 #include "net/http_replies.hpp"
 #include "net/public_url.hpp"
 #include "net/secrets.hpp"
@@ -456,7 +457,9 @@ struct workspace_routes::impl {
     }
     // Closed (since the server started, or before): its figures from the log, recorded once.
     const auto code = run.code;
-    auto closed = on_store<std::pair<live_figures, std::int64_t>>(store, store_access::read, [code](store::event_log& log) -> core::result<std::pair<live_figures, std::int64_t>> {
+    // A run found closed here (the sweep comes by within half a minute of closing) has its
+    // report's figures computed now, once, from this one replay.
+    auto closed = on_store<std::pair<live_figures, std::int64_t>>(store, store_access::read, [code, &kept = store.closed_runs()](store::event_log& log) -> core::result<std::pair<live_figures, std::int64_t>> {
       auto events = log.load(code);
       if (!events) return events.err();
       if (events->empty() || !events->front().has_created())
@@ -468,6 +471,10 @@ struct workspace_routes::impl {
       auto w = core::workshop::replay(wall, *events, random_u64());
       if (!w) return w.err();
       live_figures f{closed_ms > 0 ? "closed" : "open", static_cast<int>(w->people().size()), static_cast<int>(w->responses_shown())};
+      if (closed_ms > 0 && !kept.find(code)) {
+        const auto& created = events->front().created();
+        kept.keep(code, created.plan().series(), w->as_series_run(run_date(created)));
+      }
       return std::pair{f, closed_ms};
     });
     if (!closed) return closed.err();
