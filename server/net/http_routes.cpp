@@ -17,6 +17,7 @@
 #include "core/workshop.hpp"
 #include "dyad/v1/api.pb.h"
 #include "dyad/v1/wire.pb.h"
+#include "net/closed_run_cache.hpp"
 #include "net/http_replies.hpp"
 #include "net/metrics.hpp"
 #include "net/secrets.hpp"
@@ -114,9 +115,20 @@ std::string tallies_csv(const v1::Tallies& tallies, const std::string& prefix) {
   return csv;
 }
 
-/// Every run of `series` in the log, replayed. Reads every workshop's log: fine for the
-/// hundreds of runs one server sees; an index by series is the step after that.
-core::result<std::vector<core::series_run>> series_runs(store::event_log& log, const std::string& series,
+/// Whether the workshop of these events has closed.
+bool closed_in(const std::vector<v1::WorkshopEvent>& events) {
+  bool closed = false;
+  for (const auto& e : events)
+    if (e.has_lifecycle()) closed = e.lifecycle().lifecycle() == v1::LIFECYCLE_CLOSED;
+  return closed;
+}
+
+/// Every run of `series` in the log. A closed run is replayed once, the first time a read needs
+/// it, and its figures kept (closed runs of other series too, since their events are read
+/// anyway); an open run is replayed at each read. Fine for the hundreds of runs one server sees;
+/// an index by series is the step after that.
+core::result<std::vector<core::series_run>> series_runs(store::event_log& log, closed_run_cache& closed,
+                                                        const std::string& series,
                                                         const std::optional<std::set<std::string>>& only) {
   auto codes = log.workshop_codes(false);
   if (!codes) return codes.err();
@@ -124,12 +136,21 @@ core::result<std::vector<core::series_run>> series_runs(store::event_log& log, c
   static const core::system_clock wall;
   for (const auto& code : *codes) {
     if (only && !only->contains(code)) continue;
+    if (auto kept = closed.find(code)) {
+      if (kept->series == series) runs.push_back(std::move(kept->run));
+      continue;
+    }
     auto events = log.load(code);
     if (!events) return events.err();
-    if (events->empty() || !events->front().has_created() || events->front().created().plan().series() != series) continue;
+    if (events->empty() || !events->front().has_created()) continue;
+    const auto& created = events->front().created();
+    const bool is_closed = closed_in(*events);
+    if (created.plan().series() != series && !is_closed) continue;
     auto w = core::workshop::replay(wall, *events, random_u64());
     if (!w) return w.err();
-    runs.push_back(w->as_series_run(run_date(events->front().created())));
+    auto run = w->as_series_run(run_date(created));
+    if (is_closed) closed.keep(code, created.plan().series(), run);
+    if (created.plan().series() == series) runs.push_back(std::move(run));
   }
   return runs;
 }
@@ -263,7 +284,8 @@ void workshop_status(const http_context& ctx, const http_request& req, const std
   send(make_response(req, http::status::ok, to_json(e) + "\n", "application/json"));
 }
 
-/// Exports read the durable log on the store's thread: what they show is what was acknowledged.
+/// Exports read the durable log through the store's read-only connections, one read per export,
+/// beside the writer: what they show is what was acknowledged before they began.
 void export_from_log(const http_context& ctx, http_request req, std::string code, std::vector<std::string> rest,
                      std::function<void(http_response)> send, std::optional<run_access> signed_in) {
   const auto token = bearer_token(req);
@@ -276,10 +298,10 @@ void export_from_log(const http_context& ctx, http_request req, std::string code
   static const std::string unauthorized =
       "Exports need this workshop's facilitator token or the admin token as 'Authorization: Bearer <token>', "
       "or signing in as someone with access to the run.";
-  // No token: refused here, without a read of the log that would hold up the store's thread.
+  // No token: refused here, without a read of the log that would hold up a reader.
   if (!admin && token.empty()) return send(error_response(req, v1::ERROR_CODE_UNAUTHORIZED, unauthorized));
-  ctx.store.run([req = std::move(req), code = std::move(code), rest = std::move(rest), send = std::move(send), token,
-                 admin, only = std::move(only)](store::event_log& log) {
+  ctx.store.read([req = std::move(req), code = std::move(code), rest = std::move(rest), send = std::move(send), token,
+                  admin, only = std::move(only), &closed = ctx.store.closed_runs()](store::event_log& log) {
     auto events = log.load(code);
     if (!events) return send(error_response(req, v1::ERROR_CODE_UNAVAILABLE, events.err().message));
     const bool exists = !events->empty() && events->front().has_created();
@@ -297,12 +319,28 @@ void export_from_log(const http_context& ctx, http_request req, std::string code
       return send(error_response(req, v1::ERROR_CODE_NOT_FOUND, "No workshop '" + code + "' on this server; check the code."));
     const auto& created = events->front().created();
     static const core::system_clock wall;
-    auto w = core::workshop::replay(wall, *events, random_u64());
-    if (!w) return send(error_response(req, v1::ERROR_CODE_UNAVAILABLE, w.err().message));
+    // A closed run's figures come from its one replay, kept; the rest replay what they read.
+    const auto kept = closed.find(code);
+    std::optional<core::workshop> replayed;
+    auto replay = [&]() -> core::status {
+      if (replayed) return core::ok();
+      auto w = core::workshop::replay(wall, *events, random_u64());
+      if (!w) return w.err();
+      replayed.emplace(std::move(*w));
+      if (!kept && replayed->lifecycle() == v1::LIFECYCLE_CLOSED)
+        closed.keep(code, created.plan().series(), replayed->as_series_run(run_date(created)));
+      return core::ok();
+    };
 
     if (rest.size() == 1 && rest[0] == "statistics") {
       const auto format = format_param(req);
-      const auto stats = w->statistics(run_date(created));
+      v1::RunStatistics stats;
+      if (kept) {
+        stats = kept->statistics;
+      } else {
+        if (auto r = replay(); !r) return send(error_response(req, v1::ERROR_CODE_UNAVAILABLE, r.err().message));
+        stats = replayed->statistics(run_date(created));
+      }
       if (format == "json") return send(make_response(req, http::status::ok, to_json(stats) + "\n", "application/json"));
       if (format == "summary") return send(make_response(req, http::status::ok, stats.summary() + "\n", "text/plain; charset=utf-8"));
       if (format == "csv") {
@@ -318,16 +356,17 @@ void export_from_log(const http_context& ctx, http_request req, std::string code
       const auto format = format_param(req);
       if (format != "json" && format != "csv" && format != "summary")
         return send(error_response(req, v1::ERROR_CODE_INVALID_ARGUMENT, "format must be csv, json or summary."));
-      auto runs = series_runs(log, w->plan().series(), only);
+      const auto& series = created.plan().series();
+      auto runs = series_runs(log, closed, series, only);
       if (!runs) return send(error_response(req, v1::ERROR_CODE_UNAVAILABLE, runs.err().message));
-      const auto stats = core::series_statistics(w->plan().series(), *runs);
+      const auto stats = core::series_statistics(series, *runs);
       if (format == "json") return send(make_response(req, http::status::ok, to_json(stats) + "\n", "application/json"));
       if (format == "summary") return send(make_response(req, http::status::ok, stats.summary() + "\n", "text/plain; charset=utf-8"));
       std::string csv = "run,date," + std::string(csv_header) + "\n";
       for (const auto& run : stats.runs()) csv += tallies_csv(run.tallies(), csv_field(run.workshop_code()) + "," + run.date() + ",");
       csv += tallies_csv(stats.combined(), "all runs,,");
       auto res = make_response(req, http::status::ok, std::move(csv), "text/csv; charset=utf-8");
-      res.set(http::field::content_disposition, "attachment; filename=\"" + w->plan().series() + "-series-statistics.csv\"");
+      res.set(http::field::content_disposition, "attachment; filename=\"" + series + "-series-statistics.csv\"");
       return send(std::move(res));
     }
 
@@ -349,6 +388,8 @@ void export_from_log(const http_context& ctx, http_request req, std::string code
       }
       if (launched == nullptr)
         return send(error_response(req, v1::ERROR_CODE_NOT_FOUND, "Round " + rest[1] + " has not been launched in workshop " + code + "."));
+      if (auto r = replay(); !r) return send(error_response(req, v1::ERROR_CODE_UNAVAILABLE, r.err().message));
+      const auto* w = &*replayed;
       const auto& people = w->people();
       if (rest[2] == "zoom.csv") {
         std::string csv = "Pre-assign Room Name,Email Address\n";
@@ -458,7 +499,7 @@ void handle_http(const http_context& ctx, http_request req, std::function<void(h
   if (path == "/livez" && get) return send(make_response(req, http::status::ok, "ok\n", "text/plain"));
   if (path == "/readyz" && get) {
     if (ctx.draining.load()) return send(make_response(req, http::status::service_unavailable, "draining: the server is shutting down\n", "text/plain"));
-    return ctx.store.run([req = std::move(req), send = std::move(send)](store::event_log& log) {
+    return ctx.store.read([req = std::move(req), send = std::move(send)](store::event_log& log) {
       auto h = log.healthy();
       if (!h) return send(make_response(req, http::status::service_unavailable, "store unavailable: " + h.err().message + "\n", "text/plain"));
       send(make_response(req, http::status::ok, "ready\n", "text/plain"));

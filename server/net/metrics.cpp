@@ -31,7 +31,10 @@ std::string metrics::render() const {
           slow_clients_dropped_total.load(r));
   counter("dyad_rounds_launched_total", "Breakout rounds launched.", rounds_launched_total.load(r));
   counter("dyad_feedback_submissions_total", "Feedback submissions stored.", feedback_submissions_total.load(r));
-  counter("dyad_store_failures_total", "Store commits that failed.", store_failures_total.load(r));
+  counter("dyad_store_failures_total", "Store appends that failed or were refused.", store_failures_total.load(r));
+  counter("dyad_store_appends_total",
+          "Store appends, committed in groups: dyad_store_commit_seconds_count counts the transactions.",
+          store_appends_total.load(r));
   gauge("dyad_workshops_open", "Workshops served now.", workshops_open.load(r));
 
   out << "# HELP dyad_store_commit_seconds Time to commit a batch of events to the store.\n"

@@ -23,10 +23,15 @@ public:
   std::atomic<std::uint64_t> rounds_launched_total{0};
   std::atomic<std::uint64_t> feedback_submissions_total{0};
   std::atomic<std::uint64_t> store_failures_total{0};
+  /// Appends committed or refused; beside the commit count, how well appends are grouped.
+  std::atomic<std::uint64_t> store_appends_total{0};
   std::atomic<std::int64_t> workshops_open{0};
 
-  /// Records how long one store commit took.
+  /// Records how long one store commit (one transaction, however many appends) took.
   void observe_commit(double seconds);
+
+  /// How many store commits have been observed.
+  std::uint64_t commits() const noexcept { return commit_count_.load(std::memory_order_relaxed); }
 
   /// The text served at /metrics.
   std::string render() const;

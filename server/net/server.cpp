@@ -180,7 +180,13 @@ server::server(server_config config) : impl_(std::make_unique<impl>(std::move(co
   const auto file = s.config.data_dir / "dyad.sqlite";
   auto log = store::sqlite_event_log::open(file);
   if (!log) throw std::runtime_error(log.err().message);
-  s.store = std::make_unique<store_worker>(std::move(*log), s.counters);
+  // Exports, statistics and the readiness probe read through connections of their own, so they
+  // never queue behind a commit.
+  s.store = std::make_unique<store_worker>(std::move(*log), s.counters, [file]() -> core::result<std::unique_ptr<store::event_log>> {
+    auto reader = store::sqlite_event_log::open_read_only(file);
+    if (!reader) return reader.err();
+    return std::unique_ptr<store::event_log>(std::move(*reader));
+  });
   s.registry = std::make_unique<workshop_registry>(s.ioc, *s.store, s.counters, s.clock, s.links);
   s.registry->restore();
 

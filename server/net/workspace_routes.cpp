@@ -14,6 +14,7 @@
 #include "core/workshop.hpp"
 #include "dyad/v1/api.pb.h"
 #include "dyad/v1/wire.pb.h"
+#include "net/closed_run_cache.hpp"
 #include "net/http_replies.hpp"
 #include "net/public_url.hpp"
 #include "net/secrets.hpp"
@@ -36,12 +37,18 @@ constexpr std::size_t max_name_chars = 200;
 constexpr int max_retention_days = 3650;
 constexpr std::int64_t day_ms = 24LL * 60 * 60 * 1000;
 
-/// Runs `job` on the store's thread and waits for its answer.
+/// Whether a job changes the log (on the writer's thread, in order with appends) or only reads
+/// it (on a read-only connection, never waiting behind a commit).
+enum class store_access { read, write };
+
+/// Runs `job` on the store and waits for its answer.
 template <typename T>
-core::result<T> on_store(store_worker& store, std::function<core::result<T>(store::event_log&)> job) {
+core::result<T> on_store(store_worker& store, store_access access, std::function<core::result<T>(store::event_log&)> job) {
   auto promise = std::make_shared<std::promise<core::result<T>>>();
   auto future = promise->get_future();
-  store.run([promise, job = std::move(job)](store::event_log& log) { promise->set_value(job(log)); });
+  auto wrapped = [promise, job = std::move(job)](store::event_log& log) { promise->set_value(job(log)); };
+  if (access == store_access::read) store.read(std::move(wrapped));
+  else store.run(std::move(wrapped));
   if (future.wait_for(wait_for_store) != std::future_status::ready)
     return core::make_error(errc::unavailable, "The store is busy; try again in a moment.");
   return future.get();
@@ -401,7 +408,7 @@ struct workspace_routes::impl {
     if (!rows) return rows.err();
     std::set<std::string> listed;
     for (const auto& r : *rows) listed.insert(r.code);
-    auto created = on_store<std::vector<v1::WorkshopCreated>>(store, [listed](store::event_log& log) -> core::result<std::vector<v1::WorkshopCreated>> {
+    auto created = on_store<std::vector<v1::WorkshopCreated>>(store, store_access::read, [listed](store::event_log& log) -> core::result<std::vector<v1::WorkshopCreated>> {
       auto codes = log.workshop_codes(false);
       if (!codes) return codes.err();
       std::vector<v1::WorkshopCreated> out;
@@ -450,7 +457,9 @@ struct workspace_routes::impl {
     }
     // Closed (since the server started, or before): its figures from the log, recorded once.
     const auto code = run.code;
-    auto closed = on_store<std::pair<live_figures, std::int64_t>>(store, [code](store::event_log& log) -> core::result<std::pair<live_figures, std::int64_t>> {
+    // A run found closed here (the sweep comes by within half a minute of closing) has its
+    // report's figures computed now, once, from this one replay.
+    auto closed = on_store<std::pair<live_figures, std::int64_t>>(store, store_access::read, [code, &kept = store.closed_runs()](store::event_log& log) -> core::result<std::pair<live_figures, std::int64_t>> {
       auto events = log.load(code);
       if (!events) return events.err();
       if (events->empty() || !events->front().has_created())
@@ -462,6 +471,10 @@ struct workspace_routes::impl {
       auto w = core::workshop::replay(wall, *events, random_u64());
       if (!w) return w.err();
       live_figures f{closed_ms > 0 ? "closed" : "open", static_cast<int>(w->people().size()), static_cast<int>(w->responses_shown())};
+      if (closed_ms > 0 && !kept.find(code)) {
+        const auto& created = events->front().created();
+        kept.keep(code, created.plan().series(), w->as_series_run(run_date(created)));
+      }
       return std::pair{f, closed_ms};
     });
     if (!closed) return closed.err();
@@ -611,7 +624,7 @@ struct workspace_routes::impl {
       if (*found && (*found)->latest_version > 0) return run.plan_id;
     }
     const auto code = run.code;
-    auto plan = on_store<v1::Plan>(store, [code](store::event_log& log) -> core::result<v1::Plan> {
+    auto plan = on_store<v1::Plan>(store, store_access::read, [code](store::event_log& log) -> core::result<v1::Plan> {
       auto events = log.load(code);
       if (!events) return events.err();
       if (events->empty() || !events->front().has_created())
@@ -711,7 +724,7 @@ struct workspace_routes::impl {
     if (run.erased_ms > 0) return core::ok();
     const auto code = run.code;
     const auto now = clock.now();
-    auto erased = on_store<bool>(store, [code, now](store::event_log& log) -> core::result<bool> {
+    auto erased = on_store<bool>(store, store_access::write, [code, now](store::event_log& log) -> core::result<bool> {
       if (auto s = log.erase_personal_data(code, now); !s) return s.err();
       return true;
     });

@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 #include <sys/random.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <chrono>
@@ -10,6 +11,7 @@
 #include <cstring>
 #include <limits>
 #include <optional>
+#include <set>
 #include <string_view>
 #include <system_error>
 #include <thread>
@@ -170,6 +172,29 @@ CREATE INDEX run_access_by_account ON run_access (account_id);
 INSERT INTO schema_version (version) VALUES (3);
 )sql";
 
+// Version 4: feedback not yet settled. Responses held back (not yet named by a FeedbackReleased,
+// their workshop not closed) and the submitters since the last release wait here, in tables small
+// enough (about twice the anonymity threshold) to be laid out afresh at every feedback commit.
+// A release moves its responses, and the waiting submitters, to the tables of version 1, where
+// they stay. WITHOUT ROWID, like every table that holds feedback.
+constexpr const char* schema_v4 = R"sql(
+CREATE TABLE feedback_held_responses (
+  workshop_id INTEGER NOT NULL REFERENCES workshops (id),
+  shuffle_key INTEGER NOT NULL CHECK (shuffle_key >= 0),
+  response    BLOB NOT NULL,
+  PRIMARY KEY (workshop_id, shuffle_key)
+) WITHOUT ROWID;
+
+CREATE TABLE feedback_held_submitters (
+  workshop_id    INTEGER NOT NULL REFERENCES workshops (id),
+  participant_id TEXT NOT NULL CHECK (participant_id <> ''),
+  submission_id  TEXT NOT NULL CHECK (submission_id <> ''),
+  PRIMARY KEY (workshop_id, participant_id)
+) WITHOUT ROWID;
+
+INSERT INTO schema_version (version) VALUES (4);
+)sql";
+
 // A prepared statement kept for the life of the connection.
 class statement {
 public:
@@ -199,6 +224,7 @@ public:
   use(const use&) = delete;
   use& operator=(const use&) = delete;
   ~use() {
+    if (s_ == nullptr) return;  // a statement left unprepared (reading a version 3 file)
     sqlite3_reset(s_);
     sqlite3_clear_bindings(s_);
   }
@@ -221,7 +247,10 @@ public:
     return *this;
   }
 
-  int step() { return bind_error_ != SQLITE_OK ? bind_error_ : sqlite3_step(s_); }
+  int step() {
+    if (s_ == nullptr) return SQLITE_MISUSE;
+    return bind_error_ != SQLITE_OK ? bind_error_ : sqlite3_step(s_);
+  }
 
   std::int64_t int64(int column) const { return sqlite3_column_int64(s_, column); }
   std::string text(int column) const {
@@ -303,13 +332,24 @@ struct sqlite_event_log::statements {
   statement update_workshop;
   statement insert_event;
   statement update_event;
+  statement savepoint;  // one append of a group
+  statement release_savepoint;
+  statement rollback_to_savepoint;
   statement insert_response;
   statement insert_submitter;
+  statement insert_held_response;
+  statement insert_held_submitter;
+  statement find_settled_submitter;
+  statement find_released_response;
+  statement select_held_response;
+  statement select_held_responses;
+  statement select_held_submitters;
+  statement delete_held_response;
+  statement delete_held_responses;
+  statement delete_held_submitters;
   statement select_events;
-  statement select_submitters;
-  statement select_keyed_responses;
-  statement delete_responses;
-  statement delete_submitters;
+  statement select_submitters;  // settled and held, by participant id
+  statement select_keyed_responses;  // released and held, by key
   statement select_codes;
   statement select_open_codes;
   statement select_schema_version;
@@ -385,6 +425,24 @@ result<std::unique_ptr<sqlite_event_log>> sqlite_event_log::open_read_only(const
   std::unique_ptr<sqlite_event_log> log(new sqlite_event_log(file, handle));
   if (opened != SQLITE_OK) return log->sqlite_error("open it to read", opened);
   sqlite3_busy_timeout(handle, busy_timeout_ms);
+  {
+    // A file written by a newer Dyad may keep feedback where this one does not look.
+    sqlite3_stmt* raw = nullptr;
+    int rc = sqlite3_prepare_v2(handle, "SELECT max(version) FROM schema_version", -1, &raw, nullptr);
+    if (rc != SQLITE_OK) return log->sqlite_error("open it to read", rc);
+    statement version(raw);
+    use u(version);
+    rc = u.step();
+    if (rc != SQLITE_ROW) return log->sqlite_error("open it to read", rc);
+    const auto found = u.int64(0);
+    if (found > schema_version)
+      return make_error(errc::unavailable, "The event log " + file.string() + " has schema version " +
+                                               std::to_string(found) + ", written by a newer Dyad; this one reads " +
+                                               std::to_string(schema_version) + " and older. Run the newer Dyad.");
+    // A file the running (older) server has not upgraded yet: read as it is, without the
+    // held-back tables it does not have. Nothing here writes.
+    if (found < 4) log->has_held_tables_ = false;
+  }
   if (auto s = log->prepare_all(); !s) return s.err();
   return log;
 }
@@ -473,6 +531,7 @@ status sqlite_event_log::create_schema() {
     if (auto s = exec(schema_v1, "create the schema"); !s) return s;
     if (auto s = exec(schema_v2, "create the schema"); !s) return s;
     if (auto s = exec(schema_v3, "create the schema"); !s) return s;
+    if (auto s = exec(schema_v4, "create the schema"); !s) return s;
   } else {
     auto version = count("SELECT max(version) FROM schema_version");
     if (!version) return version.err();
@@ -488,6 +547,10 @@ status sqlite_event_log::create_schema() {
       if (auto s = exec(schema_v2, "add the accounts to the schema"); !s) return s;
     if (*version < 3)
       if (auto s = exec(schema_v3, "add the workspace to the schema"); !s) return s;
+    // Feedback stored before stays where it is: laid out by key as a whole, it says less than
+    // the batches that follow.
+    if (*version < 4)
+      if (auto s = exec(schema_v4, "add the held-back feedback to the schema"); !s) return s;
   }
   if (auto s = exec("COMMIT", "set up the schema"); !s) return s;
   tx.committed();
@@ -506,21 +569,52 @@ status sqlite_event_log::prepare_all() {
       {&s.update_workshop, "UPDATE workshops SET last_seq = ?2, lifecycle = ?3 WHERE id = ?1"},
       {&s.insert_event, "INSERT INTO events (workshop_id, seq, kind, payload) VALUES (?1, ?2, ?3, ?4)"},
       {&s.update_event, "UPDATE events SET payload = ?3 WHERE workshop_id = ?1 AND seq = ?2"},
+      {&s.savepoint, "SAVEPOINT one_append"},
+      {&s.release_savepoint, "RELEASE one_append"},
+      {&s.rollback_to_savepoint, "ROLLBACK TO one_append"},
       {&s.insert_response, "INSERT INTO feedback_responses (workshop_id, shuffle_key, response) VALUES (?1, ?2, ?3)"},
       {&s.insert_submitter,
        "INSERT INTO feedback_submitters (workshop_id, participant_id, submission_id) VALUES (?1, ?2, ?3)"},
+      {&s.insert_held_response,
+       "INSERT INTO feedback_held_responses (workshop_id, shuffle_key, response) VALUES (?1, ?2, ?3)"},
+      {&s.insert_held_submitter,
+       "INSERT INTO feedback_held_submitters (workshop_id, participant_id, submission_id) VALUES (?1, ?2, ?3)"},
+      {&s.find_settled_submitter, "SELECT 1 FROM feedback_submitters WHERE workshop_id = ?1 AND participant_id = ?2"},
+      {&s.find_released_response, "SELECT 1 FROM feedback_responses WHERE workshop_id = ?1 AND shuffle_key = ?2"},
+      {&s.select_held_response,
+       "SELECT response FROM feedback_held_responses WHERE workshop_id = ?1 AND shuffle_key = ?2"},
+      {&s.select_held_responses,
+       "SELECT shuffle_key, response FROM feedback_held_responses WHERE workshop_id = ?1 ORDER BY shuffle_key"},
+      {&s.select_held_submitters,
+       "SELECT participant_id, submission_id FROM feedback_held_submitters WHERE workshop_id = ?1 "
+       "ORDER BY participant_id"},
+      {&s.delete_held_response, "DELETE FROM feedback_held_responses WHERE workshop_id = ?1 AND shuffle_key = ?2"},
+      {&s.delete_held_responses, "DELETE FROM feedback_held_responses WHERE workshop_id = ?1"},
+      {&s.delete_held_submitters, "DELETE FROM feedback_held_submitters WHERE workshop_id = ?1"},
       {&s.select_events, "SELECT seq, payload FROM events WHERE workshop_id = ?1 ORDER BY seq"},
       {&s.select_submitters,
-       "SELECT participant_id, submission_id FROM feedback_submitters WHERE workshop_id = ?1 ORDER BY participant_id"},
+       "SELECT participant_id, submission_id FROM feedback_submitters WHERE workshop_id = ?1 "
+       "UNION ALL SELECT participant_id, submission_id FROM feedback_held_submitters WHERE workshop_id = ?1 "
+       "ORDER BY 1"},
       {&s.select_keyed_responses,
-       "SELECT shuffle_key, response FROM feedback_responses WHERE workshop_id = ?1 ORDER BY shuffle_key"},
-      {&s.delete_responses, "DELETE FROM feedback_responses WHERE workshop_id = ?1"},
-      {&s.delete_submitters, "DELETE FROM feedback_submitters WHERE workshop_id = ?1"},
+       "SELECT shuffle_key, response FROM feedback_responses WHERE workshop_id = ?1 "
+       "UNION ALL SELECT shuffle_key, response FROM feedback_held_responses WHERE workshop_id = ?1 "
+       "ORDER BY 1"},
       {&s.select_codes, "SELECT code FROM workshops ORDER BY code"},
       {&s.select_open_codes, "SELECT code FROM workshops WHERE lifecycle <> ?1 ORDER BY code"},
       {&s.select_schema_version, "SELECT max(version) FROM schema_version"},
   };
-  for (const auto& [target, sql] : all) {
+  for (const auto& [target, raw_sql] : all) {
+    const char* sql = raw_sql;
+    if (!has_held_tables_) {
+      // Reading a version 3 file: everything is settled; the held-back statements stay unprepared.
+      if (target == &s.select_submitters)
+        sql = "SELECT participant_id, submission_id FROM feedback_submitters WHERE workshop_id = ?1 ORDER BY 1";
+      else if (target == &s.select_keyed_responses)
+        sql = "SELECT shuffle_key, response FROM feedback_responses WHERE workshop_id = ?1 ORDER BY 1";
+      else if (std::string_view(sql).find("feedback_held_") != std::string_view::npos)
+        continue;
+    }
     sqlite3_stmt* raw = nullptr;
     const int rc = sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &raw, nullptr);
     if (rc != SQLITE_OK) return sqlite_error("prepare its statements", rc);
@@ -529,25 +623,39 @@ status sqlite_event_log::prepare_all() {
   return core::ok();
 }
 
-result<std::uint64_t> sqlite_event_log::append(const std::string& workshop_code,
-                                               std::span<const v1::WorkshopEvent> events) {
-  if (workshop_code.empty())
-    return make_error(errc::invalid_argument, "Events need a workshop code to be stored under; nothing was written.");
-
-  // Check and serialize everything before the transaction, so a bad event costs no I/O.
+// One append of a group, checked and serialized before any I/O.
+struct sqlite_event_log::prepared_append {
   struct row {
     int kind = 0;
     std::string bytes;  // the whole event, or for feedback only its response
     const v1::FeedbackSubmitted* feedback = nullptr;
   };
+  const std::string* workshop_code = nullptr;
   std::vector<row> rows;
-  rows.reserve(events.size());
-  std::optional<v1::Lifecycle> lifecycle;
+  std::optional<v1::Lifecycle> lifecycle;  // the batch's last lifecycle change
+  std::vector<std::int64_t> released_keys;  // named by the batch's FeedbackReleased events
+};
+
+// What a group's appends leave to be done once, before and after its commit.
+struct sqlite_event_log::group_state {
+  // Workshops whose held-back tables took new rows: laid out afresh before the commit.
+  std::set<std::int64_t> relayout;
+  // Some feedback was written: the WAL is emptied after the commit.
+  bool feedback = false;
+};
+
+result<sqlite_event_log::prepared_append> sqlite_event_log::prepare_append(
+    const std::string& workshop_code, std::span<const v1::WorkshopEvent> events) {
+  if (workshop_code.empty())
+    return make_error(errc::invalid_argument, "Events need a workshop code to be stored under; nothing was written.");
+  prepared_append out;
+  out.workshop_code = &workshop_code;
+  out.rows.reserve(events.size());
   for (std::size_t i = 0; i < events.size(); ++i) {
     const auto& e = events[i];
     const auto where = "Event " + std::to_string(i + 1) + " of " + std::to_string(events.size()) +
                        " for workshop " + quoted(workshop_code);
-    row r;
+    prepared_append::row r;
     r.kind = static_cast<int>(e.kind_case());
     if (e.kind_case() == v1::WorkshopEvent::KIND_NOT_SET)
       return make_error(errc::invalid_argument, where + " has no kind; nothing was written.");
@@ -566,21 +674,116 @@ result<std::uint64_t> sqlite_event_log::append(const std::string& workshop_code,
       serialized = f.response().SerializeToString(&r.bytes);
     } else {
       serialized = e.SerializeToString(&r.bytes);
-      if (e.has_lifecycle()) lifecycle = e.lifecycle().lifecycle();
+      if (e.has_lifecycle()) out.lifecycle = e.lifecycle().lifecycle();
+      if (e.has_feedback_released())
+        for (const auto key : e.feedback_released().response_keys())
+          if (key != 0 && key <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+            out.released_keys.push_back(static_cast<std::int64_t>(key));
     }
     if (!serialized)
       return make_error(errc::invalid_argument, where + " cannot be serialized; nothing was written.");
-    rows.push_back(std::move(r));
+    out.rows.push_back(std::move(r));
+  }
+  return out;
+}
+
+result<std::uint64_t> sqlite_event_log::append(const std::string& workshop_code,
+                                               std::span<const v1::WorkshopEvent> events) {
+  const append_request one{workshop_code, events};
+  auto results = append_many(std::span(&one, 1));
+  return std::move(results.front());
+}
+
+std::vector<result<std::uint64_t>> sqlite_event_log::append_many(std::span<const append_request> group) {
+  std::vector<result<std::uint64_t>> out;
+  out.reserve(group.size());
+  // Check and serialize everything before the transaction, so a bad event costs no I/O.
+  std::vector<std::optional<prepared_append>> prepared;
+  prepared.reserve(group.size());
+  bool any_rows = false;
+  for (const auto& r : group) {
+    auto p = prepare_append(r.workshop_code, r.events);
+    if (!p) {
+      out.emplace_back(p.err());
+      prepared.emplace_back();
+      continue;
+    }
+    out.emplace_back(std::uint64_t{0});
+    any_rows = any_rows || !p->rows.empty();
+    prepared.emplace_back(std::move(*p));
   }
 
   std::lock_guard lock(mutex_);
-  if (rows.empty()) return last_sequence(workshop_code);
+  if (!has_held_tables_) {
+    const auto refused = make_error(errc::unavailable, "The event log " + file_.string() +
+                                                           " was opened to read a file of an older version; "
+                                                           "nothing was written.");
+    for (std::size_t i = 0; i < group.size(); ++i)
+      if (prepared[i]) out[i] = refused;
+    return out;
+  }
+  if (!any_rows) {
+    for (std::size_t i = 0; i < group.size(); ++i)
+      if (prepared[i]) out[i] = last_sequence(group[i].workshop_code);
+    return out;
+  }
 
-  const auto doing = "append to workshop " + quoted(workshop_code);
+  const std::string doing = group.size() == 1 ? "append to workshop " + quoted(group.front().workshop_code)
+                                              : "append to the log (" + std::to_string(group.size()) + " batches)";
+  // A failure of the storage fails the whole group: SQLite may have rolled the transaction back
+  // already, taking the appends before it along.
+  auto fail_all = [&](const core::error& e) {
+    for (std::size_t i = 0; i < group.size(); ++i)
+      if (prepared[i]) out[i] = e;
+    return std::move(out);
+  };
   const auto& s = *stmt_;
-  if (const int rc = use(s.begin_write).step(); rc != SQLITE_DONE) return sqlite_error(doing, rc);
+  if (const int rc = use(s.begin_write).step(); rc != SQLITE_DONE) return fail_all(sqlite_error(doing, rc));
   transaction tx(db_, s.rollback);
 
+  group_state state;
+  for (std::size_t i = 0; i < group.size(); ++i) {
+    if (!prepared[i]) continue;
+    if (prepared[i]->rows.empty()) {
+      out[i] = last_sequence(group[i].workshop_code);
+      if (!out[i]) return fail_all(out[i].err());
+      continue;
+    }
+    const std::string one_doing = "append to workshop " + quoted(group[i].workshop_code);
+    if (const int rc = use(s.savepoint).step(); rc != SQLITE_DONE) return fail_all(sqlite_error(one_doing, rc));
+    group_state mine;
+    auto written = write_append(*prepared[i], mine, one_doing);
+    if (!written && written.err().code == errc::unavailable) return fail_all(written.err());
+    if (!written) {
+      // Refused: this append's rows go, the others' stay.
+      if (const int rc = use(s.rollback_to_savepoint).step(); rc != SQLITE_DONE)
+        return fail_all(sqlite_error(one_doing, rc));
+    } else {
+      state.relayout.insert(mine.relayout.begin(), mine.relayout.end());
+      state.feedback = state.feedback || mine.feedback;
+    }
+    if (const int rc = use(s.release_savepoint).step(); rc != SQLITE_DONE) return fail_all(sqlite_error(one_doing, rc));
+    out[i] = std::move(written);
+  }
+
+  for (const auto workshop_id : state.relayout)
+    if (auto laid_out = relayout_held_feedback(workshop_id, doing); !laid_out) return fail_all(laid_out.err());
+
+  if (const int rc = use(s.commit).step(); rc != SQLITE_DONE) return fail_all(sqlite_error(doing, rc));
+  tx.committed();
+  ++commits_;
+
+  // The commit is durable already; the checkpoint only erases the commit-ordered trace in the
+  // WAL, so its failure must not turn an acknowledged submission into an error.
+  // A checkpoint that could not run (a reader or a backup) is retried at the next commit.
+  if (state.feedback || wal_needs_truncate_) wal_needs_truncate_ = !checkpoint_and_truncate_wal().ok();
+  return out;
+}
+
+result<std::uint64_t> sqlite_event_log::write_append(const prepared_append& batch, group_state& state,
+                                                     const std::string& doing) {
+  const auto& s = *stmt_;
+  const auto& workshop_code = *batch.workshop_code;
   std::int64_t workshop_id = 0;
   std::int64_t last_seq = 0;
   std::int64_t old_lifecycle = 0;
@@ -603,9 +806,34 @@ result<std::uint64_t> sqlite_event_log::append(const std::string& workshop_code,
     workshop_id = sqlite3_last_insert_rowid(db_);
   }
 
+  // Whether a settled row has this participant or key: the held-back tables' own primary keys
+  // catch a clash among themselves.
+  auto found = [&](use& u) -> result<bool> {
+    const int rc = u.step();
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    return sqlite_error(doing, rc);
+  };
+  auto settled_submitter = [&](const std::string& participant) {
+    use u(s.find_settled_submitter);
+    u.bind(1, workshop_id).bind_text(2, participant);
+    return found(u);
+  };
+  auto released_response = [&](std::int64_t key) {
+    use u(s.find_released_response);
+    u.bind(1, workshop_id).bind(2, key);
+    return found(u);
+  };
+  const auto already_submitted = [&](const std::string& participant) {
+    return make_error(errc::already_submitted,
+                      "Participant " + quoted(participant) + " has already sent feedback for workshop " +
+                          quoted(workshop_code) +
+                          " (or twice in one batch); a participant gives feedback once. Nothing was written.");
+  };
+
   std::int64_t seq = last_seq;
   bool has_feedback = false;
-  for (const auto& r : rows) {
+  for (const auto& r : batch.rows) {
     if (r.feedback == nullptr) {
       use insert(s.insert_event);
       insert.bind(1, workshop_id).bind(2, ++seq).bind(3, r.kind).bind_blob(4, r.bytes);
@@ -613,28 +841,31 @@ result<std::uint64_t> sqlite_event_log::append(const std::string& workshop_code,
       continue;
     }
     has_feedback = true;
+    const auto& participant = r.feedback->participant_id();
     {
-      use insert(s.insert_submitter);
-      insert.bind(1, workshop_id).bind_text(2, r.feedback->participant_id()).bind_text(3, r.feedback->submission_id());
+      auto settled = settled_submitter(participant);
+      if (!settled) return settled.err();
+      if (*settled) return already_submitted(participant);
+      use insert(s.insert_held_submitter);
+      insert.bind(1, workshop_id).bind_text(2, participant).bind_text(3, r.feedback->submission_id());
       const int rc = insert.step();
-      if (is_constraint(rc))
-        return make_error(errc::already_submitted,
-                          "Participant " + quoted(r.feedback->participant_id()) +
-                              " has already sent feedback for workshop " + quoted(workshop_code) +
-                              " (or twice in one batch); a participant gives feedback once. Nothing was written.");
+      if (is_constraint(rc)) return already_submitted(participant);
       if (rc != SQLITE_DONE) return sqlite_error(doing, rc);
     }
     // The key the workshop drew names the response in a later FeedbackReleased, so it is kept
     // as given, and a clash refuses the batch. Without one (a caller with no releases to make),
     // two equal 63-bit keys are vanishingly unlikely and cost only a redraw.
     if (const auto given = static_cast<std::int64_t>(r.feedback->response_key()); given != 0) {
-      use insert(s.insert_response);
+      const auto clash = make_error(errc::invalid_argument, "Two responses of workshop " + quoted(workshop_code) +
+                                                                " were given the same key; draw a new one and send "
+                                                                "again. Nothing was written.");
+      auto released = released_response(given);
+      if (!released) return released.err();
+      if (*released) return clash;
+      use insert(s.insert_held_response);
       insert.bind(1, workshop_id).bind(2, given).bind_blob(3, r.bytes);
       const int rc = insert.step();
-      if (is_constraint(rc))
-        return make_error(errc::invalid_argument, "Two responses of workshop " + quoted(workshop_code) +
-                                                      " were given the same key; draw a new one and send again. "
-                                                      "Nothing was written.");
+      if (is_constraint(rc)) return clash;
       if (rc != SQLITE_DONE) return sqlite_error(doing, rc);
       continue;
     }
@@ -642,7 +873,10 @@ result<std::uint64_t> sqlite_event_log::append(const std::string& workshop_code,
     for (int attempt = 0; attempt < 8 && !stored; ++attempt) {
       auto key = random_key();
       if (!key) return key.err();
-      use insert(s.insert_response);
+      auto released = released_response(*key);
+      if (!released) return released.err();
+      if (*released) continue;
+      use insert(s.insert_held_response);
       insert.bind(1, workshop_id).bind(2, *key).bind_blob(3, r.bytes);
       const int rc = insert.step();
       if (rc == SQLITE_DONE) stored = true;
@@ -653,29 +887,101 @@ result<std::uint64_t> sqlite_event_log::append(const std::string& workshop_code,
                                            "workshop " + quoted(workshop_code) +
                                                " cannot be stored anonymously; check the kernel's entropy source.");
   }
+  if (has_feedback) {
+    state.relayout.insert(workshop_id);
+    state.feedback = true;
+  }
 
-  if (has_feedback)
-    if (auto laid_out = relayout_feedback(workshop_id, doing); !laid_out) return laid_out.err();
+  const std::int64_t new_lifecycle = batch.lifecycle ? static_cast<std::int64_t>(*batch.lifecycle) : old_lifecycle;
+  const auto closed = static_cast<std::int64_t>(v1::LIFECYCLE_CLOSED);
+  // Closing settles everything (and anything that comes after, which nothing should).
+  if (new_lifecycle == closed && (has_feedback || old_lifecycle != closed)) {
+    if (auto settled = settle_feedback(workshop_id, nullptr, state, doing); !settled) return settled.err();
+  } else if (!batch.released_keys.empty()) {
+    if (auto settled = settle_feedback(workshop_id, &batch.released_keys, state, doing); !settled)
+      return settled.err();
+  }
 
-  const std::int64_t new_lifecycle = lifecycle ? static_cast<std::int64_t>(*lifecycle) : old_lifecycle;
   // Feedback alone leaves the workshop row untouched, so its page is not rewritten by the commit.
   if (seq != last_seq || new_lifecycle != old_lifecycle) {
     use update(s.update_workshop);
     update.bind(1, workshop_id).bind(2, seq).bind(3, new_lifecycle);
     if (const int rc = update.step(); rc != SQLITE_DONE) return sqlite_error(doing, rc);
   }
-
-  if (const int rc = use(s.commit).step(); rc != SQLITE_DONE) return sqlite_error(doing, rc);
-  tx.committed();
-
-  // The commit is durable already; the checkpoint only erases the commit-ordered trace in the
-  // WAL, so its failure must not turn an acknowledged submission into an error.
-  // A checkpoint that could not run (a backup reading) is retried at the next commit.
-  if (has_feedback || wal_needs_truncate_) wal_needs_truncate_ = !checkpoint_and_truncate_wal().ok();
   return static_cast<std::uint64_t>(seq);
 }
 
-status sqlite_event_log::relayout_feedback(std::int64_t workshop_id, const std::string& doing) {
+status sqlite_event_log::settle_feedback(std::int64_t workshop_id, const std::vector<std::int64_t>* keys,
+                                         group_state& state, const std::string& doing) {
+  const auto& s = *stmt_;
+  struct response_row {
+    std::int64_t key;
+    std::string bytes;
+  };
+  std::vector<response_row> moving;
+  if (keys == nullptr) {
+    use select(s.select_held_responses);
+    select.bind(1, workshop_id);
+    int rc = 0;
+    while ((rc = select.step()) == SQLITE_ROW) moving.push_back({select.int64(0), std::string(select.blob(1))});
+    if (rc != SQLITE_DONE) return sqlite_error(doing, rc);
+  } else {
+    std::vector<std::int64_t> sorted = *keys;
+    std::sort(sorted.begin(), sorted.end());
+    sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+    for (const auto key : sorted) {
+      // A key not held is settled already (stored before held-back tables existed) or names
+      // nothing stored: there is nothing to move.
+      use select(s.select_held_response);
+      select.bind(1, workshop_id).bind(2, key);
+      const int rc = select.step();
+      if (rc == SQLITE_ROW) moving.push_back({key, std::string(select.blob(0))});
+      else if (rc != SQLITE_DONE) return sqlite_error(doing, rc);
+    }
+  }
+  // secure_delete (set at open) zeroes the cells as they go.
+  if (keys == nullptr) {
+    use remove(s.delete_held_responses);
+    remove.bind(1, workshop_id);
+    if (const int rc = remove.step(); rc != SQLITE_DONE) return sqlite_error(doing, rc);
+  } else {
+    for (const auto& r : moving) {
+      use remove(s.delete_held_response);
+      remove.bind(1, workshop_id).bind(2, r.key);
+      if (const int rc = remove.step(); rc != SQLITE_DONE) return sqlite_error(doing, rc);
+    }
+  }
+  // The batch goes in by key, so that within it the file's bytes follow keys, not arrival.
+  for (const auto& r : moving) {
+    use insert(s.insert_response);
+    insert.bind(1, workshop_id).bind(2, r.key).bind_blob(3, r.bytes);
+    if (const int rc = insert.step(); rc != SQLITE_DONE) return sqlite_error(doing, rc);
+  }
+
+  // Every submitter waiting, by participant id: a release cannot say whose responses it took.
+  std::vector<std::pair<std::string, std::string>> submitters;
+  {
+    use select(s.select_held_submitters);
+    select.bind(1, workshop_id);
+    int rc = 0;
+    while ((rc = select.step()) == SQLITE_ROW) submitters.emplace_back(select.text(0), select.text(1));
+    if (rc != SQLITE_DONE) return sqlite_error(doing, rc);
+  }
+  if (!submitters.empty()) {
+    use remove(s.delete_held_submitters);
+    remove.bind(1, workshop_id);
+    if (const int rc = remove.step(); rc != SQLITE_DONE) return sqlite_error(doing, rc);
+  }
+  for (const auto& [participant, submission] : submitters) {
+    use insert(s.insert_submitter);
+    insert.bind(1, workshop_id).bind_text(2, participant).bind_text(3, submission);
+    if (const int rc = insert.step(); rc != SQLITE_DONE) return sqlite_error(doing, rc);
+  }
+  if (!moving.empty() || !submitters.empty()) state.feedback = true;
+  return core::ok();
+}
+
+status sqlite_event_log::relayout_held_feedback(std::int64_t workshop_id, const std::string& doing) {
   const auto& s = *stmt_;
   struct response_row {
     std::int64_t key;
@@ -684,32 +990,32 @@ status sqlite_event_log::relayout_feedback(std::int64_t workshop_id, const std::
   std::vector<response_row> responses;
   std::vector<std::pair<std::string, std::string>> submitters;
   {
-    use select(s.select_keyed_responses);
+    use select(s.select_held_responses);
     select.bind(1, workshop_id);
     int rc = 0;
     while ((rc = select.step()) == SQLITE_ROW) responses.push_back({select.int64(0), std::string(select.blob(1))});
     if (rc != SQLITE_DONE) return sqlite_error(doing, rc);
   }
   {
-    use select(s.select_submitters);
+    use select(s.select_held_submitters);
     select.bind(1, workshop_id);
     int rc = 0;
     while ((rc = select.step()) == SQLITE_ROW) submitters.emplace_back(select.text(0), select.text(1));
     if (rc != SQLITE_DONE) return sqlite_error(doing, rc);
   }
   // secure_delete (set at open) zeroes the cells as they go, so the old layout leaves no bytes.
-  for (const auto* del : {&s.delete_responses, &s.delete_submitters}) {
+  for (const auto* del : {&s.delete_held_responses, &s.delete_held_submitters}) {
     use remove(*del);
     remove.bind(1, workshop_id);
     if (const int rc = remove.step(); rc != SQLITE_DONE) return sqlite_error(doing, rc);
   }
   for (const auto& r : responses) {
-    use insert(s.insert_response);
+    use insert(s.insert_held_response);
     insert.bind(1, workshop_id).bind(2, r.key).bind_blob(3, r.bytes);
     if (const int rc = insert.step(); rc != SQLITE_DONE) return sqlite_error(doing, rc);
   }
   for (const auto& [participant, submission] : submitters) {
-    use insert(s.insert_submitter);
+    use insert(s.insert_held_submitter);
     insert.bind(1, workshop_id).bind_text(2, participant).bind_text(3, submission);
     if (const int rc = insert.step(); rc != SQLITE_DONE) return sqlite_error(doing, rc);
   }

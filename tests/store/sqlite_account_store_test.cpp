@@ -151,7 +151,8 @@ TEST_F(SqliteAccountStore, AnOlderFileGainsTheAccountsAndKeepsItsWorkshops) {
   ASSERT_EQ(sqlite3_exec(db,
                          "DROP TABLE run_access; DROP TABLE runs; DROP TABLE plan_drafts; DROP TABLE plan_versions; "
                          "DROP TABLE plans; DROP TABLE accounts; DROP TABLE sessions; DROP TABLE one_time_links; "
-                         "DROP TABLE settings; DELETE FROM schema_version WHERE version >= 2;",
+                         "DROP TABLE settings; DROP TABLE feedback_held_responses; DROP TABLE feedback_held_submitters; "
+                         "DELETE FROM schema_version WHERE version >= 2;",
                          nullptr, nullptr, nullptr),
             SQLITE_OK)
       << sqlite3_errmsg(db);

@@ -535,17 +535,20 @@ TEST_F(SqliteEventLog, FeedbackTablesHoldNoParticipantSubmissionOrTime) {
   }
   raw_db raw(file_);
 
-  // The schema itself: what a response row can hold, and nothing that could be a time.
-  EXPECT_EQ(raw.columns("feedback_responses"), (std::set<std::string>{"workshop_id", "shuffle_key", "response"}));
-  EXPECT_EQ(raw.columns("feedback_submitters"),
-            (std::set<std::string>{"workshop_id", "participant_id", "submission_id"}));
-  for (const auto& table : {"feedback_responses", "feedback_submitters"})
+  // The schema itself: what a response row can hold, and nothing that could be a time; held
+  // back or released alike.
+  for (const auto* table : {"feedback_responses", "feedback_held_responses"})
+    EXPECT_EQ(raw.columns(table), (std::set<std::string>{"workshop_id", "shuffle_key", "response"})) << table;
+  for (const auto* table : {"feedback_submitters", "feedback_held_submitters"})
+    EXPECT_EQ(raw.columns(table), (std::set<std::string>{"workshop_id", "participant_id", "submission_id"})) << table;
+  for (const auto& table :
+       {"feedback_responses", "feedback_submitters", "feedback_held_responses", "feedback_held_submitters"})
     for (const auto& column : raw.columns(table))
       for (const auto* timeish : {"time", "_at", "_ms", "date", "seq", "created"})
         EXPECT_EQ(column.find(timeish), std::string::npos) << table << "." << column << " looks like a time";
 
   // Every column of every response row: no participant or submission id, in any form.
-  const auto responses = raw.rows("SELECT * FROM feedback_responses");
+  const auto responses = raw.rows("SELECT * FROM feedback_responses UNION ALL SELECT * FROM feedback_held_responses");
   ASSERT_EQ(responses.size(), participants.size());
   std::vector<std::string> ids = participants;
   ids.insert(ids.end(), submissions.begin(), submissions.end());
@@ -553,13 +556,15 @@ TEST_F(SqliteEventLog, FeedbackTablesHoldNoParticipantSubmissionOrTime) {
     for (const auto& value : row)
       for (const auto& id : ids) EXPECT_EQ(value.find(id), std::string::npos) << "a response row holds " << id;
   // The response blobs are exactly serialized FeedbackResponses: nothing appended or wrapped.
-  for (const auto& row : raw.rows("SELECT response FROM feedback_responses")) {
+  for (const auto& row :
+       raw.rows("SELECT response FROM feedback_responses UNION ALL SELECT response FROM feedback_held_responses")) {
     v1::FeedbackResponse r;
     EXPECT_TRUE(r.ParseFromString(row[0]));
     EXPECT_EQ(r.SerializeAsString(), row[0]);
   }
   // And the submitter rows say nothing of what was submitted.
-  for (const auto& row : raw.rows("SELECT * FROM feedback_submitters"))
+  for (const auto& row :
+       raw.rows("SELECT * FROM feedback_submitters UNION ALL SELECT * FROM feedback_held_submitters"))
     for (const auto& value : row) EXPECT_EQ(value.find("comment"), std::string::npos) << value;
 }
 
@@ -571,6 +576,8 @@ TEST_F(SqliteEventLog, FeedbackTablesHaveNoRowidThatWouldRecordArrival) {
   raw_db raw(file_);
   EXPECT_FALSE(raw.compiles("SELECT rowid FROM feedback_responses")) << "a rowid grows with each insert";
   EXPECT_FALSE(raw.compiles("SELECT rowid FROM feedback_submitters")) << "a rowid grows with each insert";
+  EXPECT_FALSE(raw.compiles("SELECT rowid FROM feedback_held_responses")) << "a rowid grows with each insert";
+  EXPECT_FALSE(raw.compiles("SELECT rowid FROM feedback_held_submitters")) << "a rowid grows with each insert";
   EXPECT_TRUE(raw.compiles("SELECT rowid FROM workshops")) << "the check above would prove nothing";
 }
 
@@ -716,6 +723,279 @@ TEST_F(SqliteEventLog, WriteAheadLogKeepsNoTraceOfWhoSubmittedWhat) {
   EXPECT_EQ(bytes.find("participant-in-wal"), std::string::npos);
   EXPECT_EQ(bytes.find("comment-in-wal"), std::string::npos);
   EXPECT_EQ(loaded_comments(load(*log, "CALM-42")), std::vector<std::string>{"comment-in-wal"});
+}
+
+// A response's key as the workshop draws it, carried by the live event.
+v1::WorkshopEvent keyed_feedback(const std::string& participant, const std::string& comment, std::uint64_t key) {
+  auto e = feedback(participant, "s-" + participant, comment);
+  e.mutable_feedback_submitted()->set_response_key(key);
+  return e;
+}
+
+v1::WorkshopEvent released(const std::vector<std::uint64_t>& keys) {
+  v1::WorkshopEvent e;
+  for (const auto key : keys) e.mutable_feedback_released()->add_response_keys(key);
+  e.mutable_feedback_released()->set_at_ms(1'700'000'950'000);
+  return e;
+}
+
+// Where each string lies in `bytes`, failing unless it lies there exactly once.
+std::map<std::string, std::size_t> places(const std::string& bytes, const std::vector<std::string>& strings) {
+  std::map<std::string, std::size_t> out;
+  for (const auto& str : strings) {
+    const auto at = bytes.find(str);
+    EXPECT_NE(at, std::string::npos) << str << " is not in the file";
+    EXPECT_EQ(bytes.find(str, at + 1), std::string::npos) << str << " is in the file twice";
+    out[str] = at;
+  }
+  return out;
+}
+
+// The strings ordered by where they lie in `bytes`.
+std::vector<std::string> in_file_order(const std::string& bytes, const std::vector<std::string>& strings) {
+  std::vector<std::pair<std::size_t, std::string>> placed;
+  for (const auto& [str, at] : places(bytes, strings)) placed.emplace_back(at, str);
+  std::sort(placed.begin(), placed.end());
+  std::vector<std::string> out;
+  for (auto& [at, str] : placed) out.push_back(str);
+  return out;
+}
+
+// A release moves its responses to the settled table once; later feedback commits leave them
+// where they lie, so a commit costs the held rows, not every response of the day.
+TEST_F(SqliteEventLog, SettledResponsesKeepTheirPlaceInTheFileWhenLaterBatchesArrive) {
+  auto log = open_log();
+  ASSERT_TRUE(log);
+  append(*log, "CALM-42", {created("CALM-42"), lifecycle(v1::LIFECYCLE_FEEDBACK)});
+  const std::vector<std::string> first = {"first-batch-a", "first-batch-b", "first-batch-c", "first-batch-d"};
+  append(*log, "CALM-42",
+         {keyed_feedback("p1", first[0], 4000), keyed_feedback("p2", first[1], 1000), keyed_feedback("p3", first[2], 3000),
+          keyed_feedback("p4", first[3], 2000), released({1000, 2000, 3000, 4000})});
+  const auto before = places(read_bytes(file_), first);
+  {
+    raw_db raw(file_);
+    EXPECT_EQ(raw.one("SELECT count(*) FROM feedback_responses"), "4");
+    EXPECT_EQ(raw.one("SELECT count(*) FROM feedback_held_responses"), "0");
+    EXPECT_EQ(raw.one("SELECT count(*) FROM feedback_submitters"), "4") << "a release settles the waiting submitters";
+    EXPECT_EQ(raw.one("SELECT count(*) FROM feedback_held_submitters"), "0");
+  }
+
+  // Keys below the first batch's: rewriting every response in key order would move all of them.
+  append(*log, "CALM-42", {keyed_feedback("p5", "second-batch-a", 20), keyed_feedback("p6", "second-batch-b", 10), released({10, 20})});
+  append(*log, "CALM-42", {keyed_feedback("p7", "held-back-a", 5)});
+  append(*log, "CALM-42", {keyed_feedback("p8", "held-back-b", 7)});
+
+  const auto bytes = read_bytes(file_);
+  EXPECT_EQ(places(bytes, first), before) << "settled responses were rewritten by later batches";
+  (void)places(bytes, {"second-batch-a", "second-batch-b", "held-back-a", "held-back-b"});
+  raw_db raw(file_);
+  EXPECT_EQ(raw.one("SELECT count(*) FROM feedback_responses"), "6");
+  EXPECT_EQ(raw.one("SELECT count(*) FROM feedback_held_responses"), "2");
+  EXPECT_EQ(raw.one("SELECT group_concat(participant_id) FROM feedback_held_submitters"), "p7,p8");
+  // Loaded, held and settled alike, by key.
+  EXPECT_EQ(loaded_comments(load(*log, "CALM-42")),
+            (std::vector<std::string>{"held-back-a", "held-back-b", "second-batch-b", "second-batch-a", "first-batch-b",
+                                      "first-batch-d", "first-batch-c", "first-batch-a"}));
+}
+
+// Submissions that reach the store together (a group commit, or one batch) go in by key and by
+// participant id, never in the order they arrived, whether held back or settled at closing.
+TEST_F(SqliteEventLog, ABatchOfManySubmissionsLiesInKeyOrder) {
+  constexpr int n = 50;
+  auto log = open_log();
+  ASSERT_TRUE(log);
+  append(*log, "CALM-42", {created("CALM-42"), lifecycle(v1::LIFECYCLE_FEEDBACK)});
+  std::vector<std::vector<v1::WorkshopEvent>> batches;
+  std::vector<std::string> arrival_comments, arrival_submitters;
+  std::map<std::uint64_t, std::string> by_key;
+  for (int i = 0; i < n; ++i) {
+    // Keys unlike arrival: a fixed permutation of 1..n, spread out.
+    const std::uint64_t key = 1000 + static_cast<std::uint64_t>((i * 29) % n) * 7919;
+    const std::string who = "submitter-" + std::to_string(100 + (i * 13) % n);
+    const std::string comment = "batched-" + std::to_string(100 + i);
+    arrival_comments.push_back(comment);
+    arrival_submitters.push_back(who);
+    by_key[key] = comment;
+    // Submission ids that do not repeat the participant's id, so each id is in the file once.
+    auto e = feedback(who, "sent-" + std::to_string(i), comment);
+    e.mutable_feedback_submitted()->set_response_key(key);
+    batches.push_back({e});
+  }
+  std::vector<event_log::append_request> group;
+  for (const auto& b : batches) group.push_back({"CALM-42", b});
+  const auto commits_before = log->commits();
+  const auto results = log->append_many(group);
+  ASSERT_EQ(results.size(), group.size());
+  for (const auto& r : results) EXPECT_TRUE(r.ok()) << r.err().message;
+  EXPECT_EQ(log->commits(), commits_before + 1) << "a group is one transaction";
+
+  std::vector<std::string> key_order;
+  for (const auto& [key, comment] : by_key) key_order.push_back(comment);
+  auto id_order = arrival_submitters;
+  std::sort(id_order.begin(), id_order.end());
+  auto reversed = [](std::vector<std::string> v) {
+    std::reverse(v.begin(), v.end());
+    return v;
+  };
+  auto check = [&](const char* when) {
+    const auto bytes = read_bytes(file_);
+    const auto comments = in_file_order(bytes, arrival_comments);
+    EXPECT_NE(comments, arrival_comments) << when << ": responses lie in arrival order";
+    EXPECT_TRUE(comments == key_order || comments == reversed(key_order)) << when << ": responses lie out of key order";
+    const auto submitters = in_file_order(bytes, arrival_submitters);
+    EXPECT_NE(submitters, arrival_submitters) << when << ": submitters lie in arrival order";
+    EXPECT_TRUE(submitters == id_order || submitters == reversed(id_order)) << when << ": submitters lie out of id order";
+  };
+  check("held back");
+  append(*log, "CALM-42", {lifecycle(v1::LIFECYCLE_CLOSED)});
+  {
+    raw_db raw(file_);
+    EXPECT_EQ(raw.one("SELECT count(*) FROM feedback_responses"), std::to_string(n)) << "closing settles every response";
+    EXPECT_EQ(raw.one("SELECT count(*) FROM feedback_held_responses"), "0");
+    EXPECT_EQ(raw.one("SELECT count(*) FROM feedback_held_submitters"), "0");
+  }
+  check("settled at closing");
+  EXPECT_EQ(loaded_comments(load(*log, "CALM-42")), key_order);
+}
+
+TEST_F(SqliteEventLog, AGroupOfAppendsIsOneCommitAndARefusedOneWritesNothingOfItsOwn) {
+  auto log = open_log();
+  ASSERT_TRUE(log);
+  append(*log, "CALM-42", {created("CALM-42"), lifecycle(v1::LIFECYCLE_FEEDBACK)});
+  append(*log, "KIND-7", {created("KIND-7")});
+  append(*log, "CALM-42", {feedback("p0", "s-p0", "stored before")});
+
+  const std::vector<v1::WorkshopEvent> a = {feedback("p1", "s-p1", "from p1")};
+  const std::vector<v1::WorkshopEvent> b = {joined("k1", "Kai")};
+  const std::vector<v1::WorkshopEvent> twice = {presence("p1", v1::PRESENCE_AWAY), feedback("p1", "s-again", "p1 again")};
+  const std::vector<v1::WorkshopEvent> before = {feedback("p0", "s-p0", "p0 again")};
+  const std::vector<v1::WorkshopEvent> no_kind = {joined("k2", "Lee"), v1::WorkshopEvent{}};
+  const std::vector<v1::WorkshopEvent> c = {joined("k3", "Mo"), feedback("p2", "s-p2", "from p2")};
+  const std::vector<v1::WorkshopEvent> none;
+  const std::vector<event_log::append_request> group = {
+      {"CALM-42", a}, {"KIND-7", b}, {"CALM-42", twice}, {"CALM-42", before}, {"KIND-7", no_kind}, {"CALM-42", c}, {"KIND-7", none}};
+  const auto commits_before = log->commits();
+  const auto results = log->append_many(group);
+  EXPECT_EQ(log->commits(), commits_before + 1) << "one transaction for the group";
+  ASSERT_EQ(results.size(), group.size());
+  ASSERT_TRUE(results[0].ok()) << results[0].err().message;
+  EXPECT_EQ(*results[0], 2U) << "feedback takes no sequence number";
+  ASSERT_TRUE(results[1].ok()) << results[1].err().message;
+  EXPECT_EQ(*results[1], 2U);
+  ASSERT_FALSE(results[2].ok()) << "p1 counted twice within a group";
+  EXPECT_EQ(results[2].err().code, errc::already_submitted) << results[2].err().message;
+  ASSERT_FALSE(results[3].ok()) << "p0 counted twice across commits";
+  EXPECT_EQ(results[3].err().code, errc::already_submitted) << results[3].err().message;
+  ASSERT_FALSE(results[4].ok());
+  EXPECT_EQ(results[4].err().code, errc::invalid_argument) << results[4].err().message;
+  ASSERT_TRUE(results[5].ok()) << results[5].err().message;
+  EXPECT_EQ(*results[5], 3U) << "the refused append before it used no sequence number";
+  ASSERT_TRUE(results[6].ok()) << results[6].err().message;
+  EXPECT_EQ(*results[6], 2U) << "an empty batch gives the last number, after the group's earlier appends";
+
+  const auto calm = load(*log, "CALM-42");
+  EXPECT_EQ(calm.size(), 3U + 3U + 3U) << ::testing::PrintToString(lines(calm));
+  auto comments = loaded_comments(calm);
+  std::sort(comments.begin(), comments.end());
+  EXPECT_EQ(comments, (std::vector<std::string>{"from p1", "from p2", "stored before"}));
+  for (const auto& e : calm) EXPECT_FALSE(e.has_presence()) << "the refused append left its presence change";
+  const auto kind = load(*log, "KIND-7");
+  ASSERT_EQ(kind.size(), 2U) << ::testing::PrintToString(lines(kind));
+  EXPECT_EQ(kind[1].joined().participant_id(), "k1");
+}
+
+// A file written before held-back feedback had tables of its own: everything it holds sits in
+// the settled tables. Opened by this version, it keeps its feedback, refuses its submitters a
+// second time, and goes on from there.
+TEST_F(SqliteEventLog, AVersion3FileKeepsItsFeedback) {
+  {
+    auto log = open_log();
+    ASSERT_TRUE(log);
+    append(*log, "CALM-42", {created("CALM-42"), lifecycle(v1::LIFECYCLE_FEEDBACK)});
+    append(*log, "CALM-42", {keyed_feedback("p1", "old-one", 11), keyed_feedback("p2", "old-two", 22)});
+    append(*log, "CALM-42", {keyed_feedback("p3", "old-three", 33), released({11, 22, 33})});
+    append(*log, "CALM-42", {keyed_feedback("p4", "old-four", 44)});
+  }
+  {
+    // As version 3 kept it: every response and submitter in the settled tables.
+    raw_db raw(file_);
+    raw.exec("INSERT INTO feedback_responses SELECT * FROM feedback_held_responses;"
+             "INSERT INTO feedback_submitters SELECT * FROM feedback_held_submitters;"
+             "DROP TABLE feedback_held_responses; DROP TABLE feedback_held_submitters;"
+             "DELETE FROM schema_version WHERE version = 4;");
+    EXPECT_EQ(raw.one("SELECT max(version) FROM schema_version"), "3");
+  }
+  {
+    // Read beside an older server that has not been upgraded yet: as it is.
+    auto reader = sqlite_event_log::open_read_only(file_);
+    ASSERT_TRUE(reader.ok()) << reader.err().message;
+    EXPECT_EQ(loaded_comments(load(**reader, "CALM-42")),
+              (std::vector<std::string>{"old-one", "old-two", "old-three", "old-four"}));
+    const std::vector<v1::WorkshopEvent> nothing = {joined("p9", "Late")};
+    EXPECT_FALSE((*reader)->append("CALM-42", nothing).ok());
+    raw_db raw(file_);
+    EXPECT_EQ(raw.one("SELECT max(version) FROM schema_version"), "3") << "reading upgraded the file";
+  }
+
+  auto log = open_log();
+  ASSERT_TRUE(log);
+  {
+    raw_db raw(file_);
+    EXPECT_EQ(raw.one("SELECT max(version) FROM schema_version"), "4");
+  }
+  const auto events = load(*log, "CALM-42");
+  EXPECT_EQ(loaded_comments(events), (std::vector<std::string>{"old-one", "old-two", "old-three", "old-four"}));
+  std::vector<std::string> submitters;
+  for (const auto& e : events)
+    if (e.has_feedback_submitted() && !e.feedback_submitted().participant_id().empty())
+      submitters.push_back(e.feedback_submitted().participant_id());
+  EXPECT_EQ(submitters, (std::vector<std::string>{"p1", "p2", "p3", "p4"}));
+
+  const std::vector<v1::WorkshopEvent> again = {keyed_feedback("p2", "second time", 55)};
+  auto refused = log->append("CALM-42", again);
+  ASSERT_FALSE(refused.ok()) << "a submitter of the old file counted twice";
+  EXPECT_EQ(refused.err().code, errc::already_submitted) << refused.err().message;
+  const std::vector<v1::WorkshopEvent> clash = {keyed_feedback("p5", "old key", 44)};
+  auto clashed = log->append("CALM-42", clash);
+  ASSERT_FALSE(clashed.ok()) << "a key of the old file given twice";
+  EXPECT_EQ(clashed.err().code, errc::invalid_argument) << clashed.err().message;
+
+  // A release naming an old key and a new one moves only the new one; closing moves the rest.
+  append(*log, "CALM-42", {keyed_feedback("p5", "new-five", 5), released({44, 5})});
+  append(*log, "CALM-42", {keyed_feedback("p6", "new-six", 66)});
+  append(*log, "CALM-42", {lifecycle(v1::LIFECYCLE_CLOSED)});
+  EXPECT_EQ(loaded_comments(load(*log, "CALM-42")),
+            (std::vector<std::string>{"new-five", "old-one", "old-two", "old-three", "old-four", "new-six"}));
+  raw_db raw(file_);
+  EXPECT_EQ(raw.one("SELECT count(*) FROM feedback_held_responses"), "0");
+  EXPECT_EQ(raw.one("SELECT count(*) FROM feedback_submitters"), "6");
+  EXPECT_EQ(raw.one("PRAGMA integrity_check"), "ok");
+}
+
+// Exports read beside the writer: a reader mid-read neither holds up a feedback commit nor keeps
+// its trace in the WAL for longer than it reads; the next commit empties the WAL.
+TEST_F(SqliteEventLog, AReaderMidReadDelaysOnlyTheWalsEmptyingToTheNextCommit) {
+  auto log = open_log();
+  ASSERT_TRUE(log);
+  append(*log, "CALM-42", {created("CALM-42"), lifecycle(v1::LIFECYCLE_FEEDBACK)});
+  auto reader = sqlite_event_log::open_read_only(file_);
+  ASSERT_TRUE(reader.ok()) << reader.err().message;
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open_v2(file_.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(raw, "BEGIN; SELECT count(*) FROM events;", nullptr, nullptr, nullptr), SQLITE_OK);
+
+  append(*log, "CALM-42", {feedback("participant-mid-read", "s1", "comment-mid-read")});
+  fs::path wal = file_;
+  wal += "-wal";
+  std::error_code ec;
+  EXPECT_GT(fs::exists(wal, ec) ? fs::file_size(wal, ec) : 0U, 0U) << "the reader's snapshot should keep the WAL";
+  // Another reader sees the acknowledged submission at once.
+  EXPECT_EQ(loaded_comments(load(**reader, "CALM-42")), std::vector<std::string>{"comment-mid-read"});
+
+  ASSERT_EQ(sqlite3_exec(raw, "COMMIT;", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close_v2(raw);
+  append(*log, "CALM-42", {joined("p9", "Late")});
+  EXPECT_EQ(fs::exists(wal, ec) ? fs::file_size(wal, ec) : 0U, 0U) << "the next commit did not empty the WAL";
 }
 
 TEST_F(SqliteEventLog, CorruptFileIsUnavailableAndSaysWhatToDo) {
