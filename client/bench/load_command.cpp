@@ -51,8 +51,8 @@ Options:
   --slow N                slow: readers that stop (default 0: the run without slow ones).
   --rate R                slow: broadcasts per second (default 10).
   --duration S            slow: seconds of broadcasting (default 10).
-  --export                feedback: series exports during the burst.
-  --deadline S            The most one step may take (default 120).
+  --export                feedback: a series export over HTTP each second of the burst.
+  --deadline S            The most one step may take (default 300).
   -h, --help              Print this help.
 
 Exit codes: 0 every figure measured, 1 something went wrong (said on stderr; the figures

@@ -26,6 +26,7 @@
 #include <sstream>
 #include <string_view>
 #include <thread>
+#include <unordered_map>
 
 #include "dyad/v1/wire.pb.h"
 #include "dyad_client.hpp"
@@ -383,6 +384,7 @@ double median(std::vector<double> values) { return percentile(std::move(values),
 struct participant {
   std::shared_ptr<link> conn;
   std::string token;
+  std::size_t index = 0;
   std::uint64_t next_request = 1;
   /// The request awaiting its answer (0: none), what it was, and when it was first sent.
   std::uint64_t pending = 0;
@@ -556,6 +558,7 @@ private:
     ++in_flight_;
     auto& p = people_[i];
     p.slow = i < o_.slow;
+    p.index = i;
     p.token = "bench_" + salt_ + "_" + std::to_string(1000000 + i);
     p.conn = make_link();
     p.conn->on_frame = [this, i](std::string_view bytes) { on_participant_frame(people_[i], bytes); };
@@ -743,17 +746,32 @@ private:
     if (cpu_before && cpu_after && delivered > 0) add("cpu_ms_per_1k_deliveries", (*cpu_after - *cpu_before) / (delivered / 1000.0));
   }
 
+  /// A complete form: every question asked (conditions followed), the options varied from one
+  /// participant to the next, so that the tallies have something to count.
   v1::SubmitFeedback feedback_for(const participant& p) const {
     v1::SubmitFeedback submit;
     submit.set_submission_id(p.token + "_form");
     auto& response = *submit.mutable_response();
+    std::unordered_map<std::string, std::string> chosen;
     for (const auto& q : questionnaire_.questions()) {
-      if (q.has_condition()) continue;
+      if (q.has_condition()) {
+        const auto found = chosen.find(q.condition().question_id());
+        if (found == chosen.end()) continue;
+        const auto& ids = q.condition().option_ids();
+        if (std::find(ids.begin(), ids.end(), found->second) == ids.end()) continue;
+      }
       auto& a = *response.add_answers();
       a.set_question_id(q.id());
-      if (q.has_choice() && q.choice().options_size() > 0) a.set_option_id(q.choice().options(0).id());
-      else if (q.has_scale()) a.set_scale(q.scale().max());
-      else a.set_text("Useful.");
+      if (q.has_choice() && q.choice().options_size() > 0) {
+        const auto& option = q.choice().options(static_cast<int>(p.index % static_cast<std::size_t>(q.choice().options_size())));
+        a.set_option_id(option.id());
+        chosen[q.id()] = option.id();
+      } else if (q.has_scale()) {
+        const auto span = static_cast<std::size_t>(q.scale().max() - q.scale().min() + 1);
+        a.set_scale(q.scale().min() + static_cast<int>(p.index % std::max<std::size_t>(1, span)));
+      } else {
+        a.set_text("The practice in pairs was the most useful part.");
+      }
     }
     if (response.answers_size() == 0) {
       auto& a = *response.add_answers();
@@ -790,10 +808,15 @@ private:
         address.host = o_.host;
         address.port = o_.port;
         client::http_api api(address);
+        // One a second, as an organiser refreshing the series report would, until the burst
+        // has been answered.
         while (!burst_over) {
+          const auto began = steady::now();
           client::client_error error;
           if (api.export_statistics(code_, "csv", facilitator_token_, &error, true)) ++exports;
           else ++exports_failed;
+          while (!burst_over && steady::now() - began < std::chrono::seconds(1))
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
         }
       });
     }

@@ -52,10 +52,10 @@ struct load_options {
   unsigned slow = 0;
   double broadcast_rate = 10;
   std::chrono::milliseconds slow_duration{10000};
-  /// feedback: series exports over HTTP, one after another, while the burst is answered.
+  /// feedback: series exports over HTTP, one a second, while the burst is answered.
   bool export_during_burst = false;
   /// The most any one step (all joins, one broadcast, the burst) may take.
-  std::chrono::seconds step_deadline{120};
+  std::chrono::seconds step_deadline{300};
 };
 
 /// One measured figure: a name (e.g. "joins_per_s") and its value.
