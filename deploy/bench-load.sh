@@ -5,26 +5,31 @@
 # for every run, the load generator pinned to core 1. Prints a Markdown table for the README
 # (each figure the median of the runs, with its range) and a line naming the machine.
 #
-# Usage: bash deploy/bench-load.sh [--quick] [--runs N] [--servers dyad,peer,floor] [--no-install]
+# Usage: bash deploy/bench-load.sh [--quick] [--runs N] [--runs-large N] [--servers dyad,peer,floor]
+#                                  [--no-install]
 #   --quick       small sizes and one run, for development (a minute or two)
 #   --runs N      runs per figure (default 3; 1 with --quick)
+#   --runs-large N  runs of the runs with 10,000 people or more (default: --runs)
 #   --servers     which servers to measure (default all three)
 #   --no-install  skip deploy/install-deps.sh and deploy/web-deps.sh (a machine already set up)
-# The full run takes about half an hour, most of it dyad-server's joins and feedback.
+# The full run takes over an hour, most of it dyad-server's joins (each join sends the
+# facilitator the whole roster) and feedback.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 quick=0
 runs=
+runs_large=
 servers=dyad,peer,floor
 install=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1 ;;
     --runs) runs=$2; shift ;;
+    --runs-large) runs_large=$2; shift ;;
     --servers) servers=$2; shift ;;
     --no-install) install=0 ;;
-    -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "deploy/bench-load.sh: unknown option '$1'; see --help." >&2; exit 2 ;;
   esac
   shift
@@ -43,6 +48,8 @@ else
   churn_size=10000
   slow_size=5000; slow_count=50; slow_seconds=10
 fi
+runs_large=${runs_large:-$runs}
+large=10000
 
 # Set-up and build output go to stderr, so stdout is the table alone.
 {
@@ -125,7 +132,7 @@ measure() {
   if [ "$kind" = dyad ]; then extra=(--admin-token "$admin_token" --plan "$plan"); fi
   echo "deploy/bench-load.sh: $kind $label $size, run $run" >&2
   if ! taskset -c 1 "$bin/client/dyad" bench --target "$target" --participants "$size" --server-pid "$server_pid" \
-      "${extra[@]}" "$@" >"$work/run.out" 2>"$work/run.err"; then
+      --deadline 900 "${extra[@]}" "$@" >"$work/run.out" 2>"$work/run.err"; then
     sed "s/^/$kind $label $size run $run: /" "$work/run.err" >>"$notes"
   fi
   awk -v p="$kind $label $size $run" '{ print p, $1, $2 }' "$work/run.out" >>"$results"
@@ -133,19 +140,23 @@ measure() {
 }
 
 for kind in ${servers//,/ }; do
-  for run in $(seq "$runs"); do
+  for run in $(seq "$(( runs > runs_large ? runs : runs_large ))"); do
+    small=$(( run <= runs )); big=$(( run <= runs_large ))
     for n in $hold_sizes; do
       b=10
       [ "$n" -gt "$broadcast_max" ] && b=0
-      measure "$kind" hold "$n" "$run" -- --scenario hold --broadcasts "$b"
+      if { [ "$n" -lt "$large" ] && [ "$small" = 1 ]; } || { [ "$n" -ge "$large" ] && [ "$big" = 1 ]; }; then
+        measure "$kind" hold "$n" "$run" -- --scenario hold --broadcasts "$b"
+      fi
     done
+    [ "$big" = 1 ] && measure "$kind" churn "$churn_size" "$run" -- --scenario churn
+    [ "$small" = 1 ] || continue
     for n in $feedback_sizes; do
       measure "$kind" feedback "$n" "$run" -- --scenario feedback
     done
     if [ "$kind" = dyad ]; then
       measure "$kind" feedback_export "$export_size" "$run" -- --scenario feedback --export
     fi
-    measure "$kind" churn "$churn_size" "$run" -- --scenario churn
     measure "$kind" slow_none "$slow_size" "$run" -- --scenario slow --slow 0 --duration "$slow_seconds"
     measure "$kind" slow "$slow_size" "$run" -- --scenario slow --slow "$slow_count" --duration "$slow_seconds"
   done
@@ -155,7 +166,7 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')
 echo
 node client/bench/load_table.mjs "$results"
 echo
-echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC') on $cpu, $(nproc) cores, Linux $(uname -r); $runs run(s) per figure, median (min–max)."
+echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC') on $cpu, $(nproc) cores, Linux $(uname -r); $runs run(s) per figure ($runs_large with 10,000 people or more), median (min–max)."
 if [ -s "$notes" ]; then
   echo
   echo "Problems during the runs:"

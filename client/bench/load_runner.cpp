@@ -490,13 +490,19 @@ private:
   bool attach_facilitator() {
     facilitator_ = make_link();
     facilitator_->on_frame = [this](std::string_view bytes) { on_facilitator_frame(bytes); };
-    facilitator_->on_closed = [this] { facilitator_lost_ = true; };
+    facilitator_lost_ = false;
+    facilitator_->on_closed = [this] {
+      facilitator_lost_ = true;
+      ++facilitator_drops_;
+      facilitator_error_ = "its connection was closed (" + facilitator_->failure() + ")";
+    };
     std::optional<bool> ready;
     facilitator_->start(source(0), to_, 0, [&](bool ok) { ready = ok; });
     if (!run_until([&] { return ready.has_value(); }, std::chrono::seconds(10)) || !*ready) {
       problem("the facilitator could not connect: " + facilitator_->failure());
       return false;
     }
+    facilitator_error_.clear();
     v1::ClientMessage attach;
     attach.mutable_attach()->set_facilitator_token(facilitator_token_);
     send_facilitator(attach);
@@ -605,6 +611,7 @@ private:
 
   void on_participant_closed(participant& p) {
     ++closed_by_server_;
+    if (p.joined && !p.slow && p.answered != steady::time_point{}) --open_readers_;
     if (!p.joined) join_failed(p, "closed by the server: " + p.conn->failure());
   }
 
@@ -641,6 +648,7 @@ private:
         if (e.kind == kind_participant_snapshot && !p.joined) {
           p.joined = true;
           ++joined_;
+          if (!p.slow) ++open_readers_;
           --in_flight_;
           last_join_ = now;
           if (p.slow) p.conn->pause_reading();
@@ -698,15 +706,35 @@ private:
     const auto seq = static_cast<std::size_t>(std::strtoull(text.c_str() + 1, nullptr, 10));
     if (seq >= broadcast_sent_.size() || seq + 1 <= p.last_broadcast) return;
     p.last_broadcast = seq + 1;
+    if (p.slow) return;
     ++broadcast_delivered_[seq];
     broadcast_last_[seq] = now;
-    if (!p.slow) delivery_ms_.push_back(ms_between(broadcast_sent_[seq], now));
+    delivery_ms_.push_back(ms_between(broadcast_sent_[seq], now));
   }
 
-  unsigned fast_joined() const {
-    unsigned n = 0;
-    for (const auto& p : people_) n += p.joined && !p.slow && p.conn && p.conn->is_open();
-    return n;
+  /// Sends a broadcast and waits until every reader still connected has it; false (with the
+  /// reason noted) when the facilitator's request fails or the deadline passes.
+  bool broadcast_and_wait(std::size_t text_size) {
+    send_broadcast(text_size);
+    const auto seq = broadcast_sent_.size() - 1;
+    const bool done = run_until([&] { return broadcast_delivered_[seq] >= open_readers_ || facilitator_lost_ || facilitator_answer_ == kind_error; },
+                                o_.step_deadline);
+    if (facilitator_lost_ || facilitator_answer_ == kind_error) {
+      problem("broadcast " + std::to_string(seq + 1) + " failed: " + facilitator_error_);
+      return false;
+    }
+    if (!done) {
+      problem("broadcast " + std::to_string(seq + 1) + " reached " + std::to_string(broadcast_delivered_[seq]) + " of " +
+              std::to_string(open_readers_) + " within the deadline");
+      return false;
+    }
+    return true;
+  }
+
+  /// The facilitator's dashboard, connected again if the server dropped it (as the page would).
+  bool ensure_facilitator() {
+    if (!facilitator_lost_ && facilitator_->is_open()) return true;
+    return attach_facilitator();
   }
 
   // --- scenarios
@@ -723,26 +751,27 @@ private:
     const auto rss_after = rss_kib(o_.server_pid);
     if (rss_before && rss_after && joined_ > 0) add("rss_kib_per_participant", (*rss_after - *rss_before) / joined_);
     add("facilitator_connected", facilitator_answers() ? 1 : 0);
+    add("facilitator_drops", facilitator_drops_);
     if (o_.broadcasts == 0) return;
 
+    if (!ensure_facilitator()) return;
     const auto cpu_before = cpu_ms(o_.server_pid);
-    const unsigned receivers = fast_joined();
     std::vector<double> last_ms;
     unsigned delivered = 0;
+    unsigned expected = 0;
     for (unsigned b = 0; b < o_.broadcasts; ++b) {
-      send_broadcast(64);
+      expected += open_readers_;
+      const bool ok = broadcast_and_wait(64);
       const auto seq = broadcast_sent_.size() - 1;
-      if (!run_until([&] { return broadcast_delivered_[seq] >= receivers; }, o_.step_deadline))
-        problem("broadcast " + std::to_string(b + 1) + " reached " + std::to_string(broadcast_delivered_[seq]) + " of " +
-                std::to_string(receivers));
       delivered += broadcast_delivered_[seq];
       if (broadcast_delivered_[seq] > 0) last_ms.push_back(ms_between(broadcast_sent_[seq], broadcast_last_[seq]));
+      if (!ok) break;
     }
     const auto cpu_after = cpu_ms(o_.server_pid);
     add("broadcast_p50_ms", percentile(delivery_ms_, 50));
     add("broadcast_p99_ms", percentile(delivery_ms_, 99));
     add("broadcast_last_ms", median(last_ms));
-    add("broadcast_delivered_fraction", receivers ? static_cast<double>(delivered) / (receivers * o_.broadcasts) : 0);
+    add("broadcast_delivered_fraction", expected ? static_cast<double>(delivered) / expected : 0);
     if (cpu_before && cpu_after && delivered > 0) add("cpu_ms_per_1k_deliveries", (*cpu_after - *cpu_before) / (delivered / 1000.0));
   }
 
@@ -786,6 +815,7 @@ private:
     connect_all(n);
     add("joined", joined_);
     settle();
+    if (!ensure_facilitator()) return;
     v1::ClientMessage open;
     open.mutable_open_feedback();
     send_facilitator(open);
@@ -793,9 +823,8 @@ private:
       problem("feedback did not open: " + facilitator_error_);
       return;
     }
-    const unsigned receivers = fast_joined();
-    if (!run_until([&] { return feedback_open_seen_ >= receivers; }, o_.step_deadline))
-      problem("only " + std::to_string(feedback_open_seen_) + " of " + std::to_string(receivers) + " saw feedback open");
+    if (!run_until([&] { return feedback_open_seen_ >= open_readers_; }, o_.step_deadline))
+      problem("only " + std::to_string(feedback_open_seen_) + " of " + std::to_string(open_readers_) + " saw feedback open");
     settle();
 
     std::atomic<bool> burst_over{false};
@@ -891,6 +920,7 @@ private:
     connect_all(n);
     add("joined", joined_);
     settle();
+    if (!ensure_facilitator()) return;
     const auto rss_before = rss_kib(o_.server_pid);
     double rss_peak = rss_before.value_or(0);
     const auto interval = std::chrono::duration_cast<steady::duration>(std::chrono::duration<double>(1.0 / o_.broadcast_rate));
@@ -899,14 +929,16 @@ private:
     for (unsigned b = 0; b < count; ++b) {
       run_until([&] { return steady::now() >= next; }, std::chrono::seconds(60));
       // A broadcast of a realistic full length, so that what a slow reader leaves unread adds up.
+      if (facilitator_lost_ || facilitator_answer_ == kind_error) break;
       send_broadcast(1000);
       next += interval;
       if (const auto rss = rss_kib(o_.server_pid)) rss_peak = std::max(rss_peak, *rss);
     }
-    const unsigned receivers = fast_joined();
     const auto last = broadcast_sent_.size() - 1;
-    if (!run_until([&] { return broadcast_delivered_[last] >= receivers; }, o_.step_deadline))
-      problem("the last broadcast reached " + std::to_string(broadcast_delivered_[last]) + " of " + std::to_string(receivers));
+    if (facilitator_lost_ || facilitator_answer_ == kind_error)
+      problem("the broadcasts stopped: " + facilitator_error_);
+    else if (!run_until([&] { return broadcast_delivered_[last] >= open_readers_ || facilitator_lost_; }, o_.step_deadline))
+      problem("the last broadcast reached " + std::to_string(broadcast_delivered_[last]) + " of " + std::to_string(open_readers_));
     if (const auto rss = rss_kib(o_.server_pid)) rss_peak = std::max(rss_peak, *rss);
     add("broadcast_p50_ms", percentile(delivery_ms_, 50));
     add("broadcast_p99_ms", percentile(delivery_ms_, 99));
@@ -931,12 +963,15 @@ private:
   std::uint32_t facilitator_answer_ = 0;
   std::string facilitator_error_;
   bool facilitator_lost_ = false;
+  unsigned facilitator_drops_ = 0;
   v1::Questionnaire questionnaire_;
 
   std::vector<participant> people_;
   std::size_t next_ = 0;
   unsigned in_flight_ = 0;
   unsigned joined_ = 0;
+  /// Joined, reading, and still connected: who a broadcast should reach.
+  unsigned open_readers_ = 0;
   unsigned join_failed_ = 0;
   unsigned closed_by_server_ = 0;
   std::string first_failure_;
