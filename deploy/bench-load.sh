@@ -6,12 +6,15 @@
 # (each figure the median of the runs, with its range) and a line naming the machine.
 #
 # Usage: bash deploy/bench-load.sh [--quick] [--runs N] [--runs-large N] [--servers dyad,peer,floor]
-#                                  [--no-install]
+#                                  [--only hold,churn,feedback,slow] [--no-install]
 #   --quick       small sizes and one run, for development (a minute or two)
 #   --runs N      runs per figure (default 3; 1 with --quick)
 #   --runs-large N  runs of the runs with 10,000 people or more (default: --runs)
 #   --servers     which servers to measure (default all three)
+#   --only        which scenarios to run (default all four)
 #   --no-install  skip deploy/install-deps.sh and deploy/web-deps.sh (a machine already set up)
+# The figures are kept in build/release/bench-load/results-TIME.txt; `node
+# client/bench/load_table.mjs FILE…` prints the table of several such files together.
 # The full run takes over an hour, most of it dyad-server's joins (each join sends the
 # facilitator the whole roster) and feedback.
 set -euo pipefail
@@ -21,6 +24,7 @@ quick=0
 runs=
 runs_large=
 servers=dyad,peer,floor
+only=hold,churn,feedback,slow
 install=1
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -28,8 +32,9 @@ while [ $# -gt 0 ]; do
     --runs) runs=$2; shift ;;
     --runs-large) runs_large=$2; shift ;;
     --servers) servers=$2; shift ;;
+    --only) only=$2; shift ;;
     --no-install) install=0 ;;
-    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "deploy/bench-load.sh: unknown option '$1'; see --help." >&2; exit 2 ;;
   esac
   shift
@@ -65,8 +70,9 @@ bin=build/release
 plan=deploy/demo/ruptures-one-day.textproto
 admin_token=bench-load-admin-token-$RANDOM$RANDOM$RANDOM
 work=$(mktemp -d "${TMPDIR:-/tmp}/dyad-bench-load.XXXXXX")
-results=$work/results.txt
-notes=$work/notes.txt
+mkdir -p "$bin/bench-load"
+results=$bin/bench-load/results-$(date -u +%Y%m%dT%H%M%S).txt
+notes=$bin/bench-load/notes-$(date -u +%Y%m%dT%H%M%S).txt
 : >"$results"
 : >"$notes"
 
@@ -127,6 +133,7 @@ stop_server() {
 measure() {
   local kind=$1 label=$2 size=$3 run=$4
   shift 5
+  case ",$only," in *",${label%%_*},"*) ;; *) return 0 ;; esac
   start_server "$kind" || { echo "$kind $label $size: the server did not start" >>"$notes"; return; }
   local extra=()
   if [ "$kind" = dyad ]; then extra=(--admin-token "$admin_token" --plan "$plan"); fi

@@ -2,8 +2,9 @@
 // the median of the runs with their range (min–max), Dyad beside the Node.js `ws` peer and the
 // raw-Asio floor measured in the same session.
 //
-// Input (argument 1): lines "SERVER SCENARIO SIZE RUN FIGURE VALUE", as the script writes them.
-// Usage: node client/bench/load_table.mjs results.txt
+// Input: lines "SERVER SCENARIO SIZE RUN FIGURE VALUE", as the script writes them, from one file
+// or several (runs of different sessions are told apart by file).
+// Usage: node client/bench/load_table.mjs results.txt [more.txt …]
 import { readFileSync } from 'node:fs';
 
 const servers = [['dyad', 'Dyad'], ['peer', 'Node.js ws peer'], ['floor', 'raw-Asio floor']];
@@ -36,8 +37,11 @@ const rows = [
 const data = new Map();  // "server scenario size figure" -> [values]
 const sizes = new Map(); // scenario -> Set of sizes
 const runs = new Map();  // "server scenario size" -> Set of runs
-for (const line of readFileSync(process.argv[2], 'utf8').split('\n')) {
-  const [server, scenario, size, run, figure, value] = line.trim().split(/\s+/);
+const lines = process.argv.slice(2).flatMap((file, i) =>
+  readFileSync(file, 'utf8').split('\n').map((line) => `${i} ${line.trim()}`));
+for (const line of lines) {
+  const [file, server, scenario, size, runInFile, figure, value] = line.split(/\s+/);
+  const run = `${file}.${runInFile}`;
   if (value === undefined) continue;
   const key = `${server} ${scenario} ${size} ${figure}`;
   if (!data.has(key)) data.set(key, []);
