@@ -596,13 +596,17 @@ private:
     p.conn->send(encode(message));
   }
 
-  /// Sends `message` again after a short pause: the server said it is busy (UNAVAILABLE), as a
-  /// page would on the same answer.
+  /// Sends `message` again later: the server said it is busy (UNAVAILABLE, or RATE_LIMITED), and
+  /// the participant's page waits as it does on that answer — 3 s before sending a response
+  /// again (web/src/participant/main.ts), and its reconnection backoff (500 ms doubling, at most
+  /// 15 s, web/src/lib/wire.ts) before greeting again.
   void retry_later(participant& p, v1::ClientMessage message) {
     ++p.retries;
     ++retries_;
     auto timer = std::make_shared<asio::steady_timer>(ioc_);
-    const auto pause = std::chrono::milliseconds(std::min(1000u, 50u << std::min(p.retries, 5u)));
+    const auto pause = message.has_submit_feedback()
+                           ? std::chrono::milliseconds(3000)
+                           : std::chrono::milliseconds(std::min(15000u, 500u << std::min(p.retries - 1, 5u)));
     timer->expires_after(pause);
     timer->async_wait([this, timer, &p, message = std::move(message)](boost::system::error_code ec) mutable {
       if (!ec && p.conn && p.conn->is_open()) request(p, std::move(message));
