@@ -9,7 +9,7 @@
 #                                  [--only hold,churn,feedback,slow] [--no-install]
 #   --quick       small sizes and one run, for development (a minute or two)
 #   --runs N      runs per figure (default 3; 1 with --quick)
-#   --runs-large N  runs of the runs with 10,000 people or more (default: --runs)
+#   --runs-large N  runs of the scenarios with 10,000 people or more (default: --runs)
 #   --servers     which servers to measure (default all three)
 #   --only        which scenarios to run (default all four)
 #   --no-install  skip deploy/install-deps.sh and deploy/web-deps.sh (a machine already set up)
@@ -34,7 +34,7 @@ while [ $# -gt 0 ]; do
     --servers) servers=$2; shift ;;
     --only) only=$2; shift ;;
     --no-install) install=0 ;;
-    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "deploy/bench-load.sh: unknown option '$1'; see --help." >&2; exit 2 ;;
   esac
   shift
