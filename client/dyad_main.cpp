@@ -4,6 +4,7 @@
 #include <string_view>
 #include <vector>
 
+#include "bench/load_command.hpp"
 #include "create_command.hpp"
 #include "export_command.hpp"
 #include "plan_check_command.hpp"
@@ -32,6 +33,9 @@ With a server:
   simulate CODE --server URL --participants N [--answers FILE] [--answer Q=OPT:W,...]
                 [--seed S] [--leave-after ROUNDS]
                              Simulated participants join, follow the rounds and give feedback.
+  bench --target ws://HOST:PORT|tcp://HOST:PORT --scenario hold|feedback|churn|slow
+                [--participants N] [--admin-token T --plan FILE] [--server-pid PID]
+                             One run of the load benchmark (deploy/bench-load.sh runs them all).
 
 Run `dyad COMMAND --help` for the options of one command.
 )";
@@ -52,6 +56,7 @@ int main(int argc, char** argv) {
   if (args[0] == "create") return dyad::cli::create_workshop(rest1);
   if (args[0] == "export") return dyad::cli::export_statistics(rest1);
   if (args[0] == "simulate") return dyad::cli::simulate(rest1);
+  if (args[0] == "bench") return dyad::cli::bench(rest1);
   std::cerr << "dyad: unknown command '" << args[0] << (args.size() >= 2 ? " " + args[1] : "")
             << "'. Run `dyad --help` for the list of commands.\n";
   return 2;

@@ -62,7 +62,7 @@ struct server::impl {
   std::optional<data_dir_lock> lock;
   public_links links;
   address_limiter api_limiter{20, 600};
-  address_limiter upgrade_limiter{10, 300};
+  address_limiter upgrade_limiter{config.ws_connect_rate, config.ws_connect_rate * 30};
   metrics counters;
   core::system_clock clock;
   asio::io_context ioc;

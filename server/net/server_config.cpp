@@ -29,6 +29,15 @@ std::chrono::seconds parse_idle_timeout(std::string_view text) {
   return std::chrono::seconds(value);
 }
 
+double parse_connect_rate(std::string_view text) {
+  unsigned value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || end != text.data() + text.size() || value == 0 || value > 1000000)
+    throw config_error("--ws-connect-rate must be a number of connections per second from 1 to 1000000, not '" +
+                       std::string(text) + "'.");
+  return value;
+}
+
 log_format parse_log_format(std::string_view text) {
   if (text == "text") return log_format::text;
   if (text == "json") return log_format::json;
@@ -101,6 +110,9 @@ Options (each also read from the environment variable in brackets; flags win):
   --threads N            Network threads (DYAD_THREADS, default 2).
   --ws-idle-timeout S    Seconds a WebSocket may stay silent: the server pings it after half of
                          them and closes it after all of them (DYAD_WS_IDLE_TIMEOUT, default 300).
+  --ws-connect-rate N    WebSocket connections one client address may open per second, with a
+                         burst of 30 seconds' worth (DYAD_WS_CONNECT_RATE, default 10). Raise it
+                         for load tests from a few addresses (deploy/bench-load.sh).
   --help                 This text.
 
 Commands for the server's administrator (run as the user that owns the data folder; they work
@@ -152,6 +164,7 @@ parsed_args parse_args(int argc, const char* const argv[], const std::filesystem
   }
   if (auto v = env("DYAD_THREADS"); !v.empty()) c.threads = parse_port(v);
   if (auto v = env("DYAD_WS_IDLE_TIMEOUT"); !v.empty()) c.ws_idle_timeout = parse_idle_timeout(v);
+  if (auto v = env("DYAD_WS_CONNECT_RATE"); !v.empty()) c.ws_connect_rate = parse_connect_rate(v);
 
   bool origins_from_flags = false;
   bool proxies_from_flags = false;
@@ -193,6 +206,7 @@ parsed_args parse_args(int argc, const char* const argv[], const std::filesystem
     }
     else if (name == "threads") c.threads = parse_port(value);
     else if (name == "ws-idle-timeout") c.ws_idle_timeout = parse_idle_timeout(value);
+    else if (name == "ws-connect-rate") c.ws_connect_rate = parse_connect_rate(value);
     else throw config_error("Unknown option --" + name + "; see dyad-server --help.");
   }
   if (c.threads == 0) c.threads = 1;

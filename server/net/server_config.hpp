@@ -47,6 +47,10 @@ struct server_config {
   /// WebSocket idle timeout: the server pings a silent peer after half of it and closes one that
   /// stays silent for all of it. Default: Beast's suggested server value.
   std::chrono::seconds ws_idle_timeout{300};
+  /// WebSocket upgrades one client address may open per second, with a burst of 30 seconds'
+  /// worth: enough for a venue behind one address, a stop for a runaway script. Raised for load
+  /// tests that open thousands of connections from a few loopback addresses.
+  double ws_connect_rate = 10;
 };
 
 /// A configuration mistake, with a sentence saying what to fix.
@@ -64,7 +68,7 @@ struct parsed_args {
 
 /// Reads flags (`--port 8080` or `--port=8080`) over environment variables (DYAD_PORT, DYAD_BIND,
 /// DYAD_DATA_DIR, DYAD_ALLOWED_ORIGINS comma-separated, DYAD_LOG_FORMAT, DYAD_ADMIN_TOKEN,
-/// DYAD_WEB_ROOT, DYAD_DEMO_PLAN, DYAD_WS_IDLE_TIMEOUT, DYAD_PUBLIC_URL, DYAD_TRUSTED_PROXIES
+/// DYAD_WEB_ROOT, DYAD_DEMO_PLAN, DYAD_WS_IDLE_TIMEOUT, DYAD_WS_CONNECT_RATE, DYAD_PUBLIC_URL, DYAD_TRUSTED_PROXIES
 /// comma-separated) over defaults. `default_web_root` is the repository's web/.
 /// Throws config_error.
 parsed_args parse_args(int argc, const char* const argv[], const std::filesystem::path& default_web_root);

@@ -42,6 +42,8 @@ public:
   server_process& operator=(const server_process&) = delete;
 
   std::uint16_t port() const noexcept { return port_; }
+  /// The server's process id (its memory and CPU time are in /proc/PID).
+  pid_t pid() const noexcept { return pid_; }
   /// What it printed at start: the listening line, then the links set apart between two rules.
   const std::string& banner() const noexcept { return banner_; }
   /// SIGTERM, then waits; returns the exit status (128 + signal when killed, -1 on timeout).
