@@ -335,10 +335,19 @@ void audience::send_phase(const core::workshop& w) {
 }
 
 void audience::send_feedback_states(const core::workshop& w) {
-  for (const auto& [pid, peer_id] : connection_of_) {
+  // Two forms only, each serialised once: sent, or not yet.
+  std::shared_ptr<const std::string> frames[2];
+  for (const bool submitted : {false, true}) {
     v1::ServerMessage m;
-    *m.mutable_feedback() = feedback_state_for(w, pid);
-    send(peer_id, std::move(m));
+    m.set_server_ms(time_.now());
+    *m.mutable_feedback() = feedback_state_for(w, {});
+    m.mutable_feedback()->set_submitted(submitted);
+    frames[submitted ? 1 : 0] = std::make_shared<const std::string>(m.SerializeAsString());
+  }
+  for (const auto& [pid, peer_id] : connection_of_) {
+    const auto c = connections_.find(peer_id);
+    if (c == connections_.end()) continue;
+    if (auto link = c->second.link.lock()) link->deliver(frames[w.feedback().has_submitted(pid) ? 1 : 0]);
   }
   v1::ServerMessage m;
   *m.mutable_feedback() = feedback_state_for_facilitator(w);

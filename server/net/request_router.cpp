@@ -261,14 +261,12 @@ void request_router::participant_request(std::uint64_t peer_id, const std::strin
         });
       }
       auto events = std::move(r->events);
-      actor_.commit(events, [this, peer_id, rid, pid, events](core::status s) {
+      actor_.commit(events, [this, peer_id, rid, events](core::status s) {
         if (!s) return reply_error(peer_id, rid, v1::ERROR_CODE_UNAVAILABLE,
                                    "Your feedback could not be saved just now and was not counted; please send it again.");
         metrics_.feedback_submissions_total.fetch_add(1, std::memory_order_relaxed);
+        // The Ack is all the page needs to say thank you; its snapshot on a resume says so too.
         reply_ack(peer_id, rid);
-        v1::ServerMessage state;
-        *state.mutable_feedback() = feedback_state_for(actor_.workshop(), pid);
-        audience_.send(peer_id, std::move(state));
         publish_(events);
       });
       return;
