@@ -51,3 +51,19 @@ if wants fuzz; then
     ctest --preset fuzz
   fi
 fi
+
+# SIGKILL during a feedback burst and connections cut during rounds, against the real server.
+if wants kill || wants cut; then
+  if [ "$mode" = long ]; then moments=50 rounds=10; else moments=6 rounds=3; fi
+  bash deploy/install-deps.sh
+  bash deploy/web-deps.sh
+  cmake --preset ci >/dev/null
+  cmake --build build/ci -j1 --target dyad-server dyad_robustness_tests
+  filter=""
+  wants kill && filter="Robustness.AcknowledgedFeedbackSurvivesSigkillAtRandomMomentsOfABurst"
+  wants cut && filter="${filter:+$filter:}Robustness.CutConnectionsResumeIntoTheirGroupsAndTheLogHoldsEachActionOnce"
+  echo "== $moments SIGKILL moments, $rounds rounds of cut connections${DYAD_ROBUSTNESS_SEED:+, seed $DYAD_ROBUSTNESS_SEED}"
+  start=$(date +%s)
+  DYAD_KILL_MOMENTS=$moments DYAD_CUT_ROUNDS=$rounds build/ci/tests/dyad_robustness_tests --gtest_filter="$filter"
+  echo "== done in $(( $(date +%s) - start )) s"
+fi
