@@ -54,7 +54,7 @@ fi
 
 # SIGKILL during a feedback burst and connections cut during rounds, against the real server.
 if wants kill || wants cut; then
-  if [ "$mode" = long ]; then moments=50 rounds=10; else moments=6 rounds=3; fi
+  if [ "$mode" = long ]; then moments=50 rounds=10; else moments=10 rounds=4; fi
   bash deploy/install-deps.sh
   bash deploy/web-deps.sh
   cmake --preset ci >/dev/null

@@ -28,6 +28,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "core/workshop.hpp"
@@ -111,7 +112,7 @@ protected:
 
 TEST_F(Robustness, AcknowledgedFeedbackSurvivesSigkillAtRandomMomentsOfABurst) {
   const auto seed = the_seed("SIGKILL during a feedback burst");
-  const auto moments = env_number("DYAD_KILL_MOMENTS", 6);
+  const auto moments = env_number("DYAD_KILL_MOMENTS", 10);
   constexpr std::size_t people_count = 24;
   std::mt19937_64 rng(seed);
   std::size_t acked_total = 0, stored_unacked_total = 0;
@@ -173,7 +174,7 @@ TEST_F(Robustness, AcknowledgedFeedbackSurvivesSigkillAtRandomMomentsOfABurst) {
       auto resumed = await(link->resume(people[i].snapshot.resume_token()), "resume " + std::to_string(i));
       ASSERT_TRUE(resumed.has_participant_snapshot()) << "person " << i << ": " << describe(resumed);
       const bool stored = resumed.participant_snapshot().feedback().submitted();
-      if (acked[i]) EXPECT_TRUE(stored) << "person " << i << "'s acknowledged submission was lost";
+      EXPECT_TRUE(stored || !acked[i]) << "person " << i << "'s acknowledged submission was lost";
       if (stored) ++stored_before_retries;
       auto retry = await(link->submit_feedback(submission(i), form_of(i)), "retry " + std::to_string(i));
       EXPECT_TRUE(retry.has_ack()) << "person " << i << "'s retry: " << describe(retry);
@@ -222,7 +223,7 @@ v1::FacilitatorSnapshot comparable(v1::FacilitatorSnapshot s) {
 
 TEST_F(Robustness, CutConnectionsResumeIntoTheirGroupsAndTheLogHoldsEachActionOnce) {
   const auto seed = the_seed("connections cut during rounds");
-  const auto rounds = env_number("DYAD_CUT_ROUNDS", 3);
+  const auto rounds = env_number("DYAD_CUT_ROUNDS", 4);
   constexpr std::size_t people_count = 12;
   std::mt19937_64 rng(seed);
   const auto data = dir_.path() / "data";
@@ -238,10 +239,8 @@ TEST_F(Robustness, CutConnectionsResumeIntoTheirGroupsAndTheLogHoldsEachActionOn
   std::set<std::pair<std::uint32_t, std::string>> acked_done, unsure_done;
   std::size_t cuts = 0, in_flight_cuts = 0;
 
+  // What a dashboard opened now is shown (every request before it has been answered).
   const auto snapshot = [&] {
-    auto dashboard = attach(w);
-    auto answer = ask(*dashboard, ping(0));  // in order after everything before it
-    dashboard->close();
     auto link = open(w.code());
     auto s = await(link->attach_facilitator(w.facilitator_token()), "attach");
     link->close();
