@@ -2,7 +2,9 @@
 // (deploy/soak.sh): a workshop from the demo plan, a dashboard, participants joining on their own
 // connections, three rounds with "we're done", help asked and withdrawn, the clock extended and
 // moved on, a page cut and resumed, then feedback from everyone and closing. Every request must be
-// answered as a day expects; anything else stops the loop with the reason.
+// answered as a day expects; anything else stops the loop with the reason. Every page comes from
+// 127.0.0.1, so the days are paced under the server's per-address limit on WebSocket upgrades
+// (10 a second): a venue behind one address does not open hundreds of pages a minute for hours.
 // Usage: dyad_soak_day http://HOST:PORT ADMIN_TOKEN PLAN SECONDS [PARTICIPANTS]
 
 #include <chrono>
@@ -14,6 +16,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "dyad/v1/feedback.pb.h"
@@ -62,7 +65,11 @@ v1::FeedbackResponse form_of(std::size_t i) {
   return r;
 }
 
-void one_day(dyad::client::client_runtime& runtime, const dyad::client::server_address& server, const std::string& admin_token,
+/// WebSocket upgrades a second the days stay under (the server allows one address 10).
+constexpr double upgrades_per_second = 8;
+
+/// Opens a day makes; returns how many pages it opened.
+std::size_t one_day(dyad::client::client_runtime& runtime, const dyad::client::server_address& server, const std::string& admin_token,
              const std::string& plan, std::size_t participants, std::uint64_t day) {
   dyad::client::http_api http(server);
   dyad::client::client_error error;
@@ -137,6 +144,7 @@ void one_day(dyad::client::client_runtime& runtime, const dyad::client::server_a
   if (!summary) throw std::runtime_error("summary export failed: " + error.message);
   for (auto& p : people) p.link->close();
   dashboard->close();
+  return 1 + participants + 3;  // the dashboard, every page, a page reopened per round
 }
 
 }  // namespace
@@ -161,7 +169,12 @@ int main(int argc, char** argv) {
   std::uint64_t days = 0;
   const auto started = std::chrono::steady_clock::now();
   try {
-    while (std::chrono::steady_clock::now() < until) one_day(runtime, *server, admin_token, plan, participants, days++);
+    while (std::chrono::steady_clock::now() < until) {
+      const auto day_started = std::chrono::steady_clock::now();
+      const auto opened = one_day(runtime, *server, admin_token, plan, participants, days++);
+      std::this_thread::sleep_until(day_started + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                                      std::chrono::duration<double>(static_cast<double>(opened) / upgrades_per_second)));
+    }
   } catch (const std::exception& e) {
     std::cerr << "dyad_soak_day: day " << days << " failed: " << e.what() << "\n";
     return 1;
