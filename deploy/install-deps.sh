@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages Dyad builds and runs with. Idempotent: when everything is
 # present it installs nothing and says so. Works as root, or through sudo otherwise.
-# Usage: bash deploy/install-deps.sh [--tests]   (--tests adds Chromium and nginx for the tests)
+# Usage: bash deploy/install-deps.sh [--tests|--fuzz]
+#   --tests adds Chromium and nginx for the tests, and clang-14 with libFuzzer for the fuzz target
+#   --fuzz adds only clang-14 with libFuzzer (deploy/robustness.sh)
 set -euo pipefail
 
 packages=(
@@ -22,6 +24,8 @@ command -v npm >/dev/null 2>&1 || packages+=(npm)
 # tests run nginx by themselves and need none: `systemctl disable --now nginx` stops it.) The
 # service's unit is checked offline by systemd-analyze, from the systemd package.
 [ "${1:-}" = "--tests" ] && packages+=(chromium zbar-tools nginx openssl systemd)
+# The frame fuzzer (tests/fuzz, the `fuzz` preset) is built by Debian's clang 14 with its libFuzzer.
+case "${1:-}" in --tests|--fuzz) packages+=(clang-14 libfuzzer-14-dev) ;; esac
 
 missing=()
 for p in "${packages[@]}"; do

@@ -365,6 +365,10 @@ int server::run() {
   for (unsigned i = 1; i < s.config.threads; ++i) threads.emplace_back([&s] { s.ioc.run(); });
   s.ioc.run();
   for (auto& t : threads) t.join();
+  // The accounts' thread may be in the middle of a workspace sweep that waits on the store: it
+  // finishes while the store still runs (stopped after it, the store would drop the sweep's
+  // read and leave the thread waiting out its 30 s timeout before the process could exit).
+  if (s.account_api) s.account_api->stop();
   // Every acknowledged change is already committed; this waits for any commit still running.
   s.store->stop();
   spdlog::info("stopped");

@@ -9,6 +9,7 @@
 #include <atomic>
 
 #include "dyad/v1/wire.pb.h"
+#include "net/client_frame.hpp"
 #include "net/metrics.hpp"
 #include "net/wire_mapping.hpp"
 #include "net/workshop_host.hpp"
@@ -156,24 +157,15 @@ void websocket_session::on_read(beast::error_code ec, std::size_t) {
     (void)request.ParseFromString(bytes);  // best effort, only to echo the request id
     refuse(request.request_id(), v1::ERROR_CODE_RATE_LIMITED,
            "Too many requests; slow down (at most 20 a second) and retry.");
-  } else if (!binary) {
-    ++refused_in_row_;
-    refuse(0, v1::ERROR_CODE_MALFORMED, "Send binary frames holding a dyad.v1.ClientMessage; text frames are not accepted.");
-  } else if (!request.ParseFromString(bytes)) {
-    ++refused_in_row_;
-    refuse(0, v1::ERROR_CODE_MALFORMED, "That frame is not a dyad.v1.ClientMessage; check the client's protocol version.");
-  } else if (request.request_id() == 0) {
-    // 0 marks the server's own events: an answer to it could not be told from one.
-    ++refused_in_row_;
-    refuse(0, v1::ERROR_CODE_MALFORMED,
-           "Every request needs a request_id other than 0, unique on the connection; 0 is kept for the server's events.");
-  } else if (request.kind_case() == v1::ClientMessage::KIND_NOT_SET) {
-    ++refused_in_row_;
-    refuse(request.request_id(), v1::ERROR_CODE_UNKNOWN_MESSAGE,
-           "This server does not know that request; the page may be newer than the server — reload it.");
   } else {
-    refused_in_row_ = 0;
-    host_->handle(id_, std::move(request));
+    auto decoded = decode_client_frame(bytes, binary);
+    if (auto* refusal = std::get_if<frame_refusal>(&decoded)) {
+      ++refused_in_row_;
+      refuse(refusal->request_id, refusal->code, std::move(refusal->message));
+    } else {
+      refused_in_row_ = 0;
+      host_->handle(id_, std::move(std::get<v1::ClientMessage>(decoded)));
+    }
   }
   if (refused_in_row_ > max_refused_in_row) {
     spdlog::warn("connection {}: too many refused frames in a row; closed (client={})", id_, client_);

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# The robustness suite beyond the test command: the frame fuzzer for 10 million executions, the
+# SIGKILL-during-a-feedback-burst test at 50 random moments, and the cut-connections test over
+# more rounds. Each part prints its figures; a failure prints the seed or input that replays it.
+#
+# Usage: bash deploy/robustness.sh --long [--only fuzz|kill|cut] [--fuzz-runs N] [--fuzz-max-time S]
+#        bash deploy/robustness.sh --short       (what the test command runs, on its own)
+# The fuzz part builds the `fuzz` preset (clang-14, libFuzzer); the others the `ci` preset.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+mode="" only="" fuzz_runs=10000000 fuzz_max_time=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --long) mode=long ;;
+    --short) mode=short ;;
+    --only) only=$2; shift ;;
+    --fuzz-runs) fuzz_runs=$2; shift ;;
+    --fuzz-max-time) fuzz_max_time=$2; shift ;;
+    *) echo "deploy/robustness.sh: unknown option $1 (see the usage at the top of the file)" >&2; exit 2 ;;
+  esac
+  shift
+done
+[ -n "$mode" ] || { echo "usage: bash deploy/robustness.sh --long|--short [--only fuzz|kill|cut]" >&2; exit 2; }
+wants() { [ -z "$only" ] || [ "$only" = "$1" ]; }
+
+if wants fuzz; then
+  bash deploy/install-deps.sh --fuzz
+  cmake --preset fuzz >/dev/null
+  cmake --build --preset fuzz -j1
+  fuzz_dir=build/fuzz/tests/fuzz
+  # Measured on this target: libFuzzer's entropic schedule spent 3/4 of the time updating its
+  # feature frequencies, and a leak check after every input ran LeakSanitizer on each one (Asio
+  # keeps recycled handler memory from one input to the next, so the counts never balance):
+  # together 10× slower. Leaks are still checked once, when the run ends.
+  fuzz_speed="-entropic=0 -detect_leaks=0"
+  if [ "$mode" = long ]; then
+    work=build/fuzz/long-run
+    echo "== frame fuzzer: $fuzz_runs executions (max time ${fuzz_max_time}s, 0 = none), corpus in $work"
+    start=$(date +%s)
+    set +e
+    ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+      bash deploy/fuzz_run.sh "$PWD/$fuzz_dir/dyad_frame_fuzzer" "$PWD/$fuzz_dir/seeds" "$PWD/$fuzz_dir/frame_fuzzer.dict" \
+      "$PWD/$work" -runs="$fuzz_runs" -max_total_time="$fuzz_max_time" -rss_limit_mb=4096 $fuzz_speed >"$work.log" 2>&1
+    status=$?
+    set -e
+    grep -E '^#[0-9]+ +(pulse|DONE)|^stat::|^Done|SUMMARY|^frame_fuzzer:|^==[0-9]+==' "$work.log" | tail -30
+    echo "== frame fuzzer: exit $status after $(( $(date +%s) - start )) s; the whole log is $work.log"
+    [ "$status" -eq 0 ] || exit "$status"
+  else
+    ctest --preset fuzz
+  fi
+fi
+
+# SIGKILL during a feedback burst and connections cut during rounds, against the real server.
+if wants kill || wants cut; then
+  if [ "$mode" = long ]; then moments=50 rounds=10; else moments=10 rounds=4; fi
+  bash deploy/install-deps.sh
+  bash deploy/web-deps.sh
+  cmake --preset ci >/dev/null
+  cmake --build build/ci -j1 --target dyad-server dyad_robustness_tests
+  filter=""
+  wants kill && filter="Robustness.AcknowledgedFeedbackSurvivesSigkillAtRandomMomentsOfABurst"
+  wants cut && filter="${filter:+$filter:}Robustness.CutConnectionsResumeIntoTheirGroupsAndTheLogHoldsEachActionOnce"
+  echo "== $moments SIGKILL moments, $rounds rounds of cut connections${DYAD_ROBUSTNESS_SEED:+, seed $DYAD_ROBUSTNESS_SEED}"
+  start=$(date +%s)
+  DYAD_KILL_MOMENTS=$moments DYAD_CUT_ROUNDS=$rounds build/ci/tests/dyad_robustness_tests --gtest_filter="$filter"
+  echo "== done in $(( $(date +%s) - start )) s"
+fi
