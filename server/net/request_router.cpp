@@ -155,12 +155,14 @@ void request_router::greet_resume(std::uint64_t peer_id, std::uint64_t rid, cons
     return reply_error(peer_id, rid, v1::ERROR_CODE_WRONG_STATE, "You left this workshop; join again with your name to come back.");
   // Someone away stays away when their page reconnects; anyone else is present again, stored
   // together with the others coming back at the same time.
+  resume_started(*pid);
   if (p != nullptr && p->presence != v1::PRESENCE_AWAY && p->presence != v1::PRESENCE_PRESENT) {
     back_.push_back({peer_id, rid, *pid, resume.resume_token()});
     if (!std::exchange(back_queued_, true)) later_([this] { store_back(); });
     return;
   }
   actor_.commit({}, [this, peer_id, rid, pid = *pid, token = resume.resume_token()](core::status s) {
+    resume_answered(pid);
     if (!s) return reply_error(peer_id, rid, v1::ERROR_CODE_UNAVAILABLE,
                                "The server could not save your return; try again in a moment.");
     audience_.close_other_connection(pid, peer_id, "You opened this workshop in another window; this one is closed.");
@@ -178,12 +180,16 @@ void request_router::store_back() {
   for (const auto& r : waiting) ids.push_back(r.participant_id);
   auto changed = actor_.workshop().set_presence_of(ids, v1::PRESENCE_PRESENT);
   if (!changed) {
-    for (const auto& r : waiting) reply_error(r.peer_id, r.rid, changed.err());
+    for (const auto& r : waiting) {
+      resume_answered(r.participant_id);
+      reply_error(r.peer_id, r.rid, changed.err());
+    }
     return;
   }
   auto events = std::move(*changed);
   actor_.commit(events, [this, waiting = std::move(waiting), events](core::status s) {
     for (const auto& r : waiting) {
+      resume_answered(r.participant_id);
       if (!s) {
         reply_error(r.peer_id, r.rid, v1::ERROR_CODE_UNAVAILABLE, "The server could not save your return; try again in a moment.");
         continue;
@@ -350,6 +356,11 @@ void request_router::on_detach(std::uint64_t peer_id) {
   if (const auto pid = audience_.remove(peer_id)) note_gone(*pid);
 }
 
+void request_router::resume_answered(const std::string& participant_id) {
+  const auto it = resuming_.find(participant_id);
+  if (it != resuming_.end() && --it->second == 0) resuming_.erase(it);
+}
+
 void request_router::note_gone(const std::string& participant_id) {
   gone_.insert(participant_id);
   if (!std::exchange(gone_queued_, true)) later_([this] { store_gone(); });
@@ -361,7 +372,7 @@ void request_router::store_gone() {
   auto& w = actor_.workshop();
   std::vector<std::string> ids;
   for (const auto& pid : gone_) {
-    if (audience_.connected(pid)) continue;  // back on another connection already
+    if (audience_.connected(pid) || resuming_.contains(pid)) continue;  // back, or coming back, on another connection
     const auto* p = w.people().find(pid);
     if (p != nullptr && p->presence == v1::PRESENCE_PRESENT) ids.push_back(pid);  // away or left stays so
   }

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -91,6 +92,11 @@ private:
   };
   std::vector<resuming> back_;
   bool back_queued_ = false;
+  // Participants whose resume is being answered: a close of their old connection meanwhile does
+  // not make them disconnected.
+  std::map<std::string, unsigned> resuming_;
+  void resume_started(const std::string& participant_id) { ++resuming_[participant_id]; }
+  void resume_answered(const std::string& participant_id);
 };
 
 }  // namespace dyad::net
