@@ -90,7 +90,7 @@ void refuse_websocket(beast::tcp_stream&& stream, http_request upgrade, int code
 
 websocket_session::websocket_session(beast::tcp_stream&& stream, std::shared_ptr<workshop_host> host, metrics& counters,
                                      std::chrono::seconds idle_timeout, std::string client)
-    : ws_(std::move(stream)),
+    : ws_(stream.release_socket()),
       host_(std::move(host)),
       metrics_(counters),
       id_(next_session_id.fetch_add(1)),
@@ -102,11 +102,10 @@ websocket_session::~websocket_session() {
 }
 
 void websocket_session::run(http_request upgrade) {
-  beast::get_lowest_layer(ws_).expires_never();  // the websocket's own timeouts take over
   // Answers are small frames that often follow an event: with Nagle's algorithm an answer waits
   // for the client's delayed ACK of the event (~40 ms on Linux) before it is sent.
   beast::error_code ignored;
-  beast::get_lowest_layer(ws_).socket().set_option(asio::ip::tcp::no_delay(true), ignored);
+  ws_.next_layer().set_option(asio::ip::tcp::no_delay(true), ignored);
   // Beast's suggested handshake timeout and keep-alive pings (sent after half the idle time), with
   // the configured idle timeout: a peer silent for all of it is closed.
   auto timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
@@ -219,7 +218,8 @@ void websocket_session::queue(std::shared_ptr<const std::string> frame) {
     metrics_.slow_clients_dropped_total.fetch_add(1, std::memory_order_relaxed);
     spdlog::warn("connection {}: send queue full ({} frames); dropped (client={})", id_, waiting(), client_);
     closed_ = true;
-    beast::get_lowest_layer(ws_).close();
+    beast::error_code ignored;
+    ws_.next_layer().close(ignored);
     return;
   }
   queued_bytes_ += frame->size();

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/websocket/stream.hpp>
@@ -65,7 +66,10 @@ private:
   void leave_host();
   void fail(boost::beast::error_code ec, const char* what);
 
-  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+  // Over the plain socket, not beast::tcp_stream: the websocket stream keeps its own timeouts,
+  // and every frame written skips the stream's timer bookkeeping (thousands of frames per
+  // broadcast).
+  boost::beast::websocket::stream<boost::asio::ip::tcp::socket> ws_;
   std::shared_ptr<workshop_host> host_;
   metrics& metrics_;
   const std::uint64_t id_;
