@@ -2,6 +2,7 @@
 
 // The figures of closed runs, computed once from the log rather than at every report.
 
+#include <deque>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -16,10 +17,15 @@ namespace dyad::net {
 /// What the reports need of a closed run: its series, the run as one run of its series (plan,
 /// day, released responses, seed) and its own statistics. A closed run's released responses,
 /// plan and day never change again (erasing names leaves the figures as they were), so they are
-/// computed once, from one replay of its log, and kept for the life of the process. Open runs
-/// are never kept: their figures move with every release. Thread-safe.
+/// computed once, from one replay of its log, and kept. Open runs are never kept: their figures
+/// move with every release. At most `max_runs` are kept, the runs kept longest going first, so a
+/// server that hosts run after run does not grow: a run let go is replayed again when asked for.
+/// Thread-safe.
 class closed_run_cache {
 public:
+  /// A run kept with its plan and transcripts is tens of KiB: a few MiB at most.
+  static constexpr std::size_t max_runs = 64;
+
   struct entry {
     std::string series;
     core::series_run run;
@@ -38,6 +44,8 @@ public:
 private:
   mutable std::mutex mutex_;
   std::map<std::string, entry> runs_;
+  // The codes kept, oldest first.
+  std::deque<std::string> order_;
 };
 
 }  // namespace dyad::net

@@ -44,5 +44,16 @@ TEST(ClosedRunCache, KeepsARunsFiguresWithItsStatisticsComputedOnce) {
   EXPECT_EQ(cache.size(), 1U);
 }
 
+TEST(ClosedRunCache, KeepsAtMostMaxRunsLettingTheOldestGo) {
+  closed_run_cache cache;
+  const auto total = closed_run_cache::max_runs + 5;
+  for (std::size_t i = 0; i < total; ++i) cache.keep("RUN-" + std::to_string(i), "practice-day", run_with("RUN", 1));
+  cache.keep("RUN-" + std::to_string(total - 1), "practice-day", run_with("RUN", 2));  // kept again: still one
+  EXPECT_EQ(cache.size(), closed_run_cache::max_runs) << "the cache grows with every run";
+  for (std::size_t i = 0; i < 5; ++i) EXPECT_FALSE(cache.find("RUN-" + std::to_string(i))) << "the oldest were kept";
+  EXPECT_TRUE(cache.find("RUN-5"));
+  EXPECT_EQ(cache.find("RUN-" + std::to_string(total - 1))->run.responses.size(), 2U);
+}
+
 }  // namespace
 }  // namespace dyad::net
