@@ -1,5 +1,6 @@
 #include "net/logging.hpp"
 
+#include <google/protobuf/stubs/logging.h>
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
@@ -35,6 +36,14 @@ public:
   std::unique_ptr<custom_flag_formatter> clone() const override { return std::make_unique<json_escaped_message>(); }
 };
 
+// Protobuf's own messages (a client's frame with a string that is not UTF-8, say) go through the
+// same logger, so a JSON log stays one object per line. The session already logs the refusal
+// itself at info, so protobuf's account of why a frame did not parse is a detail for debugging.
+void log_protobuf(google::protobuf::LogLevel level, const char* file, int line, const std::string& message) {
+  const auto at = level >= google::protobuf::LOGLEVEL_FATAL ? spdlog::level::critical : spdlog::level::debug;
+  spdlog::log(at, "protobuf ({}:{}): {}", file, line, message);
+}
+
 }  // namespace
 
 void setup_logging(log_format format) {
@@ -51,6 +60,7 @@ void setup_logging(log_format format) {
   logger->set_level(spdlog::level::info);
   logger->flush_on(spdlog::level::info);
   spdlog::set_default_logger(std::move(logger));
+  google::protobuf::SetLogHandler(&log_protobuf);
 }
 
 }  // namespace dyad::net

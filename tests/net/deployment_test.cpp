@@ -14,9 +14,11 @@
 #include <atomic>
 #include <fstream>
 #include <regex>
+#include <sstream>
 #include <thread>
 
 #include "cli/cli_runner.hpp"
+#include "net/raw_ws_client.hpp"
 #include "net/server_fixture.hpp"
 
 namespace dyad::test {
@@ -562,6 +564,31 @@ TEST_F(Deployment, TheAdminTokenIsKeptAsAHashAcrossRestartsAndResetByTheOperator
   const auto usage = server_command({"admin-token", "--data-dir", data.string()});
   EXPECT_EQ(usage.exit_code, 2) << usage.err;
   EXPECT_NE(usage.err.find("admin-token --reset"), std::string::npos) << usage.err;
+}
+
+
+TEST_F(Deployment, JsonLogsStayOneObjectPerLineWhateverAFrameHolds) {
+  start({"--log-format", "json"});
+  const auto w = create_workshop();
+  {
+    raw_ws_client client(server_->port(), w.code());
+    // A name that is not UTF-8: the frame does not parse as a ClientMessage, and protobuf says why.
+    v1::ClientMessage join;
+    join.set_request_id(1);
+    join.mutable_join()->set_display_name(std::string("Ana \xff\xfe", 6));
+    client.send(join);
+    const auto answer = client.read_message();
+    ASSERT_TRUE(answer.has_value()) << "no answer to a malformed frame";
+    EXPECT_EQ(answer->error().code(), v1::ERROR_CODE_MALFORMED) << answer->ShortDebugString();
+  }
+  expect_logged("refused: ERROR_CODE_MALFORMED");
+  std::istringstream lines(server_->logs());
+  std::size_t count = 0;
+  for (std::string line; std::getline(lines, line);) {
+    ++count;
+    EXPECT_TRUE(line.starts_with("{\"time\":\"") && line.ends_with("\"}")) << "not a JSON log line: " << line;
+  }
+  EXPECT_GT(count, 3u);
 }
 
 }  // namespace
