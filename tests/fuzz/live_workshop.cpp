@@ -2,6 +2,7 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <google/protobuf/stubs/logging.h>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -153,6 +154,8 @@ v1::ClientMessage resume_request(std::uint64_t rid, std::size_t i) {
 }  // namespace
 
 struct live_workshop::impl {
+  // Protobuf's account of each malformed frame (the server sends it to its logger at debug).
+  google::protobuf::LogSilencer quiet_protobuf;
   core::manual_clock clock{start_ms};
   net::metrics counters;
   net::public_links links;
