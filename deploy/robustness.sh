@@ -4,12 +4,13 @@
 # more rounds. Each part prints its figures; a failure prints the seed or input that replays it.
 #
 # Usage: bash deploy/robustness.sh --long [--only fuzz|kill|cut] [--fuzz-runs N] [--fuzz-max-time S]
+#                                  [--fuzz-jobs J]  (J processes sharing the corpus, N/J runs each)
 #        bash deploy/robustness.sh --short       (what the test command runs, on its own)
 # The fuzz part builds the `fuzz` preset (clang-14, libFuzzer); the others the `ci` preset.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-mode="" only="" fuzz_runs=10000000 fuzz_max_time=0
+mode="" only="" fuzz_runs=10000000 fuzz_max_time=0 fuzz_jobs=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --long) mode=long ;;
@@ -17,6 +18,7 @@ while [ $# -gt 0 ]; do
     --only) only=$2; shift ;;
     --fuzz-runs) fuzz_runs=$2; shift ;;
     --fuzz-max-time) fuzz_max_time=$2; shift ;;
+    --fuzz-jobs) fuzz_jobs=$2; shift ;;
     *) echo "deploy/robustness.sh: unknown option $1 (see the usage at the top of the file)" >&2; exit 2 ;;
   esac
   shift
@@ -36,17 +38,25 @@ if wants fuzz; then
   fuzz_speed="-entropic=0 -detect_leaks=0"
   if [ "$mode" = long ]; then
     work=build/fuzz/long-run
-    echo "== frame fuzzer: $fuzz_runs executions (max time ${fuzz_max_time}s, 0 = none), corpus in $work"
+    echo "== frame fuzzer: $fuzz_runs executions in $fuzz_jobs job(s) (max time ${fuzz_max_time}s, 0 = none), corpus in $work"
     start=$(date +%s)
+    jobs_args=()
+    # libFuzzer's -jobs: that many processes sharing the corpus folder, each running its share.
+    [ "$fuzz_jobs" -gt 1 ] && jobs_args=(-jobs="$fuzz_jobs" -workers="$fuzz_jobs")
     set +e
     ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
       bash deploy/fuzz_run.sh "$PWD/$fuzz_dir/dyad_frame_fuzzer" "$PWD/$fuzz_dir/seeds" "$PWD/$fuzz_dir/frame_fuzzer.dict" \
-      "$PWD/$work" -runs="$fuzz_runs" -max_total_time="$fuzz_max_time" -rss_limit_mb=4096 $fuzz_speed >"$work.log" 2>&1
+      "$PWD/$work" -runs=$(( fuzz_runs / fuzz_jobs )) -max_total_time="$fuzz_max_time" -rss_limit_mb=4096 \
+      $fuzz_speed "${jobs_args[@]}" >"$work.log" 2>&1
     status=$?
     set -e
-    grep -E '^#[0-9]+ +(pulse|DONE)|^stat::|^Done|SUMMARY|^frame_fuzzer:|^==[0-9]+==' "$work.log" | tail -30
-    echo "== frame fuzzer: exit $status after $(( $(date +%s) - start )) s; the whole log is $work.log"
-    [ "$status" -eq 0 ] || exit "$status"
+    # With jobs, libFuzzer copies each job's log (fuzz-N.log in $work) into this one as it ends.
+    grep -E '^#[0-9]+ +(pulse|DONE)|^stat::|^Done|SUMMARY|^frame_fuzzer:|^==[0-9]+==|Job [0-9]+ exited' "$work.log" | tail -30
+    executed=$(awk '/^stat::number_of_executed_units:/ { n += $2 } END { print n + 0 }' "$work.log")
+    # A job that crashed prints no final stats; its crash input is in $work (crash-*).
+    crashes=$(find "$work" -maxdepth 1 -name 'crash-*' -o -maxdepth 1 -name 'leak-*' -o -maxdepth 1 -name 'timeout-*' | wc -l)
+    echo "== frame fuzzer: exit $status after $(( $(date +%s) - start )) s; ${executed:-0} executions in all; $crashes finding(s); the whole log is $work.log"
+    [ "$status" -eq 0 ] && [ "$crashes" -eq 0 ] || exit 1
   else
     ctest --preset fuzz
   fi
