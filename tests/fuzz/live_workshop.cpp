@@ -90,28 +90,62 @@ public:
     return logs_[code].size();
   }
 
+  /// The log as it was before the first input: `code`'s starting events and nothing else. Only
+  /// appends happen between resets, so the starting events are kept in place rather than copied.
   void reset(const std::string& code, const std::vector<v1::WorkshopEvent>& events) {
     std::lock_guard lock(mutex_);
-    logs_.clear();
+    auto& log = logs_[code];
+    if (start_code_ != code || log.size() < events.size()) {
+      logs_.clear();
+      logs_[code] = events;
+      start_code_ = code;
+    } else {
+      std::erase_if(logs_, [&](const auto& entry) { return entry.first != code; });
+      logs_[code].resize(events.size());
+    }
     submitted_.clear();
-    logs_[code] = events;
+  }
+
+  /// The workshop replayed from `code`'s log, read in place.
+  core::result<core::workshop> replay(const core::clock& time, const std::string& code, std::uint64_t seed) {
+    std::lock_guard lock(mutex_);
+    return core::workshop::replay(time, logs_[code], seed);
   }
 
 private:
   std::mutex mutex_;
   std::map<std::string, std::vector<v1::WorkshopEvent>> logs_;
   std::set<std::string> submitted_;
+  std::string start_code_;
+};
+
+/// Parses frames delivered to the fake connections. A frame fanned out to everyone is one shared
+/// string, parsed once however many connections it reaches.
+class frame_reader {
+public:
+  const v1::ServerMessage& read(const std::shared_ptr<const std::string>& frame, std::uint64_t to) {
+    if (frame != frame_) {
+      // Kept alive, so its address cannot come back as another frame's.
+      frame_ = frame;
+      if (!message_.ParseFromString(*frame)) finding("connection " + std::to_string(to) + " was sent a frame that is not a ServerMessage");
+    }
+    return message_;
+  }
+
+private:
+  std::shared_ptr<const std::string> frame_;
+  v1::ServerMessage message_;
 };
 
 /// A connection as the host sees it. Called only on the workshop's strand, which the target's
 /// own thread runs, so it needs no lock.
 class fake_peer final : public net::peer {
 public:
-  explicit fake_peer(std::uint64_t id) : id_(id) {}
+  fake_peer(std::uint64_t id, frame_reader& reader) : id_(id), reader_(reader) {}
 
-  void deliver(std::shared_ptr<const std::string> frame) override { keep(*frame); }
+  void deliver(std::shared_ptr<const std::string> frame) override { keep(std::move(frame)); }
   void close_after(std::shared_ptr<const std::string> last_frame) override {
-    keep(*last_frame);
+    keep(std::move(last_frame));
     closed_ = true;
   }
   std::uint64_t id() const noexcept override { return id_; }
@@ -123,18 +157,25 @@ public:
     return it == answers_.end() ? 0 : it->second;
   }
   const std::map<std::uint64_t, std::size_t>& answers() const noexcept { return answers_; }
-  const v1::ServerMessage& last() const noexcept { return last_; }
+  /// The last frame this connection was sent (none yet: an empty message), valid until the next
+  /// frame is read.
+  const v1::ServerMessage& last() const {
+    static const v1::ServerMessage none;
+    return last_ ? reader_.read(last_, id_) : none;
+  }
 
 private:
-  void keep(const std::string& frame) {
-    if (!last_.ParseFromString(frame)) finding("connection " + std::to_string(id_) + " was sent a frame that is not a ServerMessage");
-    if (last_.request_id() != 0) ++answers_[last_.request_id()];
+  void keep(std::shared_ptr<const std::string> frame) {
+    const auto rid = reader_.read(frame, id_).request_id();
+    if (rid != 0) ++answers_[rid];
+    last_ = std::move(frame);
   }
 
   const std::uint64_t id_;
+  frame_reader& reader_;
   bool closed_ = false;
   std::map<std::uint64_t, std::size_t> answers_;
-  v1::ServerMessage last_;
+  std::shared_ptr<const std::string> last_;
 };
 
 v1::ClientMessage attach_request(std::uint64_t rid) {
@@ -157,6 +198,7 @@ struct live_workshop::impl {
   // Protobuf's account of each malformed frame (the server sends it to its logger at debug).
   google::protobuf::LogSilencer quiet_protobuf;
   core::manual_clock clock{start_ms};
+  frame_reader reader;
   net::metrics counters;
   net::public_links links;
   boost::asio::io_context ioc;
@@ -193,7 +235,7 @@ struct live_workshop::impl {
   }
 
   std::shared_ptr<fake_peer> connect() {
-    auto p = std::make_shared<fake_peer>(next_peer_id++);
+    auto p = std::make_shared<fake_peer>(next_peer_id++, reader);
     host->attach(p);
     all_peers.push_back(p);
     return p;
@@ -268,9 +310,7 @@ struct live_workshop::impl {
     std::string in_memory;
     host->inspect([&](const core::workshop& w) { in_memory = net::facilitator_snapshot(w, links).SerializeAsString(); });
     barrier();
-    auto stored = log->load(workshop_facts::code);
-    if (!stored) finding("the log could not be read: " + stored.err().message);
-    auto replayed = core::workshop::replay(clock, *stored, 11);
+    auto replayed = log->replay(clock, workshop_facts::code, 11);
     if (!replayed) finding("the stored log does not replay: " + replayed.err().message);
     if (net::facilitator_snapshot(*replayed, links).SerializeAsString() != in_memory)
       finding("the workshop in memory differs from the one replayed from its log");
