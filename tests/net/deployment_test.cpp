@@ -7,7 +7,6 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <sqlite3.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -20,6 +19,7 @@
 #include "cli/cli_runner.hpp"
 #include "net/raw_ws_client.hpp"
 #include "net/server_fixture.hpp"
+#include "net/store_integrity.hpp"
 
 namespace dyad::test {
 namespace {
@@ -310,22 +310,6 @@ TEST_F(Deployment, LostFacilitatorLinkIsReplacedAndTheOldOneRefused) {
   const auto closed_token = token_in(r.out, w.code());
   EXPECT_EQ(http().get("/api/workshops/" + w.code() + "/statistics", offline_token).first, 401);
   EXPECT_EQ(http().get("/api/workshops/" + w.code() + "/statistics", closed_token).first, 200);
-}
-
-/// PRAGMA integrity_check of a file, through SQLite itself.
-std::string integrity_of(const std::filesystem::path& file) {
-  sqlite3* db = nullptr;
-  if (sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
-    sqlite3_close(db);
-    return "cannot open";
-  }
-  sqlite3_stmt* s = nullptr;
-  std::string out;
-  if (sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &s, nullptr) == SQLITE_OK)
-    while (sqlite3_step(s) == SQLITE_ROW) out += reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
-  sqlite3_finalize(s);
-  sqlite3_close(db);
-  return out;
 }
 
 TEST_F(Deployment, BackupWhileFeedbackArrivesKeepsEverySubmissionAcknowledgedBeforeIt) {

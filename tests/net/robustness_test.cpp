@@ -12,7 +12,6 @@
 
 #include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 
 #include <algorithm>
 #include <chrono>
@@ -34,7 +33,9 @@
 #include "core/workshop.hpp"
 #include "dyad/v1/feedback.pb.h"
 #include "net/public_url.hpp"
+#include "net/demo_forms.hpp"
 #include "net/server_fixture.hpp"
+#include "net/store_integrity.hpp"
 #include "net/workshop_views.hpp"
 #include "store/sqlite_event_log.hpp"
 
@@ -56,37 +57,6 @@ std::uint64_t the_seed(const char* test) {
 }
 
 std::string demo_plan() { return read_text(std::string(DYAD_SOURCE_DIR) + "/deploy/demo/ruptures-one-day.textproto"); }
-
-/// PRAGMA integrity_check of a store file, through SQLite itself.
-std::string integrity_of(const std::filesystem::path& file) {
-  sqlite3* db = nullptr;
-  if (sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
-    sqlite3_close(db);
-    return "cannot open " + file.string();
-  }
-  sqlite3_stmt* s = nullptr;
-  std::string out;
-  if (sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &s, nullptr) == SQLITE_OK)
-    while (sqlite3_step(s) == SQLITE_ROW) out += reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
-  sqlite3_finalize(s);
-  sqlite3_close(db);
-  return out;
-}
-
-/// A whole form of the demo plan, varied by `i`.
-v1::FeedbackResponse form_of(std::size_t i) {
-  v1::FeedbackResponse r;
-  auto choice = [&](const std::string& q, const std::string& o) {
-    auto* a = r.add_answers();
-    a->set_question_id(q);
-    a->set_option_id(o);
-  };
-  choice("overall", i % 3 == 0 ? "good" : "excellent");
-  choice("recommend", i % 4 == 0 ? "perhaps" : "definitely");
-  choice("cat-therapist", i % 2 == 0 ? "yes" : "no");
-  choice(i % 2 == 0 ? "relevance-cat" : "relevance-non-cat", "extremely");
-  return r;
-}
 
 class Robustness : public server_fixture {
 protected:
@@ -138,7 +108,7 @@ TEST_F(Robustness, AcknowledgedFeedbackSurvivesSigkillAtRandomMomentsOfABurst) {
 
     // Everyone at once.
     std::vector<std::future<v1::ServerMessage>> sent;
-    for (std::size_t i = 0; i < people_count; ++i) sent.push_back(people[i].link->submit_feedback(submission(i), form_of(i)));
+    for (std::size_t i = 0; i < people_count; ++i) sent.push_back(people[i].link->submit_feedback(submission(i), demo_form(i)));
     const auto until = std::chrono::steady_clock::now() + answer_deadline;
     for (;;) {
       const auto ready = static_cast<std::size_t>(std::count_if(
@@ -176,7 +146,7 @@ TEST_F(Robustness, AcknowledgedFeedbackSurvivesSigkillAtRandomMomentsOfABurst) {
       const bool stored = resumed.participant_snapshot().feedback().submitted();
       EXPECT_TRUE(stored || !acked[i]) << "person " << i << "'s acknowledged submission was lost";
       if (stored) ++stored_before_retries;
-      auto retry = await(link->submit_feedback(submission(i), form_of(i)), "retry " + std::to_string(i));
+      auto retry = await(link->submit_feedback(submission(i), demo_form(i)), "retry " + std::to_string(i));
       EXPECT_TRUE(retry.has_ack()) << "person " << i << "'s retry: " << describe(retry);
       link->close();
     }

@@ -21,6 +21,7 @@
 
 #include "dyad/v1/feedback.pb.h"
 #include "dyad_client.hpp"
+#include "net/demo_forms.hpp"
 
 namespace {
 
@@ -49,16 +50,7 @@ std::string read_file(const std::string& path) {
 }
 
 v1::FeedbackResponse form_of(std::size_t i) {
-  v1::FeedbackResponse r;
-  auto choice = [&](const std::string& q, const std::string& o) {
-    auto* a = r.add_answers();
-    a->set_question_id(q);
-    a->set_option_id(o);
-  };
-  choice("overall", i % 3 == 0 ? "good" : "excellent");
-  choice("recommend", i % 4 == 0 ? "perhaps" : "definitely");
-  choice("cat-therapist", i % 2 == 0 ? "yes" : "no");
-  choice(i % 2 == 0 ? "relevance-cat" : "relevance-non-cat", "extremely");
+  auto r = dyad::test::demo_form(i);
   auto* text = r.add_answers();
   text->set_question_id("most-useful");
   text->set_text("Practising the repair with a partner, day form " + std::to_string(i));
