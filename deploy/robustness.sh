@@ -5,12 +5,13 @@
 #
 # Usage: bash deploy/robustness.sh --long [--only fuzz|kill|cut] [--fuzz-runs N] [--fuzz-max-time S]
 #                                  [--fuzz-jobs J]  (J processes sharing the corpus, N/J runs each)
+#                                  [--fuzz-keep-corpus]  (merge what the run found into tests/fuzz/corpus)
 #        bash deploy/robustness.sh --short       (what the test command runs, on its own)
 # The fuzz part builds the `fuzz` preset (clang-14, libFuzzer); the others the `ci` preset.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-mode="" only="" fuzz_runs=10000000 fuzz_max_time=0 fuzz_jobs=1
+mode="" only="" fuzz_runs=10000000 fuzz_max_time=0 fuzz_jobs=1 keep_corpus=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --long) mode=long ;;
@@ -19,6 +20,7 @@ while [ $# -gt 0 ]; do
     --fuzz-runs) fuzz_runs=$2; shift ;;
     --fuzz-max-time) fuzz_max_time=$2; shift ;;
     --fuzz-jobs) fuzz_jobs=$2; shift ;;
+    --fuzz-keep-corpus) keep_corpus=1 ;;
     *) echo "deploy/robustness.sh: unknown option $1 (see the usage at the top of the file)" >&2; exit 2 ;;
   esac
   shift
@@ -52,7 +54,7 @@ if wants fuzz; then
     [ "$fuzz_jobs" -gt 1 ] && jobs_args=(-jobs="$fuzz_jobs" -workers="$fuzz_jobs")
     set +e
     ASAN_OPTIONS=detect_leaks=1:$asan_speed UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-      bash deploy/fuzz_run.sh "$PWD/$fuzz_dir/dyad_frame_fuzzer" "$PWD/$fuzz_dir/seeds" "$PWD/$fuzz_dir/frame_fuzzer.dict" \
+      bash deploy/fuzz_run.sh "$PWD/$fuzz_dir/dyad_frame_fuzzer" "$PWD/$fuzz_dir/seeds:$PWD/tests/fuzz/corpus" "$PWD/$fuzz_dir/frame_fuzzer.dict" \
       "$PWD/$work" -runs=$(( fuzz_runs / fuzz_jobs )) -max_total_time="$fuzz_max_time" -rss_limit_mb=4096 \
       $fuzz_speed "${jobs_args[@]}" >"$work.log" 2>&1
     status=$?
@@ -63,6 +65,17 @@ if wants fuzz; then
     # A job that crashed prints no final stats; its crash input is in $work (crash-*).
     crashes=$(find "$work" -maxdepth 1 -name 'crash-*' -o -maxdepth 1 -name 'leak-*' -o -maxdepth 1 -name 'timeout-*' | wc -l)
     echo "== frame fuzzer: exit $status after $(( $(date +%s) - start )) s; ${executed:-0} executions in all; $crashes finding(s); the whole log is $work.log"
+    # The inputs that reached code no earlier input did, kept in the repository: every later run
+    # (this long one and the test command's) starts from them, so a run goes on where the last
+    # one stopped, and what it found is replayed by every test run after.
+    if [ "$keep_corpus" = 1 ] && [ "$crashes" -eq 0 ]; then
+      kept=tests/fuzz/corpus
+      mkdir -p "$kept"
+      before=$(find "$kept" -type f | wc -l)
+      ASAN_OPTIONS=detect_leaks=0:$asan_speed "$fuzz_dir/dyad_frame_fuzzer" -merge=1 -rss_limit_mb=4096 \
+        "$kept" "$work/corpus" >"$work-merge.log" 2>&1
+      echo "== kept corpus: $before -> $(find "$kept" -type f | wc -l) inputs in $kept (commit them)"
+    fi
     [ "$status" -eq 0 ] && [ "$crashes" -eq 0 ] || exit 1
   else
     ctest --preset fuzz
