@@ -10,7 +10,8 @@ cmake --preset ci
 cmake --build --preset ci
 ctest --preset ci --parallel 2
 # The frame fuzzer, built by clang-14 with libFuzzer in its own build folder, for a short run from
-# its generated seeds (deploy/robustness.sh --long runs it for 10 million executions).
+# its generated seeds and the inputs long runs kept in tests/fuzz/corpus (deploy/robustness.sh
+# --long runs it for 10 million executions).
 cmake --preset fuzz
 cmake --build --preset fuzz
 ctest --preset fuzz
