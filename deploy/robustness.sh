@@ -27,6 +27,10 @@ while [ $# -gt 0 ]; do
 done
 [ -n "$mode" ] || { echo "usage: bash deploy/robustness.sh --long|--short [--only fuzz|kill|cut]" >&2; exit 2; }
 wants() { [ -z "$only" ] || [ "$only" = "$1" ]; }
+if [ "$keep_corpus" = 1 ] && { [ "$mode" != long ] || ! wants fuzz; }; then
+  echo "deploy/robustness.sh: --fuzz-keep-corpus keeps a long fuzz run's corpus; use it with --long (and --only fuzz, or no --only)" >&2
+  exit 2
+fi
 
 if wants fuzz; then
   bash deploy/install-deps.sh --fuzz
@@ -40,9 +44,11 @@ if wants fuzz; then
   fuzz_speed="-entropic=0 -detect_leaks=0"
   # AddressSanitizer's allocator, measured on this target (276 corpus inputs, 8 times each, in one
   # process): its default 256 MB quarantine keeps every freed block out of use until 256 MB more
-  # have been freed, so each allocation landed on cold memory and missed the cache. A 2 MB
-  # quarantine still spans many steps' worth of frees (a use after free within an input is still
-  # caught), and 5-frame allocation stacks cost less to record: 1.2-1.3x the executions a second.
+  # have been freed, so each allocation landed on cold, freshly faulted memory (55 page faults an
+  # input against 7). A 2 MB quarantine still spans many steps' worth of frees (a use after free
+  # is caught while less than 2 MB was freed between the free and the use, which within one
+  # request it is), and 5-frame allocation stacks cost less to record: 1.2-1.3x the executions a
+  # second.
   # A finding replays with the default options (`FUZZER crash-…`), with full stacks.
   asan_speed="quarantine_size_mb=2:malloc_context_size=5"
   if [ "$mode" = long ]; then
@@ -63,17 +69,21 @@ if wants fuzz; then
     grep -E '^#[0-9]+ +(pulse|DONE)|^stat::|^Done|SUMMARY|^frame_fuzzer:|^==[0-9]+==|Job [0-9]+ exited' "$work.log" | tail -30
     executed=$(awk '/^stat::number_of_executed_units:/ { n += $2 } END { print n + 0 }' "$work.log")
     # A job that crashed prints no final stats; its crash input is in $work (crash-*).
-    crashes=$(find "$work" -maxdepth 1 -name 'crash-*' -o -maxdepth 1 -name 'leak-*' -o -maxdepth 1 -name 'timeout-*' | wc -l)
+    crashes=$(find "$work" -maxdepth 1 \( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' -o -name 'oom-*' \) | wc -l)
     echo "== frame fuzzer: exit $status after $(( $(date +%s) - start )) s; ${executed:-0} executions in all; $crashes finding(s); the whole log is $work.log"
     # The inputs that reached code no earlier input did, kept in the repository: every later run
     # (this long one and the test command's) starts from them, so a run goes on where the last
-    # one stopped, and what it found is replayed by every test run after.
+    # one stopped, and what it found is replayed by every test run after. A run stopped early
+    # (Ctrl-C) is kept too; a run with a finding is not.
     if [ "$keep_corpus" = 1 ] && [ "$crashes" -eq 0 ]; then
       kept=tests/fuzz/corpus
       mkdir -p "$kept"
       before=$(find "$kept" -type f | wc -l)
-      ASAN_OPTIONS=detect_leaks=0:$asan_speed "$fuzz_dir/dyad_frame_fuzzer" -merge=1 -rss_limit_mb=4096 \
-        "$kept" "$work/corpus" >"$work-merge.log" 2>&1
+      if ! ASAN_OPTIONS=detect_leaks=0:$asan_speed "$fuzz_dir/dyad_frame_fuzzer" -merge=1 -rss_limit_mb=4096 \
+        "$kept" "$work/corpus" >"$work-merge.log" 2>&1; then
+        echo "== keeping the corpus failed; $kept may hold part of it; see $work-merge.log" >&2
+        exit 1
+      fi
       echo "== kept corpus: $before -> $(find "$kept" -type f | wc -l) inputs in $kept (commit them)"
     fi
     [ "$status" -eq 0 ] && [ "$crashes" -eq 0 ] || exit 1
