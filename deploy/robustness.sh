@@ -71,7 +71,7 @@ if wants fuzz; then
     # A job that crashed prints no final stats; its crash input is in $work (crash-*).
     crashes=$(find "$work" -maxdepth 1 \( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' -o -name 'oom-*' \) | wc -l)
     echo "== frame fuzzer: exit $status after $(( $(date +%s) - start )) s; ${executed:-0} executions in all; $crashes finding(s); the whole log is $work.log"
-    # The inputs that reached code no earlier input did, kept in the repository: every later run
+    # The inputs that add coverage the kept ones lack, kept in the repository: every later run
     # (this long one and the test command's) starts from them, so a run goes on where the last
     # one stopped, and what it found is replayed by every test run after. A run stopped early
     # (Ctrl-C) is kept too; a run with a finding is not.
