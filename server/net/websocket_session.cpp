@@ -1,5 +1,6 @@
 #include "net/websocket_session.hpp"
 
+#include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/version.hpp>
@@ -10,6 +11,7 @@
 
 #include "dyad/v1/wire.pb.h"
 #include "net/client_frame.hpp"
+#include "net/handler_memory.hpp"
 #include "net/metrics.hpp"
 #include "net/wire_mapping.hpp"
 #include "net/workshop_host.hpp"
@@ -143,21 +145,24 @@ void websocket_session::on_read(beast::error_code ec, std::size_t) {
   }
   metrics_.messages_in_total.fetch_add(1, std::memory_order_relaxed);
   const bool binary = ws_.got_binary();
-  const auto bytes = beast::buffers_to_string(buffer_.data());
-  buffer_.consume(buffer_.size());
+  // A flat buffer holds the message in one piece: it is decoded where it lies, and the buffer is
+  // emptied before anything else happens (the next read fills it).
+  const std::string_view bytes(static_cast<const char*>(buffer_.data().data()), buffer_.size());
 
-  v1::ClientMessage request;
   if (!take_token()) {
     metrics_.rate_limited_total.fetch_add(1, std::memory_order_relaxed);
     if (++refused_in_row_ > max_refused_in_row) {
       spdlog::warn("connection {}: still sending far over the rate limit; closed (client={})", id_, client_);
       return do_close();
     }
-    (void)request.ParseFromString(bytes);  // best effort, only to echo the request id
+    v1::ClientMessage request;
+    (void)request.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()));  // best effort: only to echo the request id
+    buffer_.consume(buffer_.size());
     refuse(request.request_id(), v1::ERROR_CODE_RATE_LIMITED,
            "Too many requests; slow down (at most 20 a second) and retry.");
   } else {
     auto decoded = decode_client_frame(bytes, binary);
+    buffer_.consume(buffer_.size());
     if (auto* refusal = std::get_if<frame_refusal>(&decoded)) {
       ++refused_in_row_;
       refuse(refusal->request_id, refusal->code, std::move(refusal->message));
@@ -190,16 +195,15 @@ void websocket_session::refuse(std::uint64_t request_id, int code, std::string t
   answer(error_message(request_id, static_cast<v1::ErrorCode>(code), std::move(text)));
 }
 
-void websocket_session::answer(const v1::ServerMessage& message) {
-  v1::ServerMessage m = message;
-  m.set_server_ms(now_ms());
-  queue(std::make_shared<const std::string>(m.SerializeAsString()));
+void websocket_session::answer(v1::ServerMessage message) {
+  message.set_server_ms(now_ms());
+  queue(std::make_shared<const std::string>(message.SerializeAsString()));
 }
 
 void websocket_session::deliver(std::shared_ptr<const std::string> frame) {
-  asio::post(ws_.get_executor(), [self = shared_from_this(), frame = std::move(frame)]() mutable {
+  asio::post(ws_.get_executor(), asio::bind_allocator(handler_allocator<void>{}, [self = shared_from_this(), frame = std::move(frame)]() mutable {
     self->queue(std::move(frame));
-  });
+  }));
 }
 
 void websocket_session::close_after(std::shared_ptr<const std::string> last_frame) {
@@ -229,7 +233,9 @@ void websocket_session::queue(std::shared_ptr<const std::string> frame) {
 
 void websocket_session::do_write() {
   ws_.async_write(asio::buffer(*queue_[sent_]),
-                  [self = shared_from_this()](beast::error_code ec, std::size_t n) { self->on_write(ec, n); });
+                  asio::bind_allocator(handler_allocator<void>{}, [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                    self->on_write(ec, n);
+                  }));
 }
 
 void websocket_session::on_write(beast::error_code ec, std::size_t) {

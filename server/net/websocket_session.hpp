@@ -60,7 +60,7 @@ private:
   void do_write();
   void on_write(boost::beast::error_code ec, std::size_t bytes);
   void do_close();
-  void answer(const dyad::v1::ServerMessage& message);
+  void answer(dyad::v1::ServerMessage message);
   void refuse(std::uint64_t request_id, int code, std::string text);
   bool take_token();
   void leave_host();
