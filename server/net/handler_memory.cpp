@@ -34,7 +34,9 @@ struct free_lists {
 
 thread_local free_lists lists;
 
-std::size_t size_class(std::size_t size) noexcept { return (size + handler_memory::granule - 1) / handler_memory::granule - 1; }
+std::size_t size_class(std::size_t size) noexcept {
+  return (size + handler_memory::granule - 1) / handler_memory::granule - 1;
+}
 
 }  // namespace
 

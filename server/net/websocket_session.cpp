@@ -27,6 +27,13 @@ namespace {
 
 std::atomic<std::uint64_t> next_session_id{1};
 
+// A broadcast's post and write on every connection, alive all at once: their memory comes from
+// handler_memory's free lists rather than malloc (see there).
+template <class Handler>
+auto pooled(Handler&& handler) {
+  return asio::bind_allocator(handler_allocator<void>{}, std::forward<Handler>(handler));
+}
+
 std::int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
@@ -156,7 +163,7 @@ void websocket_session::on_read(beast::error_code ec, std::size_t) {
       return do_close();
     }
     v1::ClientMessage request;
-    (void)request.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()));  // best effort: only to echo the request id
+    (void)request.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()));  // only to echo the request id
     buffer_.consume(buffer_.size());
     refuse(request.request_id(), v1::ERROR_CODE_RATE_LIMITED,
            "Too many requests; slow down (at most 20 a second) and retry.");
@@ -201,9 +208,9 @@ void websocket_session::answer(v1::ServerMessage message) {
 }
 
 void websocket_session::deliver(std::shared_ptr<const std::string> frame) {
-  asio::post(ws_.get_executor(), asio::bind_allocator(handler_allocator<void>{}, [self = shared_from_this(), frame = std::move(frame)]() mutable {
-    self->queue(std::move(frame));
-  }));
+  asio::post(ws_.get_executor(), pooled([self = shared_from_this(), frame = std::move(frame)]() mutable {
+               self->queue(std::move(frame));
+             }));
 }
 
 void websocket_session::close_after(std::shared_ptr<const std::string> last_frame) {
@@ -233,9 +240,7 @@ void websocket_session::queue(std::shared_ptr<const std::string> frame) {
 
 void websocket_session::do_write() {
   ws_.async_write(asio::buffer(*queue_[sent_]),
-                  asio::bind_allocator(handler_allocator<void>{}, [self = shared_from_this()](beast::error_code ec, std::size_t n) {
-                    self->on_write(ec, n);
-                  }));
+                  pooled([self = shared_from_this()](beast::error_code ec, std::size_t n) { self->on_write(ec, n); }));
 }
 
 void websocket_session::on_write(beast::error_code ec, std::size_t) {

@@ -38,7 +38,8 @@ TEST(HandlerMemory, WhatAThreadKeepsIsBounded) {
   const std::size_t before = handler_memory::kept_bytes();
   std::vector<void*> blocks;
   const std::size_t size = handler_memory::max_pooled_size;
-  for (std::size_t i = 0; i < handler_memory::max_kept_bytes / size + 100; ++i) blocks.push_back(handler_memory::allocate(size));
+  for (std::size_t i = 0; i < handler_memory::max_kept_bytes / size + 100; ++i)
+    blocks.push_back(handler_memory::allocate(size));
   for (void* b : blocks) handler_memory::deallocate(b, size);
   EXPECT_LE(handler_memory::kept_bytes(), handler_memory::max_kept_bytes);
   EXPECT_GT(handler_memory::kept_bytes(), before);
