@@ -39,7 +39,10 @@ struct handler_allocator {
   template <class U>
   handler_allocator(const handler_allocator<U>&) noexcept {}
 
-  T* allocate(std::size_t n) { return static_cast<T*>(handler_memory::allocate(n * sizeof(T))); }
+  T* allocate(std::size_t n) {
+    static_assert(alignof(T) <= __STDCPP_DEFAULT_NEW_ALIGNMENT__, "blocks are aligned as operator new aligns them");
+    return static_cast<T*>(handler_memory::allocate(n * sizeof(T)));
+  }
   void deallocate(T* p, std::size_t n) noexcept { handler_memory::deallocate(p, n * sizeof(T)); }
 
   template <class U>
