@@ -1,9 +1,9 @@
 #pragma once
 
-// Memory for the operations a broadcast starts on every connection: the post onto each
-// connection's strand and its websocket write. A broadcast to 5,000 people has 5,000 of each alive
-// at once (every write's completion waits in the queue while the fan-out goes on), far more than
-// Asio's per-thread cache of two blocks holds, so without this each one is a malloc and a free.
+// Memory for the operation a broadcast starts on every connection: its websocket write. A
+// broadcast to 5,000 people has 5,000 writes alive at once (every write's completion waits in the
+// queue while the fan-out goes on), far more than Asio's per-thread cache of two blocks holds, so
+// without this each one is a malloc and a free of a large block.
 // Blocks go back to a free list of the thread that frees them, by size class, and are reused by
 // the next broadcast; what a thread keeps is bounded (`max_kept_bytes`), the rest is freed.
 // No Asio here: the allocator is bound to handlers with asio::bind_allocator by its users.
@@ -18,10 +18,10 @@ namespace dyad::net {
 class handler_memory {
 public:
   /// Blocks up to this size are pooled, in classes of `granule` bytes; larger ones are plain
-  /// operator new and delete.
+  /// operator new and delete. A websocket write's operation over a plain socket is about 850.
   static constexpr std::size_t granule = 64;
   static constexpr std::size_t max_pooled_size = 1024;
-  /// What one thread keeps on its free lists at most: 10,000 connections' writes and posts.
+  /// What one thread keeps on its free lists at most: about 18,000 connections' writes.
   static constexpr std::size_t max_kept_bytes = 16 * 1024 * 1024;
 
   static void* allocate(std::size_t size);
