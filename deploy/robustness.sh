@@ -42,15 +42,7 @@ if wants fuzz; then
   # keeps recycled handler memory from one input to the next, so the counts never balance):
   # together 10× slower. Leaks are still checked once, when the run ends.
   fuzz_speed="-entropic=0 -detect_leaks=0"
-  # AddressSanitizer's allocator, measured on this target (276 corpus inputs, 8 times each, in one
-  # process): its default 256 MB quarantine keeps every freed block out of use until 256 MB more
-  # have been freed, so each allocation landed on cold, freshly faulted memory (55 page faults an
-  # input against 7). A 2 MB quarantine still spans many steps' worth of frees (a use after free
-  # is caught while less than 2 MB was freed between the free and the use, which within one
-  # request it is), and 5-frame allocation stacks cost less to record: 1.2-1.3x the executions a
-  # second.
-  # A finding replays with the default options (`FUZZER crash-…`), with full stacks.
-  asan_speed="quarantine_size_mb=2:malloc_context_size=5"
+  # The sanitizers' options (leak check at exit, a smaller quarantine): deploy/fuzz_run.sh.
   if [ "$mode" = long ]; then
     work=build/fuzz/long-run
     echo "== frame fuzzer: $fuzz_runs executions in $fuzz_jobs job(s) (max time ${fuzz_max_time}s, 0 = none), corpus in $work"
@@ -59,8 +51,7 @@ if wants fuzz; then
     # libFuzzer's -jobs: that many processes sharing the corpus folder, each running its share.
     [ "$fuzz_jobs" -gt 1 ] && jobs_args=(-jobs="$fuzz_jobs" -workers="$fuzz_jobs")
     set +e
-    ASAN_OPTIONS=detect_leaks=1:$asan_speed UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-      bash deploy/fuzz_run.sh "$PWD/$fuzz_dir/dyad_frame_fuzzer" "$PWD/$fuzz_dir/seeds:$PWD/tests/fuzz/corpus" "$PWD/$fuzz_dir/frame_fuzzer.dict" \
+    bash deploy/fuzz_run.sh "$PWD/$fuzz_dir/dyad_frame_fuzzer" "$PWD/$fuzz_dir/seeds:$PWD/tests/fuzz/corpus" "$PWD/$fuzz_dir/frame_fuzzer.dict" \
       "$PWD/$work" -runs=$(( fuzz_runs / fuzz_jobs )) -max_total_time="$fuzz_max_time" -rss_limit_mb=4096 \
       $fuzz_speed "${jobs_args[@]}" >"$work.log" 2>&1
     status=$?
@@ -79,7 +70,7 @@ if wants fuzz; then
       kept=tests/fuzz/corpus
       mkdir -p "$kept"
       before=$(find "$kept" -type f | wc -l)
-      if ! ASAN_OPTIONS=detect_leaks=0:$asan_speed "$fuzz_dir/dyad_frame_fuzzer" -merge=1 -rss_limit_mb=4096 \
+      if ! ASAN_OPTIONS=detect_leaks=0 "$fuzz_dir/dyad_frame_fuzzer" -merge=1 -rss_limit_mb=4096 \
         "$kept" "$work/corpus" >"$work-merge.log" 2>&1; then
         echo "== keeping the corpus failed; $kept may hold part of it; see $work-merge.log" >&2
         exit 1
