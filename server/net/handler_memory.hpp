@@ -46,12 +46,8 @@ struct handler_allocator {
   void deallocate(T* p, std::size_t n) noexcept { handler_memory::deallocate(p, n * sizeof(T)); }
 
   template <class U>
-  bool operator==(const handler_allocator<U>&) const noexcept {
+  bool operator==(const handler_allocator<U>&) const noexcept {  // one pool: any two are equal (and != follows)
     return true;
-  }
-  template <class U>
-  bool operator!=(const handler_allocator<U>&) const noexcept {
-    return false;
   }
 };
 
